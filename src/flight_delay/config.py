@@ -1,0 +1,150 @@
+"""The one place that turns params.yaml into typed, validated configuration.
+
+Every stage calls `load_config()` once and passes the frozen sections it needs
+to pure functions. Unknown or ill-typed keys fail here, naming the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PARAMS_FILE = Path("params.yaml")
+
+# Known only after the flight has left: never a feature, never in prepared data.
+LEAKAGE_COLUMNS = frozenset(
+    {"dep_time", "dep_delay", "arr_time", "arr_delay", "air_time", "delayed_raw"}
+)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(Section):
+    source: str
+    files: dict[str, str]
+    months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
+
+
+class LabelConfig(Section):
+    threshold_minutes: float
+    cancelled: Literal["drop", "delayed"]
+
+
+class SplitConfig(Section):
+    train_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
+    valid_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
+    test_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _time_ordered(self) -> SplitConfig:
+        if max(self.train_months) >= min(self.valid_months):
+            raise ValueError("split: every valid month must come after every train month")
+        if max(self.valid_months) >= min(self.test_months):
+            raise ValueError("split: every test month must come after every valid month")
+        return self
+
+
+class FeaturesConfig(Section):
+    numeric: list[str]
+    categorical: list[str]
+
+    @model_validator(mode="after")
+    def _no_leakage(self) -> FeaturesConfig:
+        leaked = sorted(LEAKAGE_COLUMNS & {*self.numeric, *self.categorical})
+        if leaked:
+            raise ValueError(f"features: {leaked} are only known after departure (leakage)")
+        both = sorted(set(self.numeric) & set(self.categorical))
+        if both:
+            raise ValueError(f"features: {both} listed as both numeric and categorical")
+        return self
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+
+class HistGradientBoostingConfig(Section):
+    name: Literal["hist_gradient_boosting"]
+    learning_rate: float = Field(gt=0)
+    max_iter: int = Field(ge=1)
+    max_leaf_nodes: int = Field(ge=2)
+    min_samples_leaf: int = Field(ge=1)
+    l2_regularization: float = Field(ge=0)
+
+
+class LogisticRegressionConfig(Section):
+    name: Literal["logistic_regression"]
+    C: float = Field(gt=0)
+    max_iter: int = Field(ge=1)
+
+
+class RandomForestConfig(Section):
+    name: Literal["random_forest"]
+    n_estimators: int = Field(ge=1)
+    max_depth: int | None = Field(default=None, ge=1)
+    min_samples_leaf: int = Field(ge=1)
+    n_jobs: int = 1
+
+
+ModelConfig = Annotated[
+    HistGradientBoostingConfig | LogisticRegressionConfig | RandomForestConfig,
+    Field(discriminator="name"),
+]
+
+
+class EvaluateConfig(Section):
+    decision_threshold: float = Field(gt=0, lt=1)
+    calibration_bins: int = Field(ge=2)
+    curve_points: int = Field(ge=2)
+    permutation_repeats: int = Field(ge=1)
+    permutation_max_rows: int = Field(ge=100)
+    slice_columns: list[str]
+
+
+class TrackingConfig(Section):
+    enabled: bool
+    default_uri: str
+    experiment_name: str
+
+
+class PipelineConfig(Section):
+    seed: int
+    data: DataConfig
+    label: LabelConfig
+    split: SplitConfig
+    features: FeaturesConfig
+    model: ModelConfig
+    evaluate: EvaluateConfig
+    tracking: TrackingConfig
+
+
+class ConfigError(ValueError):
+    """params.yaml is missing, unreadable or does not match PipelineConfig."""
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_config(raw: object, origin: str = "params.yaml") -> PipelineConfig:
+    try:
+        return PipelineConfig.model_validate(raw)
+    except ValidationError as err:
+        problems = [
+            f"  {'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+            + (f" (got {_short(e['input'])})" if e["type"] != "missing" else "")
+            for e in err.errors(include_url=False)
+        ]
+        raise ConfigError(f"invalid configuration in {origin}:\n" + "\n".join(problems)) from None
+
+
+def load_config(path: Path = PARAMS_FILE) -> PipelineConfig:
+    if not path.exists():
+        raise ConfigError(f"{path} not found: run `make params` to compose it from conf/")
+    return parse_config(yaml.safe_load(path.read_text(encoding="utf-8")), origin=str(path))

@@ -1,0 +1,20 @@
+"""Progress lines for the stages: `stage: message (elapsed)` on stderr."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def step(stage: str, what: str) -> Iterator[None]:
+    start = time.perf_counter()
+    print(f"{stage}: {what} ...", file=sys.stderr, flush=True)
+    yield
+    print(f"{stage}: {what} done ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
+
+
+def say(stage: str, message: str) -> None:
+    print(f"{stage}: {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,89 @@
+"""Stage `prepare`: join weather and planes, label each flight, split by time.
+
+No column that is only known after departure survives this stage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from flight_delay.config import LEAKAGE_COLUMNS, LabelConfig, SplitConfig, load_config
+from flight_delay.ingest import RAW_DIR
+from flight_delay.io import write_parquet
+from flight_delay.log import say
+from flight_delay.schemas import PLAUSIBILITY
+
+PREPARED_DIR = Path("data/prepared")
+SPLITS = ("train", "valid", "test")
+LABEL = "delayed"
+KEY = ["time_hour", "carrier", "flight", "origin"]
+WEATHER_COLUMNS = ["temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip",
+                   "pressure", "visib"]  # fmt: skip
+
+
+def delay_label(flights: pd.DataFrame, label: LabelConfig) -> pd.DataFrame:
+    """Add `delayed` (arrival delay > threshold); apply the policy for cancelled flights."""
+    cancelled = flights["arr_delay"].isna()
+    if label.cancelled == "drop":
+        flights = flights[~cancelled]
+        cancelled = cancelled[~cancelled]
+    delayed = (flights["arr_delay"] > label.threshold_minutes) | cancelled
+    return flights.assign(**{LABEL: delayed.astype("int8")})
+
+
+def null_implausible(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Set values that fail the PLAUSIBILITY checks of `validate` to missing."""
+    fixes = {
+        column: frame[column].where(is_plausible(frame[column]))
+        for column, (_, is_plausible) in PLAUSIBILITY.get(table, {}).items()
+    }
+    return frame.assign(**fixes)
+
+
+def join_weather(flights: pd.DataFrame, weather: pd.DataFrame) -> pd.DataFrame:
+    """Weather observed at the origin in the scheduled departure hour (UTC)."""
+    hourly = null_implausible("weather", weather)[["origin", "time_hour", *WEATHER_COLUMNS]]
+    return flights.merge(hourly, on=["origin", "time_hour"], how="left", validate="many_to_one")
+
+
+def join_planes(flights: pd.DataFrame, planes: pd.DataFrame) -> pd.DataFrame:
+    fleet = planes[["tailnum", "year", "seats"]].rename(columns={"year": "plane_year"})
+    return flights.merge(fleet, on="tailnum", how="left", validate="many_to_one")
+
+
+def drop_leakage(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=sorted(LEAKAGE_COLUMNS & set(frame.columns)))
+
+
+def split_by_month(frame: pd.DataFrame, split: SplitConfig) -> dict[str, pd.DataFrame]:
+    months = {"train": split.train_months, "valid": split.valid_months, "test": split.test_months}
+    return {
+        name: frame[frame["month"].isin(months[name])].sort_values(KEY).reset_index(drop=True)
+        for name in SPLITS
+    }
+
+
+def prepare(
+    flights: pd.DataFrame, weather: pd.DataFrame, planes: pd.DataFrame,
+    label: LabelConfig, split: SplitConfig,
+) -> dict[str, pd.DataFrame]:  # fmt: skip
+    labelled = delay_label(flights, label)
+    joined = join_planes(join_weather(labelled, weather), planes)
+    return split_by_month(drop_leakage(joined), split)
+
+
+def main() -> None:
+    config = load_config()
+    tables = {t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in ("flights", "weather", "planes")}
+    splits = prepare(**tables, label=config.label, split=config.split)
+    for name, frame in splits.items():
+        if frame.empty:
+            raise SystemExit(f"prepare: the {name} split is empty; check split.* and data.months")
+        write_parquet(frame, PREPARED_DIR / f"{name}.parquet")
+        say("prepare", f"{name}: {len(frame):,} rows, delayed rate {frame[LABEL].mean():.3f}")
+
+
+if __name__ == "__main__":
+    main()

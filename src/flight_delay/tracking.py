@@ -1,0 +1,76 @@
+"""MLflow tracking: where runs go, and the lineage tags that tie a run to git and DVC.
+
+Nothing happens at import: the tracking URI is set only inside `tracking_run`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flight_delay.config import TrackingConfig
+from flight_delay.io import file_md5
+
+MODEL_HASH_TAG = "model_md5"
+
+
+def tracking_uri(tracking: TrackingConfig) -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI") or tracking.default_uri
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    flat: dict[str, Any] = {}
+    for key, value in sorted(tree.items()):
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip()
+
+
+def git_lineage() -> dict[str, str]:
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "git_commit": commit or "unknown",
+        "git_dirty": "unknown" if status is None else str(bool(status)).lower(),
+    }
+
+
+def input_hashes(paths: list[Path]) -> dict[str, str]:
+    """The md5 DVC records for each input file, as `dvc_md5:<path>` tags."""
+    return {f"dvc_md5:{path.as_posix()}": file_md5(path) for path in sorted(paths)}
+
+
+@contextmanager
+def tracking_run(
+    tracking: TrackingConfig, model_md5: str, run_name: str, reuse: bool = False
+) -> Iterator[Any]:
+    """A new run tagged with `model_md5`; with `reuse`, the newest run already so tagged
+    (how `evaluate` adds its metrics to the run of the `train` that made the model)."""
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri(tracking))
+    experiment = mlflow.set_experiment(tracking.experiment_name)
+    found = reuse and mlflow.search_runs(
+        experiment_ids=[experiment.experiment_id],
+        filter_string=f"tags.{MODEL_HASH_TAG} = '{model_md5}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+        output_format="list",
+    )
+    run_id = found[0].info.run_id if found else None
+    with mlflow.start_run(run_id=run_id, run_name=None if run_id else run_name) as run:
+        mlflow.set_tag(MODEL_HASH_TAG, model_md5)
+        yield run
