@@ -4,7 +4,7 @@
 plain `dvc repro` does not. This stage runs whenever conf/ changes and:
 - rewrites params.yaml when it still holds the previous composition (stale);
 - keeps it when it differs from both (it carries `dvc exp run -S` overrides).
-`python -m flight_delay.compose --force` (`make params`) always rewrites it.
+`--force` (`make params`) always rewrites it; `--check` only compares.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import yaml
@@ -65,11 +66,19 @@ def decide(on_disk: str | None, composed: str, last_composed_sha: str | None) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--force", action="store_true", help="always rewrite params.yaml")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--force", action="store_true", help="always rewrite params.yaml")
+    mode.add_argument("--check", action="store_true", help="fail if params.yaml != conf/")
     args = parser.parse_args(argv)
 
     composed = compose_params()
     on_disk = PARAMS_FILE.read_text(encoding="utf-8") if PARAMS_FILE.exists() else None
+    if args.check:
+        if on_disk != composed:
+            keys = ", ".join(differing_keys(composed, on_disk or "{}")) or "formatting"
+            sys.exit(f"compose: {PARAMS_FILE} differs from {CONF_DIR}/ in {keys}; run `make params`")
+        print(f"compose: {PARAMS_FILE} matches {CONF_DIR}/")
+        return
     last_sha = json.loads(STAMP_FILE.read_text())["sha256"] if STAMP_FILE.exists() else None
     action = "write" if args.force else decide(on_disk, composed, last_sha)
 

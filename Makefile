@@ -1,0 +1,59 @@
+# One task runner for people and CI. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+# Use uv from PATH when there is one; otherwise bootstrap a pinned copy with pip.
+UV ?= $(or $(shell command -v uv 2>/dev/null),.uv/bin/uv)
+RUN := $(UV) run --locked --no-sync
+PORT ?= 5000
+
+export DVC_NO_ANALYTICS := 1
+export ITERATIVE_DO_NOT_TRACK := 1
+
+.PHONY: help install repro test lint format params check-params exp-show ui dag clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+.uv/bin/uv:
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+install: $(if $(filter .uv/bin/uv,$(UV)),.uv/bin/uv) ## Create .venv with the locked dependencies (uv sync --locked)
+	$(UV) sync --locked
+
+repro: install ## Run the pipeline (plain `dvc repro`; composes conf/ into params.yaml first)
+	$(RUN) dvc repro
+
+test: install ## Run the whole test suite
+	$(RUN) pytest
+
+lint: install ## ruff check and format check
+	$(RUN) ruff check src tests
+	$(RUN) ruff format --check src tests
+
+format: install ## Format the code with ruff
+	$(RUN) ruff check --fix src tests
+	$(RUN) ruff format src tests
+
+params: install ## Rewrite params.yaml from conf/ (drops any dvc exp run -S overrides)
+	$(RUN) python -m flight_delay.compose --force
+
+check-params: install ## Fail if params.yaml differs from the composition of conf/
+	$(RUN) python -m flight_delay.compose --check
+
+exp-show: install ## Table of experiments, their params and metrics
+	$(RUN) dvc exp show --md
+
+dag: install ## The pipeline as a Mermaid diagram
+	$(RUN) dvc dag --mermaid
+
+ui: install ## MLflow UI on 127.0.0.1 (PORT, default 5000)
+	$(RUN) mlflow ui --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///mlflow.db} \
+		--host 127.0.0.1 --port $(PORT)
+
+clean: ## Remove caches of the tools (keeps data, models and MLflow runs)
+	rm -rf .pytest_cache .ruff_cache dvc_plots
