@@ -19,6 +19,7 @@ import yaml
 
 from flight_delay.config import PARAMS_FILE
 from flight_delay.io import write_json, write_text
+from flight_delay.log import run_stage
 
 CONF_DIR = Path("conf")
 STAMP_FILE = Path("params.composed.json")
@@ -76,7 +77,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.check:
         if on_disk != composed:
             keys = ", ".join(differing_keys(composed, on_disk or "{}")) or "formatting"
-            sys.exit(f"compose: {PARAMS_FILE} differs from {CONF_DIR}/ in {keys}; run `make params`")
+            sys.exit(
+                f"compose: {PARAMS_FILE} differs from {CONF_DIR}/ in {keys}; run `make params`"
+            )
         print(f"compose: {PARAMS_FILE} matches {CONF_DIR}/")
         return
     last_sha = json.loads(STAMP_FILE.read_text())["sha256"] if STAMP_FILE.exists() else None
@@ -98,4 +101,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage("compose", main)

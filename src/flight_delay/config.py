@@ -132,12 +132,18 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _key(loc: tuple) -> str:
+    # pydantic puts the tag of the `model` union in the path (model.random_forest.foo)
+    key = loc[:1] + loc[2:] if loc[:1] == ("model",) else loc
+    return ".".join(str(p) for p in key) or "<root>"
+
+
 def parse_config(raw: object, origin: str = "params.yaml") -> PipelineConfig:
     try:
         return PipelineConfig.model_validate(raw)
     except ValidationError as err:
         problems = [
-            f"  {'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+            f"  {_key(e['loc'])}: {e['msg']}"
             + (f" (got {_short(e['input'])})" if e["type"] != "missing" else "")
             for e in err.errors(include_url=False)
         ]

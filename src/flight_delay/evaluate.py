@@ -13,7 +13,7 @@ from flight_delay import plots
 from flight_delay.config import EvaluateConfig, PipelineConfig, load_config
 from flight_delay.featurize import FEATURES_DIR
 from flight_delay.io import file_md5, write_json, write_with
-from flight_delay.log import say, step
+from flight_delay.log import run_stage, say, step
 from flight_delay.persistence import load_model
 from flight_delay.prepare import LABEL
 from flight_delay.train import MODEL_FILE
@@ -28,16 +28,27 @@ def score(model: Pipeline, frame: pd.DataFrame, columns: list[str]):
     return model.predict_proba(frame[columns])[:, 1]
 
 
-def feature_importance(model: Pipeline, test: pd.DataFrame, columns: list[str],
-                       evaluate: EvaluateConfig, seed: int) -> pd.DataFrame:  # fmt: skip
+def feature_importance(
+    model: Pipeline, test: pd.DataFrame, columns: list[str], evaluate: EvaluateConfig, seed: int
+) -> pd.DataFrame:
     """Drop in ROC AUC when each raw feature column is shuffled (on a fixed sample)."""
     sample = test.sample(n=min(evaluate.permutation_max_rows, len(test)), random_state=seed)
     result = permutation_importance(
-        model, sample[columns], sample[LABEL], scoring="roc_auc",
-        n_repeats=evaluate.permutation_repeats, random_state=seed, n_jobs=1,
-    )  # fmt: skip
-    table = pd.DataFrame({"feature": columns, "importance_mean": result.importances_mean,
-                          "importance_std": result.importances_std})  # fmt: skip
+        model,
+        sample[columns],
+        sample[LABEL],
+        scoring="roc_auc",
+        n_repeats=evaluate.permutation_repeats,
+        random_state=seed,
+        n_jobs=1,
+    )
+    table = pd.DataFrame(
+        {
+            "feature": columns,
+            "importance_mean": result.importances_mean,
+            "importance_std": result.importances_std,
+        }
+    )
     return table.sort_values(["importance_mean", "feature"], ascending=[False, True]).round(6)
 
 
@@ -63,7 +74,9 @@ def evaluate(model: Pipeline, splits: dict[str, pd.DataFrame], config: PipelineC
         "precision_recall": m.precision_recall_points(
             test[LABEL].to_numpy(), test_score, ev.curve_points
         ),
-        "calibration": m.calibration_points(test[LABEL].to_numpy(), test_score, ev.calibration_bins),
+        "calibration": m.calibration_points(
+            test[LABEL].to_numpy(), test_score, ev.calibration_bins
+        ),
     }
     with step("evaluate", "permutation importance"):
         results["importance"] = feature_importance(model, test, columns, ev, config.seed)
@@ -115,4 +128,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage("evaluate", main)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from flight_delay.config import FeaturesConfig, load_config
 from flight_delay.io import write_parquet
-from flight_delay.log import say
+from flight_delay.log import run_stage, say
 from flight_delay.prepare import KEY, LABEL, PREPARED_DIR, SPLITS
 
 FEATURES_DIR = Path("data/features")
@@ -54,8 +54,10 @@ def main() -> None:
         except FeatureError as err:
             raise SystemExit(f"featurize: {err}") from None
         write_parquet(featured, FEATURES_DIR / f"{name}.parquet")
-        say("featurize", f"{name}: {len(featured):,} rows x {len(config.features.columns)} features")
+        say(
+            "featurize", f"{name}: {len(featured):,} rows x {len(config.features.columns)} features"
+        )
 
 
 if __name__ == "__main__":
-    main()
+    run_stage("featurize", main)

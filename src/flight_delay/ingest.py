@@ -1,5 +1,8 @@
 """Stage `ingest`: copy the source tables, as they are, to parquet under data/raw/.
 
+A file that cannot be read (missing, empty, corrupt) becomes an empty table that
+carries the reason in its metadata, so that `validate` reports it with the rest.
+
 To use your own data, point `data.source` and `data.files` at it; if it is not
 CSV or parquet, change `read_table` (the one function that parses a source).
 """
@@ -14,9 +17,10 @@ import pandas as pd
 
 from flight_delay.config import DataConfig, load_config
 from flight_delay.io import write_parquet
-from flight_delay.log import say, step
+from flight_delay.log import run_stage, say, step
 
 RAW_DIR = Path("data/raw")
+UNREADABLE = "ingest_error"  # key in DataFrame.attrs (kept in the parquet metadata)
 
 
 class IngestError(RuntimeError):
@@ -43,7 +47,7 @@ def read_table(path: Path) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path)
+        return pd.read_csv(path, low_memory=False)  # one dtype per column, not per chunk
     except Exception as err:  # any parser failure means a corrupt or truncated file
         raise IngestError(f"{path}: cannot be parsed ({type(err).__name__}: {err})") from None
 
@@ -54,10 +58,23 @@ def keep_months(frame: pd.DataFrame, months: list[int] | None) -> pd.DataFrame:
     return frame[frame["month"].isin(months)].reset_index(drop=True)
 
 
+def unreadable_table(reason: str) -> pd.DataFrame:
+    frame = pd.DataFrame()
+    frame.attrs[UNREADABLE] = reason
+    return frame
+
+
+def read_source(path: Path, months: list[int] | None) -> pd.DataFrame:
+    try:
+        return keep_months(read_table(path), months)
+    except IngestError as err:
+        return unreadable_table(str(err))
+
+
 def read_sources(data: DataConfig, root: Path = Path(".")) -> dict[str, pd.DataFrame]:
     folder = resolve_source(data.source, root)
     return {
-        table: keep_months(read_table(folder / file_name), data.months)
+        table: read_source(folder / file_name, data.months)
         for table, file_name in sorted(data.files.items())
     }
 
@@ -71,8 +88,14 @@ def main() -> None:
         sys.exit(f"ingest: {err}")
     for table, frame in tables.items():
         write_parquet(frame, RAW_DIR / f"{table}.parquet")
-        say("ingest", f"{table}: {len(frame):,} rows x {frame.shape[1]} columns")
+        if UNREADABLE in frame.attrs:
+            say(
+                "ingest",
+                f"{table}: unreadable, left for validate to report: {frame.attrs[UNREADABLE]}",
+            )
+        else:
+            say("ingest", f"{table}: {len(frame):,} rows x {frame.shape[1]} columns")
 
 
 if __name__ == "__main__":
-    main()
+    run_stage("ingest", main)

@@ -41,8 +41,9 @@ def classification_metrics(y_true: np.ndarray, score: np.ndarray, threshold: flo
     return {**{k: _round(v) for k, v in values.items()}, **{k: int(v) for k, v in counts.items()}}
 
 
-def slice_metrics(frame: pd.DataFrame, score: np.ndarray, label: str, columns: list[str],
-                  min_rows: int = 50) -> dict:  # fmt: skip
+def slice_metrics(
+    frame: pd.DataFrame, score: np.ndarray, label: str, columns: list[str], min_rows: int = 50
+) -> dict:
     """Per value of each slice column: rows, base rate, mean score, ROC AUC when defined."""
     scored = frame.assign(_score=score)
     slices: dict = {}
@@ -56,8 +57,9 @@ def slice_metrics(frame: pd.DataFrame, score: np.ndarray, label: str, columns: l
                 "base_rate": _round(group[label].mean()),
                 "mean_score": _round(group["_score"].mean()),
                 "roc_auc": _round(roc_auc_score(group[label], group["_score"]))
-                if both_classes else None,
-            }  # fmt: skip
+                if both_classes
+                else None,
+            }
         slices[column] = entries
     return slices
 
@@ -86,6 +88,4 @@ def precision_recall_points(y_true: np.ndarray, score: np.ndarray, points: int) 
 
 def calibration_points(y_true: np.ndarray, score: np.ndarray, bins: int) -> pd.DataFrame:
     fraction, mean_predicted = calibration_curve(y_true, score, n_bins=bins, strategy="quantile")
-    return pd.DataFrame(
-        {"mean_predicted": mean_predicted, "fraction_delayed": fraction}
-    ).round(6)
+    return pd.DataFrame({"mean_predicted": mean_predicted, "fraction_delayed": fraction}).round(6)

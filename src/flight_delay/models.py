@@ -21,14 +21,19 @@ from flight_delay.config import (
 
 def _ordinal(unknown: float) -> OrdinalEncoder:
     return OrdinalEncoder(
-        handle_unknown="use_encoded_value", unknown_value=unknown,
-        encoded_missing_value=unknown, dtype=np.float64,
-    )  # fmt: skip
+        handle_unknown="use_encoded_value",
+        unknown_value=unknown,
+        encoded_missing_value=unknown,
+        dtype=np.float64,
+    )
 
 
 def _columns(features: FeaturesConfig, categorical, numeric) -> ColumnTransformer:
     return ColumnTransformer(
-        [("categorical", categorical, features.categorical), ("numeric", numeric, features.numeric)],
+        [
+            ("categorical", categorical, features.categorical),
+            ("numeric", numeric, features.numeric),
+        ],
         verbose_feature_names_out=False,
     )
 
@@ -38,23 +43,31 @@ def build_model(model: ModelConfig, features: FeaturesConfig, seed: int) -> Pipe
     if isinstance(model, HistGradientBoostingConfig):
         columns = _columns(features, _ordinal(np.nan), "passthrough")
         estimator = HistGradientBoostingClassifier(
-            learning_rate=model.learning_rate, max_iter=model.max_iter,
-            max_leaf_nodes=model.max_leaf_nodes, min_samples_leaf=model.min_samples_leaf,
-            l2_regularization=model.l2_regularization, early_stopping=False,
+            learning_rate=model.learning_rate,
+            max_iter=model.max_iter,
+            max_leaf_nodes=model.max_leaf_nodes,
+            min_samples_leaf=model.min_samples_leaf,
+            l2_regularization=model.l2_regularization,
+            early_stopping=False,
             categorical_features=[i < n_categorical for i in range(len(features.columns))],
             random_state=seed,
-        )  # fmt: skip
+        )
     elif isinstance(model, LogisticRegressionConfig):
-        scaled = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+        scaled = Pipeline(
+            [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
+        )
         onehot = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=20)
         columns = _columns(features, onehot, scaled)
         estimator = LogisticRegression(C=model.C, max_iter=model.max_iter, random_state=seed)
     elif isinstance(model, RandomForestConfig):
         columns = _columns(features, _ordinal(-1), SimpleImputer(strategy="median"))
         estimator = RandomForestClassifier(
-            n_estimators=model.n_estimators, max_depth=model.max_depth,
-            min_samples_leaf=model.min_samples_leaf, n_jobs=model.n_jobs, random_state=seed,
-        )  # fmt: skip
+            n_estimators=model.n_estimators,
+            max_depth=model.max_depth,
+            min_samples_leaf=model.min_samples_leaf,
+            n_jobs=model.n_jobs,
+            random_state=seed,
+        )
     else:  # pragma: no cover - pydantic rejects other names first
         raise TypeError(f"unsupported model config {type(model).__name__}")
     return Pipeline([("columns", columns), ("classifier", estimator)])

@@ -14,8 +14,9 @@ from flight_delay.io import write_with
 def _save(figure: Figure, target: Path) -> None:
     figure.tight_layout()
     # No "Software" stamp: the bytes depend only on the data.
-    write_with(target, lambda tmp: figure.savefig(tmp, format="png", dpi=100,
-                                                  metadata={"Software": None}))  # fmt: skip
+    write_with(
+        target, lambda tmp: figure.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
+    )
 
 
 def _axes(title: str, xlabel: str, ylabel: str):
@@ -26,7 +27,9 @@ def _axes(title: str, xlabel: str, ylabel: str):
 
 
 def roc_png(curve: pd.DataFrame, roc_auc: float, target: Path) -> None:
-    figure, axes = _axes(f"ROC, test (AUC {roc_auc:.3f})", "false positive rate", "true positive rate")
+    figure, axes = _axes(
+        f"ROC, test (AUC {roc_auc:.3f})", "false positive rate", "true positive rate"
+    )
     axes.plot(curve["fpr"], curve["tpr"])
     axes.plot([0, 1], [0, 1], linestyle=":", color="grey")
     _save(figure, target)

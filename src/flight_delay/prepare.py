@@ -12,15 +12,24 @@ import pandas as pd
 from flight_delay.config import LEAKAGE_COLUMNS, LabelConfig, SplitConfig, load_config
 from flight_delay.ingest import RAW_DIR
 from flight_delay.io import write_parquet
-from flight_delay.log import say
+from flight_delay.log import run_stage, say
 from flight_delay.schemas import PLAUSIBILITY
 
 PREPARED_DIR = Path("data/prepared")
 SPLITS = ("train", "valid", "test")
 LABEL = "delayed"
 KEY = ["time_hour", "carrier", "flight", "origin"]
-WEATHER_COLUMNS = ["temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip",
-                   "pressure", "visib"]  # fmt: skip
+WEATHER_COLUMNS = [
+    "temp",
+    "dewp",
+    "humid",
+    "wind_dir",
+    "wind_speed",
+    "wind_gust",
+    "precip",
+    "pressure",
+    "visib",
+]
 
 
 def delay_label(flights: pd.DataFrame, label: LabelConfig) -> pd.DataFrame:
@@ -66,9 +75,12 @@ def split_by_month(frame: pd.DataFrame, split: SplitConfig) -> dict[str, pd.Data
 
 
 def prepare(
-    flights: pd.DataFrame, weather: pd.DataFrame, planes: pd.DataFrame,
-    label: LabelConfig, split: SplitConfig,
-) -> dict[str, pd.DataFrame]:  # fmt: skip
+    flights: pd.DataFrame,
+    weather: pd.DataFrame,
+    planes: pd.DataFrame,
+    label: LabelConfig,
+    split: SplitConfig,
+) -> dict[str, pd.DataFrame]:
     labelled = delay_label(flights, label)
     joined = join_planes(join_weather(labelled, weather), planes)
     return split_by_month(drop_leakage(joined), split)
@@ -76,7 +88,9 @@ def prepare(
 
 def main() -> None:
     config = load_config()
-    tables = {t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in ("flights", "weather", "planes")}
+    tables = {
+        t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in ("flights", "weather", "planes")
+    }
     splits = prepare(**tables, label=config.label, split=config.split)
     for name, frame in splits.items():
         if frame.empty:
@@ -86,4 +100,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage("prepare", main)

@@ -13,8 +13,24 @@ import pandera.pandas as pa
 from pandera import Check
 
 ORIGINS = ["EWR", "JFK", "LGA"]
-CARRIERS = ["9E", "AA", "AS", "B6", "DL", "EV", "F9", "FL", "HA", "MQ", "OO", "UA", "US", "VX",
-            "WN", "YV"]  # fmt: skip
+CARRIERS = [
+    "9E",
+    "AA",
+    "AS",
+    "B6",
+    "DL",
+    "EV",
+    "F9",
+    "FL",
+    "HA",
+    "MQ",
+    "OO",
+    "UA",
+    "US",
+    "VX",
+    "WN",
+    "YV",
+]
 PLANE_TYPES = ["Fixed wing multi engine", "Fixed wing single engine", "Rotorcraft"]
 AIRPORT_CODE = r"^[A-Z0-9]{3}$"
 UTC_HOUR = r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$"
@@ -23,8 +39,12 @@ MIN_ROWS = {"flights": 1000, "weather": 100, "planes": 100, "airports": 100, "ai
 
 
 def min_rows(n: int) -> Check:
-    return Check(lambda frame: len(frame) >= n, element_wise=False, name=f"at_least_{n}_rows",
-                 error=f"table must have at least {n} rows")  # fmt: skip
+    return Check(
+        lambda frame: len(frame) >= n,
+        element_wise=False,
+        name=f"at_least_{n}_rows",
+        error=f"table must have at least {n} rows",
+    )
 
 
 def _int(*checks: Check, nullable: bool = False) -> pa.Column:

@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 from flight_delay.config import PipelineConfig, load_config
 from flight_delay.featurize import FEATURES_DIR
 from flight_delay.io import file_md5
-from flight_delay.log import say, step
+from flight_delay.log import run_stage, say, step
 from flight_delay.models import build_model
 from flight_delay.persistence import TRUSTED_TYPES, save_model
 from flight_delay.prepare import LABEL
@@ -45,11 +45,15 @@ def log_training_run(model: Pipeline, train: pd.DataFrame, config: PipelineConfi
         mlflow.set_tags({**git_lineage(), **input_hashes([TRAIN_FILE]), "stage": "train"})
         mlflow.log_metric("train_rows", len(train))
         mlflow.sklearn.log_model(
-            model, name="model", serialization_format="skops",
-            skops_trusted_types=TRUSTED_TYPES, pyfunc_predict_fn="predict_proba",
+            model,
+            name="model",
+            serialization_format="skops",
+            skops_trusted_types=TRUSTED_TYPES,
+            pyfunc_predict_fn="predict_proba",
             signature=infer_signature(example, model.predict_proba(example)),
-            input_example=example, pip_requirements=pip_requirements(),
-        )  # fmt: skip
+            input_example=example,
+            pip_requirements=pip_requirements(),
+        )
         return run.info.run_id
 
 
@@ -67,4 +71,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage("train", main)

@@ -13,9 +13,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from flight_delay.config import load_config
-from flight_delay.ingest import RAW_DIR
+from flight_delay.ingest import RAW_DIR, UNREADABLE
 from flight_delay.io import write_json
-from flight_delay.log import say
+from flight_delay.log import run_stage, say
 from flight_delay.schemas import PLAUSIBILITY, RAW_SCHEMAS
 
 REPORT_FILE = Path("reports/validation.json")
@@ -30,7 +30,9 @@ def _row_examples(index: pd.Series) -> list[int]:
     return sorted({int(i) for i in index.dropna()})[:MAX_EXAMPLES]
 
 
-def describe_failure(table: str, column: str | None, check: str, cases: pd.DataFrame) -> str:
+def describe_failure(
+    table: str, column: str | None, check: str, cases: pd.DataFrame, actual_dtype: str = "?"
+) -> str:
     values, rows = _examples(cases["failure_case"]), _row_examples(cases["index"])
     where = f" (rows {rows})" if rows else ""
     if check == "column_in_schema":
@@ -38,7 +40,7 @@ def describe_failure(table: str, column: str | None, check: str, cases: pd.DataF
     if check == "column_in_dataframe":
         return f"{table}: missing column(s) {sorted(map(str, cases['failure_case']))}"
     if check.startswith("dtype("):
-        return f"{table}.{column}: dtype is {values[0]}, schema wants {check[6:-1]}"
+        return f"{table}.{column}: dtype is {actual_dtype}, schema wants {check[6:-1]}"
     if check == "not_nullable":
         return f"{table}.{column}: {len(cases)} missing value(s) in a required column{where}"
     if check == "multiple_fields_uniqueness":
@@ -69,11 +71,21 @@ def schema_errors(table: str, frame: pd.DataFrame, schema: pa.DataFrameSchema) -
     errors = []
     for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=True):
         column = None if pd.isna(column) else str(column)
-        errors.append({
-            "column": column, "check": check, "failures": len(group),
-            "rows": _row_examples(group["index"]),
-            "message": describe_failure(table, column, check, group),
-        })  # fmt: skip
+        errors.append(
+            {
+                "column": column,
+                "check": check,
+                "failures": len(group),
+                "rows": _row_examples(group["index"]),
+                "message": describe_failure(
+                    table,
+                    column,
+                    check,
+                    group,
+                    str(frame[column].dtype) if column in frame else "?",
+                ),
+            }
+        )
     return sorted(errors, key=lambda e: (e["column"] or "", e["check"]))
 
 
@@ -85,20 +97,42 @@ def plausibility_warnings(table: str, frame: pd.DataFrame) -> list[dict]:
         bad = frame.index[~is_plausible(frame[column])]
         if len(bad):
             rows = [int(i) for i in bad[:MAX_EXAMPLES]]
-            warnings.append({
-                "column": column, "check": rule, "failures": len(bad), "rows": rows,
-                "message": f"{table}.{column}: {len(bad)} value(s) not {rule} (rows {rows}); "
-                           "prepare sets them to missing",
-            })  # fmt: skip
+            warnings.append(
+                {
+                    "column": column,
+                    "check": rule,
+                    "failures": len(bad),
+                    "rows": rows,
+                    "message": f"{table}.{column}: {len(bad)} value(s) not {rule} (rows {rows}); "
+                    "prepare sets them to missing",
+                }
+            )
     return warnings
 
 
 def validate_tables(tables: dict[str, pd.DataFrame]) -> dict:
     report: dict = {"passed": True, "tables": {}}
     for table, frame in sorted(tables.items()):
-        if table not in RAW_SCHEMAS:
-            errors = [{"column": None, "check": "has_schema", "failures": 1, "rows": [],
-                       "message": f"{table}: no schema in flight_delay.schemas.RAW_SCHEMAS"}]  # fmt: skip
+        if UNREADABLE in frame.attrs:
+            errors = [
+                {
+                    "column": None,
+                    "check": "readable",
+                    "failures": 1,
+                    "rows": [],
+                    "message": f"{table}: source unreadable: {frame.attrs[UNREADABLE]}",
+                }
+            ]
+        elif table not in RAW_SCHEMAS:
+            errors = [
+                {
+                    "column": None,
+                    "check": "has_schema",
+                    "failures": 1,
+                    "rows": [],
+                    "message": f"{table}: no schema in flight_delay.schemas.RAW_SCHEMAS",
+                }
+            ]
         else:
             errors = schema_errors(table, frame, RAW_SCHEMAS[table]())
         report["tables"][table] = {
@@ -122,9 +156,12 @@ def main() -> None:
             say("validate", f"warning: {warning['message']}")
     if not report["passed"]:
         messages = [e["message"] for t in report["tables"].values() for e in t["errors"]]
-        sys.exit("validate: raw data violates its schema:\n  " + "\n  ".join(messages)
-                 + f"\n(full report: {REPORT_FILE})")  # fmt: skip
+        sys.exit(
+            "validate: raw data violates its schema:\n  "
+            + "\n  ".join(messages)
+            + f"\n(full report: {REPORT_FILE})"
+        )
 
 
 if __name__ == "__main__":
-    main()
+    run_stage("validate", main)

@@ -1,0 +1,89 @@
+"""Shared helpers: the repo root, a scratch copy of the repo, and running DVC in it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+REDUCED_CONF = {  # three months: train January, validate February, test March
+    "data/nycflights13.yaml": {"months": [1, 2, 3]},
+    "split/by_month.yaml": {"train_months": [1], "valid_months": [2], "test_months": [3]},
+}
+
+
+def scratch_env(repo: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_", "GIT_"))}
+    return env | {
+        "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        "DVC_NO_ANALYTICS": "1",
+        "ITERATIVE_DO_NOT_TRACK": "1",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{repo / 'mlflow.db'}",
+        "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    }  # fmt: skip
+
+
+def run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        list(args), cwd=repo, env=scratch_env(repo), capture_output=True, text=True
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def ran_stages(done: subprocess.CompletedProcess[str]) -> set[str]:
+    return set(re.findall(r"Running stage '([\w-]+)'", done.stdout + done.stderr))
+
+
+def edit_yaml(path: Path, changes: dict) -> None:
+    data = yaml.safe_load(path.read_text())
+    data.update(changes)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def make_scratch_repo(target: Path, conf_changes: dict[str, dict] = REDUCED_CONF) -> Path:
+    """A copy of the repo's files (tracked and new, not ignored) in a fresh git repo."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split("\0")  # fmt: skip
+    for name in filter(None, listed):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    for name, changes in conf_changes.items():
+        edit_yaml(target / "conf" / name, changes)
+    run(target, "git", "init", "-q", "-b", "main")
+    run(target, "git", "add", "-A")
+    run(target, "git", "commit", "-qm", "scratch copy")
+    return target
+
+
+def lock_hashes(repo: Path) -> dict[str, str]:
+    """`stage:path` -> md5 of every output recorded in dvc.lock."""
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())
+    return {
+        f"{stage}:{out['path']}": out["md5"]
+        for stage, entry in lock["stages"].items()
+        for out in entry.get("outs", [])
+    }
+
+
+def lock_stage(repo: Path, stage: str) -> dict:
+    return yaml.safe_load((repo / "dvc.lock").read_text())["stages"][stage]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT

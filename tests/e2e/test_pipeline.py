@@ -1,0 +1,131 @@
+"""`dvc repro` and `dvc exp run` in a scratch copy of the repo, on three months of data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import edit_yaml, lock_hashes, make_scratch_repo, ran_stages, run
+
+pytestmark = pytest.mark.e2e
+ALL_STAGES = {"compose", "ingest", "validate", "prepare", "featurize", "train", "evaluate"}
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    repo = make_scratch_repo(tmp_path_factory.mktemp("pipeline"))
+    first = run(repo, "dvc", "repro")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", "first reproduction")  # the state `reset` returns to
+    return repo, first
+
+
+def params(repo: Path) -> dict:
+    return yaml.safe_load((repo / "params.yaml").read_text())
+
+
+def newest_run(repo: Path):
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("flight-delay")
+    return client.search_runs([experiment.experiment_id], order_by=["start_time DESC"])[0]
+
+
+def reset(repo: Path) -> None:
+    """Back to the committed state: params, conf and outputs as in dvc.lock."""
+    run(repo, "git", "checkout", "--", ".")
+    run(repo, "dvc", "checkout", "--force")
+
+
+def test_repro_runs_every_stage_on_the_composed_config(pipeline):
+    repo, first = pipeline
+    assert ran_stages(first) == ALL_STAGES
+    assert params(repo)["split"]["test_months"] == [3]  # conf/ edit reached params.yaml
+    metrics = json.loads((repo / "metrics/metrics.json").read_text())
+    assert 0.6 < metrics["test"]["roc_auc"] < 0.9
+    assert metrics["test"]["rows"] > 20_000
+    for image in ("roc", "precision_recall", "calibration", "confusion_matrix", "feature_importance"):
+        assert (repo / f"plots/images/{image}.png").read_bytes()[:4] == b"\x89PNG"
+    report = json.loads((repo / "reports/validation.json").read_text())
+    assert report["passed"] is True
+
+
+def test_mlflow_run_carries_lineage_and_metrics(pipeline):
+    repo, _ = pipeline
+    from flight_delay.io import file_md5
+
+    latest = newest_run(repo)
+    head = run(repo, "git", "rev-parse", "HEAD~1").stdout.strip()  # trained before the commit
+    assert latest.data.tags["git_commit"] == head
+    assert latest.data.tags["model_md5"] == lock_hashes(repo)["train:models/model.skops"]
+    train_file = repo / "data/features/train.parquet"
+    assert latest.data.tags["dvc_md5:data/features/train.parquet"] == file_md5(train_file)
+    metrics = json.loads((repo / "metrics/metrics.json").read_text())
+    assert latest.data.metrics["test_roc_auc"] == pytest.approx(metrics["test"]["roc_auc"])
+    assert latest.data.params["model.name"] == "hist_gradient_boosting"
+
+
+def test_second_repro_is_a_no_op(pipeline):
+    repo, _ = pipeline
+    again = run(repo, "dvc", "repro")
+    assert ran_stages(again) == set()
+    assert "up to date" in run(repo, "dvc", "status").stdout
+
+
+def test_forced_rerun_reproduces_every_output_hash(pipeline):
+    repo, _ = pipeline
+    before = lock_hashes(repo)
+    run(repo, "dvc", "repro", "--force")
+    assert lock_hashes(repo) == before
+
+
+def test_model_param_change_reruns_exactly_train_and_evaluate(pipeline):
+    repo, _ = pipeline
+    done = run(repo, "dvc", "exp", "run", "-S", "model.learning_rate=0.05")
+    assert ran_stages(done) == {"train", "evaluate"}
+    assert params(repo)["model"]["learning_rate"] == 0.05
+    assert newest_run(repo).data.params["model.learning_rate"] == "0.05"
+    reset(repo)
+
+
+def test_exp_run_switches_model_group(pipeline):
+    repo, _ = pipeline
+    done = run(repo, "dvc", "exp", "run", "-S", "model=logistic_regression")
+    assert {"train", "evaluate"} <= ran_stages(done) and "compose" not in ran_stages(done)
+    assert params(repo)["model"] == {"name": "logistic_regression", "C": 1.0, "max_iter": 1000}
+    assert newest_run(repo).data.params["model.name"] == "logistic_regression"
+    reset(repo)
+
+
+def test_conf_edit_reaches_training_with_plain_repro(pipeline):
+    repo, _ = pipeline
+    edit_yaml(repo / "conf/model/hist_gradient_boosting.yaml", {"max_iter": 30})
+    done = run(repo, "dvc", "repro")
+    assert ran_stages(done) == {"compose", "train", "evaluate"}
+    assert params(repo)["model"]["max_iter"] == 30
+    assert newest_run(repo).data.params["model.max_iter"] == "30"
+    reset(repo)
+
+
+def test_exp_run_override_survives_a_simultaneous_conf_edit(pipeline):
+    repo, _ = pipeline
+    edit_yaml(repo / "conf/model/hist_gradient_boosting.yaml", {"max_iter": 40})
+    run(repo, "dvc", "exp", "run", "-S", "model.learning_rate=0.07")
+    assert params(repo)["model"]["max_iter"] == 40
+    assert params(repo)["model"]["learning_rate"] == 0.07
+    trained = newest_run(repo).data.params
+    assert (trained["model.max_iter"], trained["model.learning_rate"]) == ("40", "0.07")
+    reset(repo)
+
+
+def test_unknown_model_key_fails_at_start_naming_the_key(pipeline):
+    repo, _ = pipeline
+    done = run(repo, "dvc", "exp", "run", "-S", "+model.depth=3", check=False)
+    assert done.returncode != 0
+    assert "model.depth: Extra inputs are not permitted" in done.stderr
+    assert "Traceback" not in done.stderr
+    reset(repo)
