@@ -17,6 +17,7 @@ VENV_BIN = Path(sys.executable).parent
 REDUCED_CONF = {  # three months: train January, validate February, test March
     "data/nycflights13.yaml": {"months": [1, 2, 3]},
     "split/by_month.yaml": {"train_months": [1], "valid_months": [2], "test_months": [3]},
+    "evaluate/default.yaml": {"permutation_max_rows": 2000},
 }
 
 
@@ -85,5 +86,33 @@ def lock_stage(repo: Path, stage: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return REPO_ROOT
+def real_config():
+    from flight_delay.config import load_config
+
+    return load_config(REPO_ROOT / "params.yaml")
+
+
+@pytest.fixture(scope="session")
+def real_raw(real_config):
+    """The bundled source tables, read in memory as `ingest` reads them."""
+    from flight_delay.ingest import read_sources
+
+    return read_sources(real_config.data, root=REPO_ROOT)
+
+
+@pytest.fixture(scope="session")
+def real_prepared(real_config, real_raw):
+    from flight_delay.prepare import prepare
+
+    tables = {t: real_raw[t] for t in ("flights", "weather", "planes")}
+    return prepare(**tables, label=real_config.label, split=real_config.split)
+
+
+@pytest.fixture(scope="session")
+def real_features(real_config, real_prepared):
+    from flight_delay.featurize import add_derived_features, select_features
+
+    return {
+        name: select_features(add_derived_features(frame), real_config.features)
+        for name, frame in real_prepared.items()
+    }

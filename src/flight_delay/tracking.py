@@ -18,8 +18,30 @@ from flight_delay.io import file_md5
 MODEL_HASH_TAG = "model_md5"
 
 
+SQLITE = "sqlite:///"
+
+
+def repo_root() -> Path:
+    """The repo a stage belongs to. DVC sets DVC_ROOT to the user's repo even when a
+    queued or `--temp` experiment runs in a copy under .dvc/tmp (which is deleted)."""
+    return Path(os.environ.get("DVC_ROOT", ".")).resolve()
+
+
 def tracking_uri(tracking: TrackingConfig) -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI") or tracking.default_uri
+    """MLFLOW_TRACKING_URI if set; else `default_uri`, a relative sqlite path taken
+    from the repo root so that every experiment lands in the same store."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or tracking.default_uri
+    relative = uri.removeprefix(SQLITE)
+    if uri.startswith(SQLITE) and not relative.startswith("/"):
+        return SQLITE + str(repo_root() / relative)
+    return uri
+
+
+def local_artifact_location(uri: str) -> str | None:
+    """Artifacts beside a local sqlite store (MLflow would use ./mlruns of the cwd)."""
+    if uri.startswith(SQLITE):
+        return (Path(uri.removeprefix(SQLITE)).parent / "mlruns").as_uri()
+    return None
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
@@ -61,7 +83,12 @@ def tracking_run(
     (how `evaluate` adds its metrics to the run of the `train` that made the model)."""
     import mlflow
 
-    mlflow.set_tracking_uri(tracking_uri(tracking))
+    uri = tracking_uri(tracking)
+    mlflow.set_tracking_uri(uri)
+    if mlflow.get_experiment_by_name(tracking.experiment_name) is None:
+        mlflow.create_experiment(
+            tracking.experiment_name, artifact_location=local_artifact_location(uri)
+        )
     experiment = mlflow.set_experiment(tracking.experiment_name)
     found = reuse and mlflow.search_runs(
         experiment_ids=[experiment.experiment_id],
@@ -73,4 +100,6 @@ def tracking_run(
     run_id = found[0].info.run_id if found else None
     with mlflow.start_run(run_id=run_id, run_name=None if run_id else run_name) as run:
         mlflow.set_tag(MODEL_HASH_TAG, model_md5)
+        if os.environ.get("DVC_EXP_NAME"):
+            mlflow.set_tag("dvc_exp_name", os.environ["DVC_EXP_NAME"])
         yield run

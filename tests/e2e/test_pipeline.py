@@ -48,7 +48,13 @@ def test_repro_runs_every_stage_on_the_composed_config(pipeline):
     metrics = json.loads((repo / "metrics/metrics.json").read_text())
     assert 0.6 < metrics["test"]["roc_auc"] < 0.9
     assert metrics["test"]["rows"] > 20_000
-    for image in ("roc", "precision_recall", "calibration", "confusion_matrix", "feature_importance"):
+    for image in (
+        "roc",
+        "precision_recall",
+        "calibration",
+        "confusion_matrix",
+        "feature_importance",
+    ):
         assert (repo / f"plots/images/{image}.png").read_bytes()[:4] == b"\x89PNG"
     report = json.loads((repo / "reports/validation.json").read_text())
     assert report["passed"] is True
@@ -99,6 +105,16 @@ def test_exp_run_switches_model_group(pipeline):
     assert params(repo)["model"] == {"name": "logistic_regression", "C": 1.0, "max_iter": 1000}
     assert newest_run(repo).data.params["model.name"] == "logistic_regression"
     reset(repo)
+
+
+def test_temp_dir_experiment_logs_to_the_repo_store(pipeline):
+    repo, _ = pipeline
+    run(repo, "dvc", "exp", "run", "--temp", "-n", "temp-logreg", "-S", "model=logistic_regression")
+    latest = newest_run(repo)  # in the repo's mlflow.db, not the deleted temp copy
+    assert latest.data.tags["dvc_exp_name"] == "temp-logreg"
+    artifacts = Path(latest.info.artifact_uri.removeprefix("file://"))
+    assert artifacts.is_relative_to(repo / "mlruns") and (artifacts / "plots/roc.png").exists()
+    assert "temp-logreg" in run(repo, "dvc", "exp", "show", "--md").stdout
 
 
 def test_conf_edit_reaches_training_with_plain_repro(pipeline):
