@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,18 @@ def test_unknown_model_key_fails_at_start_naming_the_key(pipeline):
     assert "model.depth: Extra inputs are not permitted" in done.stderr
     assert "Traceback" not in done.stderr
     reset(repo)
+
+
+def test_default_remote_round_trip_without_credentials(pipeline):
+    repo, _ = pipeline
+    reset(repo)
+    run(repo, "dvc", "push")
+    shutil.rmtree(repo / ".dvc/cache")
+    for raw in (repo / "data/raw").glob("*.parquet"):
+        raw.unlink()
+    shutil.rmtree(repo / "data/prepared")
+    shutil.rmtree(repo / "data/features")
+    (repo / "models/model.skops").unlink()
+    run(repo, "dvc", "pull")
+    assert "up to date" in run(repo, "dvc", "status").stdout
+    assert (repo / "dvc-storage").is_dir()  # the remote configured in the first commit
