@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from flight_delay.config import PARAMS_FILE
+from flight_delay.config import PARAMS_FILE, flatten
 from flight_delay.io import write_json, write_text
 from flight_delay.log import run_stage
 
@@ -40,15 +40,6 @@ def compose_params(conf_dir: Path = CONF_DIR, overrides: tuple[str, ...] = ()) -
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def flatten(tree: object, prefix: str = "") -> dict[str, object]:
-    if not isinstance(tree, dict):
-        return {prefix: tree}
-    flat: dict[str, object] = {}
-    for key, value in tree.items():
-        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
 
 
 def differing_keys(left_yaml: str, right_yaml: str) -> list[str]:

@@ -7,7 +7,7 @@ to pure functions. Unknown or ill-typed keys fail here, naming the key.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -121,6 +121,16 @@ class PipelineConfig(Section):
     model: ModelConfig
     evaluate: EvaluateConfig
     tracking: TrackingConfig
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one level of dotted keys (`model.learning_rate`), sorted."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    flat: dict[str, Any] = {}
+    for key, value in sorted(tree.items()):
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
 
 
 class ConfigError(ValueError):

@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 
 from flight_delay import metrics as m
 from flight_delay import plots
-from flight_delay.config import EvaluateConfig, PipelineConfig, load_config
+from flight_delay.config import EvaluateConfig, PipelineConfig, flatten, load_config
 from flight_delay.featurize import FEATURES_DIR
 from flight_delay.io import file_md5, write_json, write_with
 from flight_delay.log import run_stage, say, step
@@ -58,12 +58,12 @@ def write_csv(frame: pd.DataFrame, target: Path) -> None:
 
 def evaluate(model: Pipeline, splits: dict[str, pd.DataFrame], config: PipelineConfig) -> dict:
     columns, ev = config.features.columns, config.evaluate
-    test = splits["test"]
-    test_score = score(model, test, columns)
+    scores = {name: score(model, frame, columns) for name, frame in splits.items()}
+    test, test_score = splits["test"], scores["test"]
     results = {
         "metrics": {
             name: m.classification_metrics(
-                frame[LABEL].to_numpy(), score(model, frame, columns), ev.decision_threshold
+                frame[LABEL].to_numpy(), scores[name], ev.decision_threshold
             )
             for name, frame in splits.items()
         },
@@ -102,7 +102,7 @@ def write_results(results: dict, threshold: float) -> None:
 def log_evaluation(metrics: dict, config: PipelineConfig) -> str:
     import mlflow
 
-    from flight_delay.tracking import flatten, git_lineage, input_hashes, tracking_run
+    from flight_delay.tracking import git_lineage, input_hashes, tracking_run
 
     inputs = [MODEL_FILE, FEATURES_DIR / "test.parquet"]
     with tracking_run(config.tracking, file_md5(MODEL_FILE), "evaluate", reuse=True) as run:

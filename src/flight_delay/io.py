@@ -39,10 +39,6 @@ def write_parquet(frame: pd.DataFrame, target: Path) -> None:
     write_with(target, lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd"))
 
 
-def read_parquet(path: Path) -> pd.DataFrame:
-    return pd.read_parquet(path)
-
-
 def write_json(payload: Any, target: Path) -> None:
     text = json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n"
     write_with(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))

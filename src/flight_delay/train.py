@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from flight_delay.config import PipelineConfig, load_config
+from flight_delay.config import PipelineConfig, flatten, load_config
 from flight_delay.featurize import FEATURES_DIR
 from flight_delay.io import file_md5
 from flight_delay.log import run_stage, say, step
@@ -36,7 +36,7 @@ def log_training_run(model: Pipeline, train: pd.DataFrame, config: PipelineConfi
     import mlflow
     from mlflow.models import infer_signature
 
-    from flight_delay.tracking import flatten, git_lineage, input_hashes, tracking_run
+    from flight_delay.tracking import git_lineage, input_hashes, tracking_run
 
     features = train[config.features.columns]
     example = features.head(5)

@@ -110,29 +110,20 @@ def plausibility_warnings(table: str, frame: pd.DataFrame) -> list[dict]:
     return warnings
 
 
+def table_error(check: str, message: str) -> dict:
+    """An error about a whole table rather than some of its rows."""
+    return {"column": None, "check": check, "failures": 1, "rows": [], "message": message}
+
+
 def validate_tables(tables: dict[str, pd.DataFrame]) -> dict:
     report: dict = {"passed": True, "tables": {}}
     for table, frame in sorted(tables.items()):
         if UNREADABLE in frame.attrs:
             errors = [
-                {
-                    "column": None,
-                    "check": "readable",
-                    "failures": 1,
-                    "rows": [],
-                    "message": f"{table}: source unreadable: {frame.attrs[UNREADABLE]}",
-                }
+                table_error("readable", f"{table}: source unreadable: {frame.attrs[UNREADABLE]}")
             ]
         elif table not in RAW_SCHEMAS:
-            errors = [
-                {
-                    "column": None,
-                    "check": "has_schema",
-                    "failures": 1,
-                    "rows": [],
-                    "message": f"{table}: no schema in flight_delay.schemas.RAW_SCHEMAS",
-                }
-            ]
+            errors = [table_error("has_schema", f"{table}: no schema in schemas.RAW_SCHEMAS")]
         else:
             errors = schema_errors(table, frame, RAW_SCHEMAS[table]())
         report["tables"][table] = {

@@ -59,6 +59,18 @@ def test_repro_runs_every_stage_on_the_composed_config(pipeline):
         assert (repo / f"plots/images/{image}.png").read_bytes()[:4] == b"\x89PNG"
     report = json.loads((repo / "reports/validation.json").read_text())
     assert report["passed"] is True
+    slices = json.loads((repo / "metrics/slices.json").read_text())
+    assert set(slices) == {"carrier", "origin", "month"}
+    assert set(slices["origin"]) == {"EWR", "JFK", "LGA"} and set(slices["month"]) == {"3"}
+
+
+def test_dvc_plots_resolve_every_declared_plot(pipeline):
+    repo, _ = pipeline
+    shown = json.loads(run(repo, "dvc", "plots", "show", "--json").stdout)
+    names = set(shown.get("data", shown))
+    expected = {"ROC (test)", "Precision-recall (test)", "Calibration (test)"}
+    assert expected | {"Permutation importance"} <= names
+    assert any(name.endswith("roc.png") for name in names)
 
 
 def test_mlflow_run_carries_lineage_and_metrics(pipeline):
@@ -74,6 +86,21 @@ def test_mlflow_run_carries_lineage_and_metrics(pipeline):
     metrics = json.loads((repo / "metrics/metrics.json").read_text())
     assert latest.data.metrics["test_roc_auc"] == pytest.approx(metrics["test"]["roc_auc"])
     assert latest.data.params["model.name"] == "hist_gradient_boosting"
+
+
+def test_mlflow_model_is_the_dvc_model(pipeline):
+    repo, _ = pipeline
+    import mlflow
+    import pandas as pd
+
+    from flight_delay.persistence import load_model
+
+    mlflow.set_tracking_uri(f"sqlite:///{repo / 'mlflow.db'}")
+    logged = mlflow.sklearn.load_model(f"runs:/{newest_run(repo).info.run_id}/model")
+    test = pd.read_parquet(repo / "data/features/test.parquet").head(200)
+    columns = [c for c in logged.feature_names_in_]
+    expected = load_model(repo / "models/model.skops").predict_proba(test[columns])
+    assert (logged.predict_proba(test[columns]) == expected).all()
 
 
 def test_second_repro_is_a_no_op(pipeline):

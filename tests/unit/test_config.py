@@ -12,6 +12,7 @@ from flight_delay.config import (
     HistGradientBoostingConfig,
     LogisticRegressionConfig,
     RandomForestConfig,
+    flatten,
     load_config,
     parse_config,
 )
@@ -158,3 +159,17 @@ def test_empty_params_file_is_a_config_error(tmp_path):
     path.write_text("", encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(str(path))):
         load_config(path)
+
+
+def test_flatten_gives_sorted_dotted_keys():
+    tree = {"model": {"name": "rf", "depth": 3}, "seed": 1, "split": {"test": [11, 12]}}
+    flat = flatten(tree)
+    assert flat == {"model.depth": 3, "model.name": "rf", "seed": 1, "split.test": [11, 12]}
+    assert list(flat) == sorted(flat)
+
+
+def test_flatten_of_a_whole_config(config):
+    flat = flatten(config.model_dump(mode="json"))
+    assert flat["model.name"] == "hist_gradient_boosting"
+    assert flat["label.threshold_minutes"] == 15
+    assert not any(isinstance(v, dict) for v in flat.values())

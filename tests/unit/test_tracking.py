@@ -9,7 +9,6 @@ import pytest
 
 from flight_delay.config import TrackingConfig
 from flight_delay.tracking import (
-    flatten,
     git_lineage,
     input_hashes,
     local_artifact_location,
@@ -17,20 +16,6 @@ from flight_delay.tracking import (
 )
 
 TRACKING = TrackingConfig(enabled=True, default_uri="sqlite:///mlflow.db", experiment_name="x")
-
-
-def test_flatten_gives_sorted_dotted_keys():
-    tree = {"model": {"name": "rf", "depth": 3}, "seed": 1, "split": {"test": [11, 12]}}
-    flat = flatten(tree)
-    assert flat == {"model.depth": 3, "model.name": "rf", "seed": 1, "split.test": [11, 12]}
-    assert list(flat) == sorted(flat)
-
-
-def test_flatten_of_a_whole_config(config):
-    flat = flatten(config.model_dump(mode="json"))
-    assert flat["model.name"] == "hist_gradient_boosting"
-    assert flat["label.threshold_minutes"] == 15
-    assert not any(isinstance(v, dict) for v in flat.values())
 
 
 def test_input_hashes_are_dvc_md5_tags(tmp_path):

@@ -158,3 +158,13 @@ def test_validate_tables_reports_an_unreadable_source():
     assert report["passed"] is False
     [error] = report["tables"]["planes"]["errors"]
     assert error["message"] == f"planes: source unreadable: {reason}"
+
+
+def test_validate_tables_fails_a_table_without_a_schema():
+    report = validate_tables({"gates": pd.DataFrame({"gate": ["A1"]})})
+    assert report["passed"] is False
+    [error] = report["tables"]["gates"]["errors"]
+    assert (error["check"], error["message"]) == (
+        "has_schema",
+        "gates: no schema in schemas.RAW_SCHEMAS",
+    )
