@@ -112,6 +112,30 @@ class TrackingConfig(Section):
     experiment_name: str
 
 
+# Direction of each metric in metrics.json: True when higher is better. Counts, rates
+# and mean scores describe the data, not the model's quality, so they have none.
+HIGHER_IS_BETTER = {
+    "roc_auc": True,
+    "pr_auc": True,
+    "f1": True,
+    "precision": True,
+    "recall": True,
+    "log_loss": False,
+    "brier": False,
+}
+
+
+class GateConfig(Section):
+    metric: Literal["roc_auc", "pr_auc", "f1", "precision", "recall", "log_loss", "brier"]
+    split: Literal["valid", "test"]
+    tolerance: float = Field(ge=0)
+    floor: float | None = None
+
+    @property
+    def higher_is_better(self) -> bool:
+        return HIGHER_IS_BETTER[self.metric]
+
+
 class PipelineConfig(Section):
     seed: int
     data: DataConfig
@@ -121,6 +145,7 @@ class PipelineConfig(Section):
     model: ModelConfig
     evaluate: EvaluateConfig
     tracking: TrackingConfig
+    gate: GateConfig
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:

@@ -11,11 +11,12 @@ import pandas as pd
 
 from flight_delay.config import LEAKAGE_COLUMNS, LabelConfig, SplitConfig, load_config
 from flight_delay.ingest import RAW_DIR
-from flight_delay.io import write_parquet
+from flight_delay.io import write_json, write_parquet
 from flight_delay.log import run_stage, say
 from flight_delay.schemas import PLAUSIBILITY
 
 PREPARED_DIR = Path("data/prepared")
+SPLITS_SUMMARY = Path("reports/splits.json")  # small, kept in git: the PR report compares it
 SPLITS = ("train", "valid", "test")
 LABEL = "delayed"
 KEY = ["time_hour", "carrier", "flight", "origin"]
@@ -86,6 +87,18 @@ def prepare(
     return split_by_month(drop_leakage(joined), split)
 
 
+def split_summary(splits: dict[str, pd.DataFrame]) -> dict[str, dict]:
+    """Rows, delayed rate and months of each split."""
+    return {
+        name: {
+            "rows": len(frame),
+            "delayed_rate": round(float(frame[LABEL].mean()), 6) if len(frame) else None,
+            "months": sorted(int(m) for m in frame["month"].unique()),
+        }
+        for name, frame in splits.items()
+    }
+
+
 def main() -> None:
     config = load_config()
     tables = {
@@ -97,6 +110,7 @@ def main() -> None:
             raise SystemExit(f"prepare: the {name} split is empty; check split.* and data.months")
         write_parquet(frame, PREPARED_DIR / f"{name}.parquet")
         say("prepare", f"{name}: {len(frame):,} rows, delayed rate {frame[LABEL].mean():.3f}")
+    write_json(split_summary(splits), SPLITS_SUMMARY)
 
 
 if __name__ == "__main__":
