@@ -11,17 +11,18 @@ from sklearn.pipeline import Pipeline
 from flight_delay import metrics as m
 from flight_delay import plots
 from flight_delay.config import EvaluateConfig, PipelineConfig, flatten, load_config
-from flight_delay.featurize import FEATURES_DIR
 from flight_delay.io import file_md5, write_json, write_with
 from flight_delay.log import run_stage, say, step
+from flight_delay.paths import (
+    CURVE_FILES,
+    FEATURES_DIR,
+    IMAGES_DIR,
+    METRICS_FILE,
+    MODEL_FILE,
+    SLICES_FILE,
+)
 from flight_delay.persistence import load_model
 from flight_delay.prepare import LABEL
-from flight_delay.train import MODEL_FILE
-
-METRICS_FILE = Path("metrics/metrics.json")
-SLICES_FILE = Path("metrics/slices.json")
-PLOTS_DIR = Path("plots")
-IMAGES_DIR = PLOTS_DIR / "images"
 
 
 def score(model: Pipeline, frame: pd.DataFrame, columns: list[str]):
@@ -88,8 +89,8 @@ def write_results(results: dict, threshold: float) -> None:
     write_json(results["metrics"], METRICS_FILE)
     write_json(results["slices"], SLICES_FILE)
     for name in ("roc", "precision_recall", "calibration"):
-        write_csv(results[name], PLOTS_DIR / f"{name}.csv")
-    write_csv(results["importance"], PLOTS_DIR / "feature_importance.csv")
+        write_csv(results[name], CURVE_FILES[name])
+    write_csv(results["importance"], CURVE_FILES["feature_importance"])
     plots.roc_png(results["roc"], test["roc_auc"], IMAGES_DIR / "roc.png")
     plots.precision_recall_png(
         results["precision_recall"], test["base_rate"], IMAGES_DIR / "precision_recall.png"

@@ -6,16 +6,14 @@ Pipeline, so one artifact maps these raw feature columns to a prediction.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from flight_delay.config import FeaturesConfig, load_config
 from flight_delay.io import write_parquet
 from flight_delay.log import run_stage, say
-from flight_delay.prepare import KEY, LABEL, PREPARED_DIR, SPLITS
+from flight_delay.paths import FEATURES_DIR, PREPARED_DIR
+from flight_delay.prepare import KEY, LABEL, SPLITS
 
-FEATURES_DIR = Path("data/features")
 # Kept beside the features to identify rows and slice the metrics; not model inputs.
 CONTEXT_COLUMNS = [*KEY, "month"]
 

@@ -18,8 +18,8 @@ import pandas as pd
 from flight_delay.config import DataConfig, load_config
 from flight_delay.io import write_parquet
 from flight_delay.log import run_stage, say, step
+from flight_delay.paths import RAW_DIR
 
-RAW_DIR = Path("data/raw")
 UNREADABLE = "ingest_error"  # key in DataFrame.attrs (kept in the parquet metadata)
 
 

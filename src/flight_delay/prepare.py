@@ -5,18 +5,14 @@ No column that is only known after departure survives this stage.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from flight_delay.config import LEAKAGE_COLUMNS, LabelConfig, SplitConfig, load_config
-from flight_delay.ingest import RAW_DIR
 from flight_delay.io import write_json, write_parquet
 from flight_delay.log import run_stage, say
+from flight_delay.paths import PREPARED_DIR, RAW_DIR, SPLITS_SUMMARY
 from flight_delay.schemas import PLAUSIBILITY
 
-PREPARED_DIR = Path("data/prepared")
-SPLITS_SUMMARY = Path("reports/splits.json")  # small, kept in git: the PR report compares it
 SPLITS = ("train", "valid", "test")
 LABEL = "delayed"
 KEY = ["time_hour", "carrier", "flight", "origin"]

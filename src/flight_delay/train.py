@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from flight_delay.config import PipelineConfig, flatten, load_config
-from flight_delay.featurize import FEATURES_DIR
 from flight_delay.io import file_md5
 from flight_delay.log import run_stage, say, step
 from flight_delay.models import build_model
+from flight_delay.paths import FEATURES_DIR, MODEL_FILE
 from flight_delay.persistence import TRUSTED_TYPES, save_model
 from flight_delay.prepare import LABEL
 
-MODEL_FILE = Path("models/model.skops")
 TRAIN_FILE = FEATURES_DIR / "train.parquet"
 # Given explicitly, so MLflow does not spend ~9 s inferring them (and list test tools).
 SERVING_PACKAGES = ["scikit-learn", "skops", "pandas", "numpy", "scipy"]

@@ -7,18 +7,17 @@ non-zero naming table, column, rule and a few offending rows on failure.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
 from flight_delay.config import load_config
-from flight_delay.ingest import RAW_DIR, UNREADABLE
+from flight_delay.ingest import UNREADABLE
 from flight_delay.io import write_json
 from flight_delay.log import run_stage, say
+from flight_delay.paths import RAW_DIR, VALIDATION_REPORT
 from flight_delay.schemas import PLAUSIBILITY, RAW_SCHEMAS
 
-REPORT_FILE = Path("reports/validation.json")
 MAX_EXAMPLES = 5
 
 
@@ -140,7 +139,7 @@ def main() -> None:
     config = load_config()
     tables = {t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in config.data.files}
     report = validate_tables(tables)
-    write_json(report, REPORT_FILE)
+    write_json(report, VALIDATION_REPORT)
     for table, entry in report["tables"].items():
         say("validate", f"{table}: {entry['rows']:,} rows, {len(entry['errors'])} error(s)")
         for warning in entry["warnings"]:
@@ -150,7 +149,7 @@ def main() -> None:
         sys.exit(
             "validate: raw data violates its schema:\n  "
             + "\n  ".join(messages)
-            + f"\n(full report: {REPORT_FILE})"
+            + f"\n(full report: {VALIDATION_REPORT})"
         )
 
 

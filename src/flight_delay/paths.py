@@ -1,0 +1,23 @@
+"""Where the stages write: the output paths dvc.yaml declares, in one place.
+
+Relative to the repository root (DVC runs every stage there).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RAW_DIR = Path("data/raw")
+VALIDATION_REPORT = Path("reports/validation.json")
+PREPARED_DIR = Path("data/prepared")
+SPLITS_SUMMARY = Path("reports/splits.json")
+FEATURES_DIR = Path("data/features")
+MODEL_FILE = Path("models/model.skops")
+METRICS_FILE = Path("metrics/metrics.json")
+SLICES_FILE = Path("metrics/slices.json")
+PLOTS_DIR = Path("plots")
+IMAGES_DIR = PLOTS_DIR / "images"
+CURVE_FILES = {
+    name: PLOTS_DIR / f"{name}.csv"
+    for name in ("roc", "precision_recall", "calibration", "feature_importance")
+}
