@@ -8,11 +8,14 @@ UV_VERSION := 0.13.9
 UV ?= $(or $(shell command -v uv 2>/dev/null),.uv/bin/uv)
 RUN := $(UV) run --locked --no-sync
 PORT ?= 5000
+BASE ?= main
+CML_VERSION := 0.20.6
 
 export DVC_NO_ANALYTICS := 1
 export ITERATIVE_DO_NOT_TRACK := 1
 
-.PHONY: help install repro test lint format params check-params exp-show ui dag clean
+.PHONY: help install repro test lint format params check-params exp-show ui dag clean \
+	report gate post-report ci-repro install-cml lint-workflows
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -54,6 +57,29 @@ dag: install ## The pipeline as a Mermaid diagram
 ui: install ## MLflow UI on 127.0.0.1 (PORT, default 5000)
 	$(RUN) mlflow ui --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///mlflow.db} \
 		--host 127.0.0.1 --port $(PORT)
+
+report: install ## PR report: workspace vs BASE (default main) -> reports/pr/report.md
+	$(RUN) python -m flight_delay.report --base "$(BASE)"
+
+gate: install ## Quality gate: fail when the model is worse than BASE (thresholds: conf/gate)
+	$(RUN) python -m flight_delay.gate --base "$(BASE)"
+
+post-report: install ## CI: post reports/pr/report.md as a sticky PR comment with CML
+	$(RUN) python -m flight_delay.post_report
+
+ci-repro: install ## CI: dvc repro, pulling from the remote named in DVC_REMOTE first when its keys are set
+	@if [ -n "$$DVC_REMOTE" ] && [ -n "$$AWS_ACCESS_KEY_ID" ]; then \
+		$(RUN) dvc pull --remote "$$DVC_REMOTE" --run-cache --allow-missing \
+			|| echo "ci-repro: pull from $$DVC_REMOTE failed; rebuilding from the bundled data"; \
+	else echo "ci-repro: no DVC remote credentials; rebuilding from the bundled data"; fi
+	$(RUN) dvc repro
+
+install-cml: ## CI: install CML (npm @dvcorg/cml, pinned) for post-report
+	npm install --global --no-audit --no-fund "@dvcorg/cml@$(CML_VERSION)"
+
+lint-workflows: install ## actionlint and zizmor over .github/workflows
+	$(RUN) actionlint
+	$(RUN) zizmor --offline --no-progress .github/workflows
 
 clean: ## Remove caches of the tools (keeps data, models and MLflow runs)
 	rm -rf .pytest_cache .ruff_cache dvc_plots

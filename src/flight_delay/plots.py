@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from flight_delay.io import write_with
 
 
-def _save(figure: Figure, target: Path) -> None:
+def save_png(figure: Figure, target: Path) -> None:
     figure.tight_layout()
     # No "Software" stamp: the bytes depend only on the data.
     write_with(
@@ -19,7 +19,7 @@ def _save(figure: Figure, target: Path) -> None:
     )
 
 
-def _axes(title: str, xlabel: str, ylabel: str):
+def new_axes(title: str, xlabel: str, ylabel: str):
     figure = Figure(figsize=(5, 4))
     axes = figure.add_subplot()
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
@@ -27,42 +27,42 @@ def _axes(title: str, xlabel: str, ylabel: str):
 
 
 def roc_png(curve: pd.DataFrame, roc_auc: float, target: Path) -> None:
-    figure, axes = _axes(
+    figure, axes = new_axes(
         f"ROC, test (AUC {roc_auc:.3f})", "false positive rate", "true positive rate"
     )
     axes.plot(curve["fpr"], curve["tpr"])
     axes.plot([0, 1], [0, 1], linestyle=":", color="grey")
-    _save(figure, target)
+    save_png(figure, target)
 
 
 def precision_recall_png(curve: pd.DataFrame, base_rate: float, target: Path) -> None:
-    figure, axes = _axes("Precision-recall, test", "recall", "precision")
+    figure, axes = new_axes("Precision-recall, test", "recall", "precision")
     axes.plot(curve["recall"], curve["precision"])
     axes.axhline(base_rate, linestyle=":", color="grey", label=f"base rate {base_rate:.3f}")
     axes.legend()
-    _save(figure, target)
+    save_png(figure, target)
 
 
 def calibration_png(curve: pd.DataFrame, target: Path) -> None:
-    figure, axes = _axes("Calibration, test", "mean predicted probability", "fraction delayed")
+    figure, axes = new_axes("Calibration, test", "mean predicted probability", "fraction delayed")
     axes.plot(curve["mean_predicted"], curve["fraction_delayed"], marker="o")
     axes.plot([0, 1], [0, 1], linestyle=":", color="grey")
-    _save(figure, target)
+    save_png(figure, target)
 
 
 def confusion_png(metrics: dict, threshold: float, target: Path) -> None:
     counts = np.array([[metrics["tn"], metrics["fp"]], [metrics["fn"], metrics["tp"]]])
-    figure, axes = _axes(f"Confusion matrix, threshold {threshold}", "predicted", "actual")
+    figure, axes = new_axes(f"Confusion matrix, threshold {threshold}", "predicted", "actual")
     axes.imshow(counts, cmap="Blues")
     for (row, col), count in np.ndenumerate(counts):
         axes.text(col, row, f"{count:,}", ha="center", va="center")
     axes.set_xticks([0, 1], ["on time", "delayed"])
     axes.set_yticks([0, 1], ["on time", "delayed"])
-    _save(figure, target)
+    save_png(figure, target)
 
 
 def importance_png(importance: pd.DataFrame, target: Path) -> None:
     ordered = importance.sort_values("importance_mean")
-    figure, axes = _axes("Permutation importance (ROC AUC drop)", "mean drop", "")
+    figure, axes = new_axes("Permutation importance (ROC AUC drop)", "mean drop", "")
     axes.barh(ordered["feature"], ordered["importance_mean"], xerr=ordered["importance_std"])
-    _save(figure, target)
+    save_png(figure, target)

@@ -66,6 +66,35 @@ def input_hashes(paths: list[Path]) -> dict[str, str]:
     return {f"dvc_md5:{path.as_posix()}": file_md5(path) for path in sorted(paths)}
 
 
+def newest_run_of_model(experiment_id: str, model_md5: str) -> str | None:
+    """The id of the newest run tagged with this model hash, if any."""
+    import mlflow
+
+    found = mlflow.search_runs(
+        experiment_ids=[experiment_id],
+        filter_string=f"tags.{MODEL_HASH_TAG} = '{model_md5}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+        output_format="list",
+    )
+    return found[0].info.run_id if found else None
+
+
+def run_link(tracking: TrackingConfig, model_md5: str) -> str | None:
+    """URL of the run that logged this model, when the tracking store is a server."""
+    import mlflow
+
+    uri = tracking_uri(tracking)
+    if not uri.startswith(("http://", "https://")):
+        return None
+    mlflow.set_tracking_uri(uri)
+    experiment = mlflow.get_experiment_by_name(tracking.experiment_name)
+    run_id = experiment and newest_run_of_model(experiment.experiment_id, model_md5)
+    if not run_id:
+        return None
+    return f"{uri.rstrip('/')}/#/experiments/{experiment.experiment_id}/runs/{run_id}"
+
+
 @contextmanager
 def tracking_run(
     tracking: TrackingConfig, model_md5: str, run_name: str, reuse: bool = False
@@ -81,14 +110,7 @@ def tracking_run(
             tracking.experiment_name, artifact_location=local_artifact_location(uri)
         )
     experiment = mlflow.set_experiment(tracking.experiment_name)
-    found = reuse and mlflow.search_runs(
-        experiment_ids=[experiment.experiment_id],
-        filter_string=f"tags.{MODEL_HASH_TAG} = '{model_md5}'",
-        order_by=["attributes.start_time DESC"],
-        max_results=1,
-        output_format="list",
-    )
-    run_id = found[0].info.run_id if found else None
+    run_id = newest_run_of_model(experiment.experiment_id, model_md5) if reuse else None
     with mlflow.start_run(run_id=run_id, run_name=None if run_id else run_name) as run:
         mlflow.set_tag(MODEL_HASH_TAG, model_md5)
         if os.environ.get("DVC_EXP_NAME"):

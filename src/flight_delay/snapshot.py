@@ -1,0 +1,130 @@
+"""The pipeline's small, git-kept outputs, read from the workspace or from a git revision.
+
+The PR report and the gate compare two snapshots. Any file may be missing or
+unreadable (a first PR, a base whose pipeline differs): it is then left empty and
+named in `missing`, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from flight_delay.config import PARAMS_FILE
+from flight_delay.paths import (
+    CURVE_FILES,
+    METRICS_FILE,
+    SLICES_FILE,
+    SPLITS_SUMMARY,
+    VALIDATION_REPORT,
+)
+
+LOCK_FILE = Path("dvc.lock")
+JSON_FILES = {
+    "metrics": METRICS_FILE,
+    "slices": SLICES_FILE,
+    "splits": SPLITS_SUMMARY,
+    "validation": VALIDATION_REPORT,
+}
+YAML_FILES = {"lock": LOCK_FILE, "params": PARAMS_FILE}
+CURVE_COLUMNS = {
+    "roc": ["fpr", "tpr"],
+    "precision_recall": ["recall", "precision"],
+    "calibration": ["mean_predicted", "fraction_delayed"],
+    "feature_importance": ["feature", "importance_mean"],
+}
+
+Reader = Callable[[Path], bytes | None]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    name: str
+    metrics: dict = field(default_factory=dict)
+    slices: dict = field(default_factory=dict)
+    splits: dict = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)
+    lock: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    curves: dict[str, pd.DataFrame] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+
+
+def _mapping(data: bytes, parse: Callable[[bytes], object]) -> dict:
+    parsed = parse(data)
+    if not isinstance(parsed, dict):
+        raise ValueError(f"expected a mapping, found {type(parsed).__name__}")
+    return parsed
+
+
+def _curve(data: bytes, columns: list[str]) -> pd.DataFrame:
+    frame = pd.read_csv(BytesIO(data))
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise ValueError(f"no column {absent}")
+    return frame
+
+
+def read_snapshot(name: str, read: Reader) -> Snapshot:
+    found: dict = {}
+    missing: list[str] = []
+    sources = [
+        *((key, path, lambda d: _mapping(d, json.loads)) for key, path in JSON_FILES.items()),
+        *((key, path, lambda d: _mapping(d, yaml.safe_load)) for key, path in YAML_FILES.items()),
+    ]
+    for key, path, parse in sources:
+        data = read(path)
+        if data is None:
+            missing.append(f"{path.as_posix()} (not found)")
+            continue
+        try:
+            found[key] = parse(data)
+        except ValueError as err:  # json and yaml errors both derive from ValueError
+            missing.append(f"{path.as_posix()} (unreadable: {str(err).splitlines()[0]})")
+    curves = {}
+    for key, path in CURVE_FILES.items():
+        data = read(path)
+        if data is None:
+            missing.append(f"{path.as_posix()} (not found)")
+            continue
+        try:
+            curves[key] = _curve(data, CURVE_COLUMNS[key])
+        except (ValueError, pd.errors.ParserError) as err:
+            missing.append(f"{path.as_posix()} (unreadable: {str(err).splitlines()[0]})")
+    return Snapshot(name=name, **found, curves=curves, missing=tuple(missing))
+
+
+def workspace_reader(root: Path) -> Reader:
+    def read(path: Path) -> bytes | None:
+        target = root / path
+        return target.read_bytes() if target.is_file() else None
+
+    return read
+
+
+def revision_reader(commit: str, root: Path) -> Reader:
+    def read(path: Path) -> bytes | None:
+        shown = subprocess.run(
+            ["git", "show", f"{commit}:{path.as_posix()}"], cwd=root, capture_output=True
+        )
+        return shown.stdout if shown.returncode == 0 else None
+
+    return read
+
+
+def resolve_commit(ref: str, root: Path) -> str | None:
+    """The commit `ref` names, or None when git does not know it."""
+    shown = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    return shown.stdout.strip() if shown.returncode == 0 else None
