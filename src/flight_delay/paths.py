@@ -21,3 +21,6 @@ CURVE_FILES = {
     name: PLOTS_DIR / f"{name}.csv"
     for name in ("roc", "precision_recall", "calibration", "feature_importance")
 }
+
+# Not a stage output: `make report` writes here (git-ignored), the workflows upload it.
+PR_REPORT_DIR = Path("reports/pr")

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from flight_delay.io import write_text
-from flight_delay.report import REPORT_DIR, REPORT_FILE
+from flight_delay.paths import PR_REPORT_DIR
 
 WATERMARK = "flight-delay model report"
 ARTIFACT = "pr-report"  # the name the workflow uploads reports/pr under
@@ -63,7 +63,7 @@ def append_summary(text: str) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("report", nargs="?", type=Path, default=REPORT_DIR / REPORT_FILE)
+    parser.add_argument("report", nargs="?", type=Path, default=PR_REPORT_DIR / "report.md")
     args = parser.parse_args(argv)
     if not args.report.is_file():
         sys.exit(f"post-report: {args.report} not found; run `make report` first")

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from flight_delay import compare
 from flight_delay.config import GateConfig, TrackingConfig
 from flight_delay.io import write_text
+from flight_delay.paths import PR_REPORT_DIR
 from flight_delay.snapshot import (
     Snapshot,
     read_snapshot,
@@ -29,7 +30,6 @@ from flight_delay.snapshot import (
     workspace_reader,
 )
 
-REPORT_DIR = Path("reports/pr")
 REPORT_FILE = "report.md"
 TOP_SLICES = 5
 TOP_FEATURES = 10
@@ -313,7 +313,7 @@ def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default=os.environ.get("BASE") or "main", help="git ref")
-    parser.add_argument("--out", type=Path, default=REPORT_DIR)
+    parser.add_argument("--out", type=Path, default=PR_REPORT_DIR)
     args = parser.parse_args(argv)
     target = make_report(args.base, Path.cwd(), args.out)
     print(f"report: wrote {target} (compared with {args.base})")

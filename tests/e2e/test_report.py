@@ -1,0 +1,119 @@
+"""`make report` and `make gate` in a scratch repo: a base commit on main, then a PR
+branch that changes one model parameter and re-runs the pipeline."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import edit_yaml, make_scratch_repo, ran_stages, run
+
+pytestmark = pytest.mark.e2e
+IMAGES = {"roc", "precision_recall", "calibration", "confusion_matrix", "feature_importance"}
+
+
+def make(repo: Path, *args: str, check: bool = True):
+    # UV=true RUN= : use the test's interpreter (first on PATH) instead of a new .venv
+    return run(repo, "make", "--no-print-directory", *args, "UV=true", "RUN=", check=check)
+
+
+@pytest.fixture(scope="module")
+def pr_repo(tmp_path_factory):
+    repo = make_scratch_repo(tmp_path_factory.mktemp("report"))
+    run(repo, "dvc", "repro")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", "base: the pipeline on main")
+    run(repo, "git", "checkout", "-qb", "faster-learning")
+    edit_yaml(repo / "conf/model/hist_gradient_boosting.yaml", {"learning_rate": 0.3})
+    rerun = run(repo, "dvc", "repro")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", "PR: learning rate 0.3")
+    return repo, rerun
+
+
+def metrics(repo: Path, rev: str | None = None) -> dict:
+    if rev:
+        return json.loads(run(repo, "git", "show", f"{rev}:metrics/metrics.json").stdout)
+    return json.loads((repo / "metrics/metrics.json").read_text())
+
+
+def test_report_shows_the_changed_param_reran_stages_and_metric_deltas(pr_repo):
+    repo, rerun = pr_repo
+    assert ran_stages(rerun) == {"compose", "train", "evaluate"}
+    start = time.perf_counter()
+    done = make(repo, "report")
+    print(f"make report took {time.perf_counter() - start:.1f} s")
+    assert "report: wrote reports/pr/report.md (compared with main)" in done.stdout
+    report = (repo / "reports/pr/report.md").read_text()
+    assert "| model.learning_rate | `0.1` | `0.3` |" in report
+    assert re.search(r"re-ran: [\w, ]*\btrain, evaluate\b", report)
+    assert not re.search(r"re-ran: .*\b(ingest|prepare|featurize)\b", report)
+    base, new = metrics(repo, "main")["test"], metrics(repo)["test"]
+    assert base["roc_auc"] != new["roc_auc"]
+    row = f"| roc_auc | {base['roc_auc']:.4f} | {new['roc_auc']:.4f} | "
+    assert row + f"{new['roc_auc'] - base['roc_auc']:+.4f} |" in report
+    assert re.search(r"\| log_loss \| [\d.]+ \| [\d.]+ \| [+-]0\.0*[1-9]", report)
+    assert "## Slices that moved most" in report and "| carrier=" in report
+    for image in IMAGES:
+        assert (repo / f"reports/pr/{image}.png").read_bytes()[:4] == b"\x89PNG"
+        assert f"({image}.png)" in report
+    assert "No baseline" not in report
+
+
+def gate_with(repo: Path, **thresholds):
+    edit_yaml(repo / "conf/gate/default.yaml", thresholds)
+    run(repo, "python", "-m", "flight_delay.compose")  # conf/ -> params.yaml
+    return make(repo, "gate", check=False)
+
+
+def test_gate_verdict_follows_the_configured_thresholds(pr_repo):
+    repo, _ = pr_repo
+    base, new = metrics(repo, "main")["test"]["roc_auc"], metrics(repo)["test"]["roc_auc"]
+    drop = base - new
+    try:
+        passed = gate_with(repo, tolerance=max(drop, 0) + 0.01, floor=new - 0.01)
+        assert passed.returncode == 0, passed.stderr
+        assert f"gate: PASS test.roc_auc {base:.4f} -> {new:.4f}" in passed.stdout
+        if drop > 0:  # the PR made the model worse: a tighter tolerance refuses it
+            refused = gate_with(repo, tolerance=round(drop / 2, 6))
+            expected = f"a regression of more than the tolerance {round(drop / 2, 6)}"
+        else:  # the PR is no worse: a floor above it refuses it
+            refused = gate_with(repo, floor=round(new + 0.01, 4))
+            expected = f"is worse than the floor {round(new + 0.01, 4)}"
+        assert refused.returncode != 0 and expected in refused.stderr
+    finally:
+        run(repo, "git", "checkout", "--", "conf", "params.yaml", "params.composed.json")
+
+
+def test_report_and_gate_without_a_baseline(pr_repo):
+    repo, _ = pr_repo
+    report_run = make(repo, "report", "BASE=no-such-branch")
+    assert report_run.returncode == 0
+    report = (repo / "reports/pr/report.md").read_text()
+    assert "No baseline: `no-such-branch` (git does not know it)" in report
+    assert "Not compared: git does not know `no-such-branch`." in report
+    gate = make(repo, "gate", "BASE=no-such-branch", check=False)
+    assert "no baseline" in gate.stdout
+
+
+def test_report_against_a_base_without_metrics_and_with_plot_files_missing(pr_repo, tmp_path):
+    repo, _ = pr_repo
+    worktree = tmp_path / "bare-main"
+    run(repo, "git", "worktree", "add", "-q", "-b", "bare", str(worktree), "main")
+    run(worktree, "git", "rm", "-q", "-r", "metrics", "plots")
+    run(worktree, "git", "commit", "-qm", "a base without metrics or plots")
+    (repo / "plots/roc.csv").unlink()
+    try:
+        make(repo, "report", "BASE=bare")
+        report = (repo / "reports/pr/report.md").read_text()
+    finally:
+        run(repo, "git", "checkout", "--", "plots/roc.csv")
+    assert "No baseline: `bare` (it has no metrics yet)" in report
+    assert "- ROC curve: not drawn (no plots/roc.csv in the workspace)" in report
+    assert "bare: metrics/metrics.json (not found)" in report
+    assert "![Calibration](calibration.png)" in report
+    assert not (repo / "reports/pr/roc.png").exists()  # no stale image from an earlier run

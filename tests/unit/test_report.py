@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flight_delay.compare import GateResult
+from flight_delay.report import Context, build_report, draw_images
+from flight_delay.snapshot import Snapshot, read_snapshot, workspace_reader
+
+ROC = pd.DataFrame({"fpr": [0.0, 0.5, 1.0], "tpr": [0.0, 0.7, 1.0]})
+PR_CURVE = pd.DataFrame({"recall": [1.0, 0.5, 0.0], "precision": [0.25, 0.4, 1.0]})
+CALIBRATION = pd.DataFrame({"mean_predicted": [0.1, 0.5], "fraction_delayed": [0.12, 0.45]})
+IMPORTANCE = pd.DataFrame({"feature": ["dep_hour", "carrier"], "importance_mean": [0.05, 0.01]})
+COUNTS = {"tn": 50, "fp": 10, "fn": 5, "tp": 20}
+
+
+def snapshot(name: str, roc_auc: float, learning_rate: float = 0.1, **changes) -> Snapshot:
+    fields = {
+        "metrics": {"test": {"roc_auc": roc_auc, "rows": 85, **COUNTS},
+                    "valid": {"roc_auc": roc_auc - 0.01}},
+        "slices": {"carrier": {"AA": {"roc_auc": roc_auc, "rows": 500}}},
+        "splits": {"train": {"rows": 100, "delayed_rate": 0.25, "months": [1]}},
+        "validation": {"passed": True, "tables": {}},
+        "lock": {"stages": {"train": {"params": {"model.learning_rate": learning_rate}}}},
+        "params": {"evaluate": {"decision_threshold": 0.3}},
+        "curves": {"roc": ROC, "precision_recall": PR_CURVE, "calibration": CALIBRATION,
+                   "feature_importance": IMPORTANCE},
+    }  # fmt: skip
+    return Snapshot(name=name, **(fields | changes))
+
+
+CONTEXT = Context(
+    base_ref="main",
+    base_commit="0123456789abcdef",
+    params_diff={"params.yaml": {"model.learning_rate": {"old": 0.1, "new": 0.2}}},
+    gate=GateResult(True, "gate: PASS test.roc_auc 0.7000 -> 0.7100 (+0.0100, tolerance 0.005)"),
+)
+
+
+def test_report_shows_metric_deltas_params_stages_and_the_gate():
+    base, new = snapshot("main", 0.70), snapshot("PR", 0.71, learning_rate=0.2)
+    report = build_report(base, new, CONTEXT, {"ROC curve": "roc.png"})
+    assert "compared with `main` (`0123456789`)" in report
+    assert "**gate: PASS test.roc_auc 0.7000 -> 0.7100" in report
+    assert "| roc_auc | 0.7000 | 0.7100 | +0.0100 | ▲ better |" in report
+    assert "<details><summary>valid</summary>" in report
+    assert "| model.learning_rate | `0.1` | `0.2` |" in report
+    assert "re-ran: train" in report
+    assert "| carrier=AA | 500 | 0.7000 | 0.7100 | +0.0100 |" in report
+    assert "![ROC curve](roc.png)" in report
+    assert "No baseline" not in report
+
+
+def test_report_without_a_baseline_says_so_and_shows_the_pr_alone():
+    no_ref = Context("main", None, "Not compared: git does not know `main`.", None)
+    report = build_report(None, snapshot("PR", 0.71), no_ref, {})
+    assert "No baseline: `main` (git does not know it)" in report
+    assert "| roc_auc | — | 0.7100 | — |  |" in report
+    assert "Not compared: git does not know `main`." in report
+    assert "No base dvc.lock to compare with." in report
+
+
+def test_report_on_a_base_without_metrics_or_with_another_pipeline():
+    empty_base = Snapshot(name="main", missing=("metrics/metrics.json (not found)",))
+    report = build_report(empty_base, snapshot("PR", 0.71), CONTEXT, {})
+    assert "No baseline: `main` (it has no metrics yet)" in report
+    assert "main: metrics/metrics.json (not found)" in report
+    other = Snapshot(
+        name="main",
+        metrics={"accuracy": 0.9},  # flat, no splits: an older pipeline
+        lock={"stages": {"fit": {}}},
+        splits={"everything": "not a mapping"},
+    )
+    report = build_report(other, snapshot("PR", 0.71), CONTEXT, {})
+    assert "new: train" in report and "removed: fit" in report
+    assert "| roc_auc | — | 0.7100 |" in report
+
+
+def test_report_names_images_that_could_not_be_drawn():
+    report = build_report(None, snapshot("PR", 0.7), CONTEXT, {"ROC curve": "no plots/roc.csv"})
+    assert "- ROC curve: not drawn (no plots/roc.csv)" in report
+
+
+def test_draw_images_overlays_both_sides_and_skips_missing_data(tmp_path):
+    images = draw_images(snapshot("main", 0.7), snapshot("PR", 0.71), tmp_path)
+    assert set(images.values()) == {
+        "roc.png", "precision_recall.png", "calibration.png", "confusion_matrix.png",
+        "feature_importance.png",
+    }  # fmt: skip
+    for name in images.values():
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+    bare = Snapshot(name="PR", metrics={"test": {"roc_auc": 0.7}})
+    images = draw_images(None, bare, tmp_path / "bare")
+    assert images["ROC curve"] == "no plots/roc.csv in the workspace"
+    assert images["Confusion matrix"] == "no test counts in metrics/metrics.json"
+    assert not list((tmp_path / "bare").glob("*.png")) if (tmp_path / "bare").exists() else True
+
+
+def write(root: Path, name: str, text: str) -> None:
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(text)
+
+
+def test_read_snapshot_keeps_what_parses_and_names_the_rest(tmp_path):
+    write(tmp_path, "metrics/metrics.json", json.dumps({"test": {"roc_auc": 0.7}}))
+    write(tmp_path, "metrics/slices.json", "{not json")
+    write(tmp_path, "reports/splits.json", "[1, 2]")
+    write(tmp_path, "plots/roc.csv", "fpr,tpr\n0,0\n1,1\n")
+    write(tmp_path, "plots/calibration.csv", "x,y\n0,0\n")
+    found = read_snapshot("PR", workspace_reader(tmp_path))
+    assert found.metrics == {"test": {"roc_auc": 0.7}}
+    assert list(found.curves) == ["roc"]
+    assert found.slices == {} and found.splits == {}
+    missing = "\n".join(found.missing)
+    assert "metrics/slices.json (unreadable:" in missing
+    assert "reports/splits.json (unreadable: expected a mapping, found list)" in missing
+    assert "plots/calibration.csv (unreadable: no column" in missing
+    assert "dvc.lock (not found)" in missing
+
+
+@pytest.mark.parametrize("column", ["fpr", "tpr"])
+def test_a_curve_without_its_columns_is_not_drawn(tmp_path, column):
+    write(tmp_path, "plots/roc.csv", f"{column}\n0\n1\n")
+    assert "roc" not in read_snapshot("PR", workspace_reader(tmp_path)).curves
