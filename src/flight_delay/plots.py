@@ -55,7 +55,8 @@ def confusion_png(metrics: dict, threshold: float, target: Path) -> None:
     figure, axes = new_axes(f"Confusion matrix, threshold {threshold}", "predicted", "actual")
     axes.imshow(counts, cmap="Blues")
     for (row, col), count in np.ndenumerate(counts):
-        axes.text(col, row, f"{count:,}", ha="center", va="center")
+        color = "white" if count > counts.max() / 2 else "black"  # readable on dark cells
+        axes.text(col, row, f"{count:,}", ha="center", va="center", color=color)
     axes.set_xticks([0, 1], ["on time", "delayed"])
     axes.set_yticks([0, 1], ["on time", "delayed"])
     save_png(figure, target)

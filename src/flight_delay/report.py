@@ -139,7 +139,8 @@ def data_section(base: Snapshot | None, new: Snapshot) -> list[str]:
             "| split | months | rows (base) | rows (PR) | delayed (base) | delayed (PR) |",
             "|---|---|---:|---:|---:|---:|",
         ]
-        for split in new.splits:
+        known = ("train", "valid", "test")  # time order first, then any other split
+        for split in sorted(new.splits, key=lambda s: (known.index(s) if s in known else 3, s)):
             months = ", ".join(str(m) for m in (_split_value(new, split, "months") or []))
             cells = [
                 _fmt(compare.as_number(_split_value(side, split, key)), key)
@@ -204,7 +205,7 @@ def draw_images(base: Snapshot | None, new: Snapshot, out_dir: Path) -> dict[str
     from flight_delay import report_plots as rp
 
     def sides(key: str) -> dict:
-        return {"base": base.curves.get(key) if base else None, "PR": new.curves.get(key)}
+        return {"base": base.curves.get(key) if base else None, rp.NEW: new.curves.get(key)}
 
     def test_metric(snapshot: Snapshot | None, metric: str) -> float | None:
         values = (snapshot.metrics if snapshot else {}).get("test")
@@ -223,7 +224,7 @@ def draw_images(base: Snapshot | None, new: Snapshot, out_dir: Path) -> dict[str
             images[title] = f"no plots/{key}.csv in the workspace"
             continue
         metric = {"roc": "roc_auc", "precision_recall": "pr_auc"}.get(key)
-        scores = {s: test_metric(snap, metric) for s, snap in (("base", base), ("PR", new))}
+        scores = {s: test_metric(snap, metric) for s, snap in (("base", base), (rp.NEW, new))}
         rp.overlaid_curves_png(
             sides(key), columns, f"{title}, test", labels, out_dir / f"{key}.png",
             scores=scores if metric else None, diagonal=diagonal,
@@ -231,11 +232,11 @@ def draw_images(base: Snapshot | None, new: Snapshot, out_dir: Path) -> dict[str
         images[title] = f"{key}.png"
     counts = {
         side: values
-        for side, snap in (("base", base), ("PR", new))
+        for side, snap in (("base", base), (rp.NEW, new))
         if isinstance(values := (snap.metrics if snap else {}).get("test"), dict)
         and {"tn", "fp", "fn", "tp"} <= values.keys()
     }
-    if "PR" in counts:
+    if rp.NEW in counts:
         threshold = (new.params.get("evaluate") or {}).get("decision_threshold")
         rp.confusion_pair_png(counts, threshold, out_dir / "confusion_matrix.png")
         images["Confusion matrix"] = "confusion_matrix.png"

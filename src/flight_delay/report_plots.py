@@ -15,6 +15,7 @@ from flight_delay.plots import new_axes, save_png
 
 BASE_STYLE = {"linestyle": "--", "color": "tab:grey"}
 NEW_STYLE = {"linestyle": "-", "color": "tab:blue"}
+NEW = "this PR"  # the side being reviewed
 
 
 def _label(side: str, value: float | None, name: str) -> str:
@@ -30,10 +31,10 @@ def overlaid_curves_png(
     scores: dict[str, float | None] | None = None,
     diagonal: bool = False,
 ) -> None:
-    """One line per side (`base`, `PR`); `scores` adds e.g. the AUC to the legend."""
+    """One line per side (`base`, `this PR`); `scores` adds e.g. the AUC to the legend."""
     figure, axes = new_axes(title, *axis_labels)
     x, y = columns
-    for side, style in (("PR", NEW_STYLE), ("base", BASE_STYLE)):  # base on top: both show
+    for side, style in ((NEW, NEW_STYLE), ("base", BASE_STYLE)):  # base on top: both show
         curve = curves.get(side)
         if curve is not None:
             score = (scores or {}).get(side)
@@ -53,7 +54,8 @@ def confusion_pair_png(sides: dict[str, dict], threshold: float | None, target: 
         table = np.array([[counts["tn"], counts["fp"]], [counts["fn"], counts["tp"]]])
         axes.imshow(table, cmap="Blues")
         for (row, col), count in np.ndenumerate(table):
-            axes.text(col, row, f"{int(count):,}", ha="center", va="center")
+            color = "white" if count > table.max() / 2 else "black"  # readable on dark cells
+            axes.text(col, row, f"{int(count):,}", ha="center", va="center", color=color)
         axes.set(title=f"{side}: confusion{at}", xlabel="predicted", ylabel="actual")
         axes.set_xticks([0, 1], ["on time", "delayed"])
         axes.set_yticks([0, 1], ["on time", "delayed"])
@@ -66,7 +68,7 @@ def importance_pair_png(
     """The candidate's `top` features as bars, the base's value of each as a marker."""
     shown = new.nlargest(top, "importance_mean").iloc[::-1]
     figure, axes = new_axes(f"Permutation importance, top {top}", "ROC AUC drop", "")
-    axes.barh(shown["feature"], shown["importance_mean"], color="tab:blue", label="PR")
+    axes.barh(shown["feature"], shown["importance_mean"], color="tab:blue", label=NEW)
     if base is not None:
         base_values = base.set_index("feature")["importance_mean"]
         known = shown[shown["feature"].isin(base_values.index)]
