@@ -8,7 +8,6 @@ UV_VERSION := 0.13.9
 UV ?= $(or $(shell command -v uv 2>/dev/null),.uv/bin/uv)
 RUN := $(UV) run --locked --no-sync
 PORT ?= 5000
-BASE ?= main
 CML_VERSION := 0.20.6
 
 export DVC_NO_ANALYTICS := 1
@@ -59,10 +58,10 @@ ui: install ## MLflow UI on 127.0.0.1 (PORT, default 5000)
 		--host 127.0.0.1 --port $(PORT)
 
 report: install ## PR report: workspace vs BASE (default main) -> reports/pr/report.md
-	$(RUN) python -m flight_delay.report --base "$(BASE)"
+	$(RUN) python -m flight_delay.report
 
 gate: install ## Quality gate: fail when the model is worse than BASE (thresholds: conf/gate)
-	$(RUN) python -m flight_delay.gate --base "$(BASE)"
+	$(RUN) python -m flight_delay.gate
 
 post-report: install ## CI: post reports/pr/report.md as a sticky PR comment with CML
 	$(RUN) python -m flight_delay.post_report
@@ -75,7 +74,7 @@ ci-repro: install ## CI: dvc repro, pulling from the remote named in DVC_REMOTE 
 	$(RUN) dvc repro
 
 install-cml: ## CI: install CML (npm @dvcorg/cml, pinned) for post-report
-	npm install --global --no-audit --no-fund "@dvcorg/cml@$(CML_VERSION)"
+	npm install --global --ignore-scripts --no-audit --no-fund "@dvcorg/cml@$(CML_VERSION)"
 
 lint-workflows: install ## actionlint and zizmor over .github/workflows
 	$(RUN) actionlint

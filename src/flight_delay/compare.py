@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from flight_delay.config import HIGHER_IS_BETTER, GateConfig
@@ -37,20 +38,28 @@ class MetricChange:
 
 
 def as_number(value: object) -> float | None:
+    """A finite int or float as float; anything else (NaN, text, None) as None."""
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    return float(value) if is_number else None
+    return float(value) if is_number and math.isfinite(value) else None
+
+
+def lookup(tree: object, *keys: str) -> object:
+    """tree[k1][k2]... or None when a level is missing or not a mapping."""
+    for key in keys:
+        if not isinstance(tree, dict):
+            return None
+        tree = tree.get(key)
+    return tree
 
 
 def metric_changes(base: dict, new: dict) -> list[MetricChange]:
     """Quality metrics, then descriptive ones, of every split either side has."""
     order = [*HIGHER_IS_BETTER, *DESCRIPTIVE]
     changes = []
-    for split in sorted({*base, *new}, key=lambda s: (s != "test", s)):
-        old_values, new_values = base.get(split), new.get(split)
-        old_values = old_values if isinstance(old_values, dict) else {}
-        new_values = new_values if isinstance(new_values, dict) else {}
+    for split in sorted({*base, *new}, key=lambda s: (s != "test", str(s))):
         for metric in order:
-            old, fresh = as_number(old_values.get(metric)), as_number(new_values.get(metric))
+            old = as_number(lookup(base, split, metric))
+            fresh = as_number(lookup(new, split, metric))
             if old is not None or fresh is not None:
                 changes.append(MetricChange(split, metric, old, fresh))
     return changes
@@ -75,15 +84,12 @@ def moved_slices(
     """The slices (e.g. carrier=AA) whose `metric` moved most, largest change first."""
     changes = []
     for column, values in new.items():
-        old_values = base.get(column)
-        if not isinstance(values, dict) or not isinstance(old_values, dict):
+        if not isinstance(values, dict):
             continue
-        for value, stats in values.items():
-            old_stats = old_values.get(value)
-            if not isinstance(stats, dict) or not isinstance(old_stats, dict):
-                continue
-            old, fresh = as_number(old_stats.get(metric)), as_number(stats.get(metric))
-            rows = as_number(stats.get("rows")) or 0
+        for value in values:
+            old = as_number(lookup(base, column, value, metric))
+            fresh = as_number(lookup(new, column, value, metric))
+            rows = as_number(lookup(new, column, value, "rows")) or 0
             if old is not None and fresh is not None and rows >= min_rows:
                 changes.append(SliceChange(column, str(value), int(rows), old, fresh))
     changes.sort(key=lambda c: (-abs(c.delta), c.column, c.value))
@@ -92,8 +98,8 @@ def moved_slices(
 
 def changed_stages(base_lock: dict, new_lock: dict) -> dict[str, list[str]]:
     """Stages whose dvc.lock entry differs (they re-ran), was added, or was removed."""
-    old = base_lock.get("stages") or {}
-    new = new_lock.get("stages") or {}
+    old, new = lookup(base_lock, "stages"), lookup(new_lock, "stages")
+    old, new = (side if isinstance(side, dict) else {} for side in (old, new))
     return {
         "re-ran": [name for name in new if name in old and new[name] != old[name]],
         "new": [name for name in new if name not in old],
@@ -107,15 +113,10 @@ class GateResult:
     message: str
 
 
-def _value(metrics: dict, split: str, metric: str) -> float | None:
-    values = metrics.get(split)
-    return as_number(values.get(metric)) if isinstance(values, dict) else None
-
-
 def gate_verdict(gate: GateConfig, base: dict | None, new: dict) -> GateResult:
     """Fail when the candidate is worse than `floor`, or worse than base by over `tolerance`."""
     name = f"{gate.split}.{gate.metric}"
-    value = _value(new, gate.split, gate.metric)
+    value = as_number(lookup(new, gate.split, gate.metric))
     if value is None:
         return GateResult(False, f"gate: FAIL {name} is missing from the candidate's metrics")
     sign = 1 if gate.higher_is_better else -1  # positive = better
@@ -124,7 +125,7 @@ def gate_verdict(gate: GateConfig, base: dict | None, new: dict) -> GateResult:
         return GateResult(
             False, f"gate: FAIL {name} = {value:.4f} is worse than the {bound} {gate.floor}"
         )
-    old = _value(base or {}, gate.split, gate.metric)
+    old = as_number(lookup(base, gate.split, gate.metric))
     if old is None:
         return GateResult(True, f"gate: PASS {name} = {value:.4f} (no baseline to compare with)")
     change = value - old

@@ -1,7 +1,9 @@
 """`make gate`: fail when the workspace's model is worse than the base's.
 
-The thresholds live in conf/gate (see compare.gate_verdict). Without a baseline
-(a first PR, or a base without metrics) only the floor applies.
+The thresholds live in conf/gate (see compare.gate_verdict) and are taken from
+the base, so a PR cannot loosen the gate it is judged by; a PR's new thresholds
+apply once merged. Without a baseline (a first PR, or a base without metrics)
+only the floor applies, with the workspace's thresholds.
 """
 
 from __future__ import annotations
@@ -11,28 +13,72 @@ import os
 import sys
 from pathlib import Path
 
-from flight_delay.compare import gate_verdict
-from flight_delay.config import load_config
-from flight_delay.log import run_stage
-from flight_delay.snapshot import read_snapshot, resolve_commit, revision_reader, workspace_reader
+from pydantic import ValidationError
+
+from flight_delay.compare import GateResult, gate_verdict
+from flight_delay.config import GateConfig
+from flight_delay.snapshot import (
+    DEFAULT_BASE,
+    Snapshot,
+    read_snapshot,
+    resolve_commit,
+    revision_reader,
+    workspace_reader,
+)
+
+
+def _gate_of(snapshot: Snapshot | None) -> GateConfig | None:
+    return _validated(snapshot)[0]
+
+
+def _validated(snapshot: Snapshot | None) -> tuple[GateConfig | None, str]:
+    """The snapshot's gate thresholds, or None and what is wrong with them."""
+    if snapshot is None:
+        return None, "no params.yaml"
+    try:
+        return GateConfig.model_validate(snapshot.params.get("gate")), ""
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        key = ".".join(["gate", *map(str, first["loc"])])
+        return None, f"{key}: {first['msg']}"
+
+
+def judge(base: Snapshot | None, new: Snapshot, base_ref: str) -> tuple[GateResult, list[str]]:
+    """The verdict and the notes that explain it (no baseline, whose thresholds)."""
+    notes = []
+    if base is None:
+        notes.append(f"git does not know `{base_ref}`; no baseline, only the floor applies")
+    elif not base.metrics:
+        notes.append(f"`{base_ref}` has no metrics; no baseline, only the floor applies")
+    gate = _gate_of(base)
+    if gate is None:
+        gate = _gate_of(new)
+        if base is not None and gate is not None:
+            notes.append(f"`{base_ref}` has no valid gate thresholds; using the workspace's")
+    elif _gate_of(new) not in (None, gate):
+        notes.append(f"thresholds from `{base_ref}`; this PR's new ones apply once merged")
+    if gate is None:
+        problem = _validated(new)[1]
+        return GateResult(
+            False, f"gate: FAIL invalid gate thresholds in params.yaml ({problem})"
+        ), notes
+    metrics = base.metrics if base and base.metrics else None
+    return gate_verdict(gate, metrics, new.metrics), notes
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default=os.environ.get("BASE") or "main", help="git ref")
+    parser.add_argument("--base", default=os.environ.get("BASE") or DEFAULT_BASE, help="git ref")
     args = parser.parse_args(argv)
     root = Path.cwd()
-    gate = load_config().gate
-    new = read_snapshot("workspace", workspace_reader(root))
+    new = read_snapshot("PR", workspace_reader(root))
     if not new.metrics:
         sys.exit("gate: FAIL no metrics/metrics.json in the workspace; run `dvc repro` first")
     commit = resolve_commit(args.base, root)
     base = read_snapshot(args.base, revision_reader(commit, root)) if commit else None
-    if base is None:
-        print(f"gate: note: git does not know `{args.base}`; no baseline, only the floor applies")
-    elif not base.metrics:
-        print(f"gate: note: `{args.base}` has no metrics; no baseline, only the floor applies")
-    result = gate_verdict(gate, base.metrics if base else None, new.metrics)
+    result, notes = judge(base, new, args.base)
+    for note in notes:
+        print(f"gate: note: {note}")
     if result.passed:
         print(result.message)
         return
@@ -42,4 +88,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    run_stage("gate", main)
+    main()

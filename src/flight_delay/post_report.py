@@ -14,6 +14,7 @@ the report is still in the job summary and the artifact.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -26,11 +27,31 @@ from flight_delay.paths import PR_REPORT_DIR
 WATERMARK = "flight-delay model report"
 ARTIFACT = "pr-report"  # the name the workflow uploads reports/pr under
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+\.png)\)")
+MAX_COMMENT = 60_000  # GitHub refuses comments over 65,536 characters
 
 
 def text_only(report: str) -> str:
     """The report with each image replaced by a pointer to the workflow artifact."""
     return IMAGE.sub(rf"- \1: `\2` in the workflow artifact `{ARTIFACT}`", report)
+
+
+def fit_comment(text: str) -> str:
+    if len(text) <= MAX_COMMENT:
+        return text
+    cut = text[:MAX_COMMENT].rsplit("\n", 1)[0]
+    return f"{cut}\n\n... cut to fit a comment; the whole report is in the artifact `{ARTIFACT}`.\n"
+
+
+def last_message(output: str) -> str:
+    """CML's last log line; without a TTY it logs JSON objects with a `message`."""
+    lines = output.strip().splitlines()
+    if not lines:
+        return "no message"
+    try:
+        logged = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return lines[-1]
+    return str(logged.get("message", lines[-1])) if isinstance(logged, dict) else lines[-1]
 
 
 def cml_command(body: Path, publish: bool) -> list[str]:
@@ -47,8 +68,7 @@ def post_comment(body: Path, publish: bool) -> str | None:
     except FileNotFoundError:
         return "cml is not installed (make install-cml)"
     if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        return f"cml exited with {done.returncode}: {lines[-1] if lines else 'no message'}"
+        return f"cml exited with {done.returncode}: {last_message(done.stderr or done.stdout)}"
     return None
 
 
@@ -70,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     report = args.report.read_text(encoding="utf-8")
     publish = os.environ.get("CML_PUBLISH_IMAGES", "").lower() == "true"
     body = args.report.with_name("comment.md")  # beside the images: CML resolves them from here
-    write_text(report if publish else text_only(report), body)
+    write_text(fit_comment(report if publish else text_only(report)), body)
     if append_summary(text_only(report)):
         print("post-report: report added to the job summary")
     problem = post_comment(body, publish)

@@ -2,8 +2,9 @@
 
 Writes reports/pr/report.md and its PNG images. Reads only the small, git-kept
 outputs (metrics, slices, plot data, dvc.lock, params.yaml) of both sides, so
-the base never has to be rebuilt. A missing side or file becomes a line in the
-report, never a traceback.
+the base never has to be rebuilt. A missing side, file or value becomes a line
+in the report, never a traceback: each section and image is drawn on its own,
+and one that fails says why in its place.
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import ValidationError
+from urllib.parse import urlsplit, urlunsplit
 
 from flight_delay import compare
-from flight_delay.config import GateConfig, TrackingConfig
+from flight_delay.compare import as_number, lookup
+from flight_delay.config import TrackingConfig
+from flight_delay.gate import judge
 from flight_delay.io import write_text
-from flight_delay.paths import PR_REPORT_DIR
+from flight_delay.paths import MODEL_FILE, PR_REPORT_DIR
 from flight_delay.snapshot import (
+    CURVE_COLUMNS,
+    DEFAULT_BASE,
     Snapshot,
     read_snapshot,
     resolve_commit,
@@ -33,6 +38,8 @@ from flight_delay.snapshot import (
 REPORT_FILE = "report.md"
 TOP_SLICES = 5
 TOP_FEATURES = 10
+MAX_LIST = 20  # params rows and validation messages shown before "... and N more"
+SPLIT_ORDER = ("train", "valid", "test")
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class Context:
     base_commit: str | None
     params_diff: dict | str  # `dvc params diff --json` output, or why it is absent
     gate: compare.GateResult | None
+    gate_notes: tuple[str, ...] = ()
     run_link: str | None = None
 
 
@@ -57,6 +65,11 @@ def _delta(change: compare.MetricChange) -> str:
     if delta is None:
         return "—"
     return f"{delta:+,.0f}" if change.metric == "rows" else f"{delta:+.4f}"
+
+
+def _capped(lines: list[str]) -> list[str]:
+    extra = len(lines) - MAX_LIST
+    return lines if extra <= 0 else [*lines[:MAX_LIST], f"- ... and {extra} more"]
 
 
 def _metrics_table(changes: list[compare.MetricChange]) -> list[str]:
@@ -100,97 +113,113 @@ def _shown(value: object) -> str:
     return "—" if value is None else f"`{json.dumps(value)}`"
 
 
-def changes_section(base: Snapshot | None, new: Snapshot, context: Context) -> list[str]:
-    lines = ["**Params** (`dvc params diff`):", ""]
-    if isinstance(context.params_diff, str):
-        lines.append(context.params_diff)
-    else:
-        rows = sorted(
-            (name, change)
-            for per_file in context.params_diff.values()
-            for name, change in per_file.items()
-        )
-        if rows:
-            lines += ["| param | base | PR |", "|---|---|---|"]
-            lines += [f"| {n} | {_shown(c.get('old'))} | {_shown(c.get('new'))} |" for n, c in rows]
-            if any(name.startswith("gate.") for name, _ in rows):
-                lines += ["", "**Note:** this PR changes the gate's own thresholds."]
-        else:
-            lines.append("No parameter changed.")
-    lines += ["", "**Stages** (dvc.lock compared with the base):", ""]
-    if base is None or not base.lock:
-        lines.append("No base dvc.lock to compare with.")
-        return lines
-    stages = compare.changed_stages(base.lock, new.lock)
-    described = [f"{kind}: {', '.join(names)}" for kind, names in stages.items() if names]
-    lines.append("; ".join(described) if described else "Every stage is as on the base.")
+def params_lines(params_diff: dict | str) -> list[str]:
+    if isinstance(params_diff, str):
+        return [params_diff]
+    rows = sorted(
+        (f"{name} ({file})" if len(params_diff) > 1 else name, change)
+        for file, per_file in params_diff.items()
+        if isinstance(per_file, dict)
+        for name, change in per_file.items()
+        if isinstance(change, dict)
+    )
+    if not rows:
+        return ["No parameter changed."]
+    lines = ["| param | base | PR |", "|---|---|---|"]
+    lines += _capped(
+        [f"| {n} | {_shown(c.get('old'))} | {_shown(c.get('new'))} |" for n, c in rows]
+    )
+    if any(name.startswith("gate.") for name, _ in rows):
+        lines += ["", "**Note:** this PR changes the gate's own thresholds."]
     return lines
 
 
-def _split_value(snapshot: Snapshot | None, split: str, key: str) -> object:
-    values = (snapshot.splits if snapshot else {}).get(split)
-    return values.get(key) if isinstance(values, dict) else None
+def changes_section(base: Snapshot | None, new: Snapshot, context: Context) -> list[str]:
+    lines = ["**Params** (`dvc params diff`):", "", *params_lines(context.params_diff)]
+    lines += ["", "**Stages** (dvc.lock compared with the base):", ""]
+    if base is None or not base.lock:
+        return [*lines, "No base dvc.lock to compare with."]
+    stages = compare.changed_stages(base.lock, new.lock)
+    described = [f"{kind}: {', '.join(names)}" for kind, names in stages.items() if names]
+    return [*lines, "; ".join(described) if described else "Every stage is as on the base."]
+
+
+def _split_cells(base: Snapshot | None, new: Snapshot, split: str) -> list[str]:
+    return [
+        _fmt(as_number(lookup(side.splits if side else {}, split, key)), key)
+        for key in ("rows", "delayed_rate")
+        for side in (base, new)
+    ]
+
+
+def validation_lines(validation: dict) -> list[str]:
+    state = "passed" if validation.get("passed") is True else "**FAILED**"
+    messages = []
+    tables = validation.get("tables")
+    for table, result in sorted(tables.items() if isinstance(tables, dict) else []):
+        problems = [*(lookup(result, "errors") or []), *(lookup(result, "warnings") or [])]
+        for problem in problems:
+            messages.append(f"- {table}: {lookup(problem, 'message') or problem}")
+    return [f"Validation {state}.", *_capped(messages)]
 
 
 def data_section(base: Snapshot | None, new: Snapshot) -> list[str]:
-    lines = []
-    if new.splits:
-        lines += [
+    if not new.splits:
+        lines = ["No split summary (reports/splits.json) in the workspace."]
+    else:
+        lines = [
             "| split | months | rows (base) | rows (PR) | delayed (base) | delayed (PR) |",
             "|---|---|---:|---:|---:|---:|",
         ]
-        known = ("train", "valid", "test")  # time order first, then any other split
-        for split in sorted(new.splits, key=lambda s: (known.index(s) if s in known else 3, s)):
-            months = ", ".join(str(m) for m in (_split_value(new, split, "months") or []))
-            cells = [
-                _fmt(compare.as_number(_split_value(side, split, key)), key)
-                for key in ("rows", "delayed_rate")
-                for side in (base, new)
-            ]
-            lines.append(f"| {split} | {months} | " + " | ".join(cells) + " |")
-    else:
-        lines.append("No split summary (reports/splits.json) in the workspace.")
-    validation = new.validation
-    if validation:
-        state = "passed" if validation.get("passed") else "**FAILED**"
-        lines += ["", f"Validation {state}."]
-        for table, result in sorted((validation.get("tables") or {}).items()):
-            for problem in [*result.get("errors", []), *result.get("warnings", [])]:
-                message = problem.get("message", problem) if isinstance(problem, dict) else problem
-                lines.append(f"- {table}: {message}")
+        rank = {split: index for index, split in enumerate(SPLIT_ORDER)}
+        for split in sorted(new.splits, key=lambda s: (rank.get(s, len(rank)), str(s))):
+            months = lookup(new.splits, split, "months")
+            shown = ", ".join(map(str, months)) if isinstance(months, list) else "—"
+            lines.append(
+                f"| {split} | {shown} | " + " | ".join(_split_cells(base, new, split)) + " |"
+            )
+    if new.validation:
+        lines += ["", *validation_lines(new.validation)]
     return lines
 
 
-def images_section(images: dict[str, str | None]) -> list[str]:
-    lines = []
-    for title, file_or_reason in images.items():
-        if file_or_reason and file_or_reason.endswith(".png"):
-            lines.append(f"![{title}]({file_or_reason})")
-        else:
-            lines.append(f"- {title}: not drawn ({file_or_reason})")
-    return lines
+def images_section(images: dict[str, str]) -> list[str]:
+    return [
+        f"![{title}]({result})" if result.endswith(".png") else f"- {title}: not drawn ({result})"
+        for title, result in images.items()
+    ]
+
+
+def _guarded(draw: Callable[[], list[str]]) -> list[str]:
+    """A section that fails shows why in its place; the rest of the report stands."""
+    try:
+        return draw()
+    except Exception as err:  # a partial report beats a traceback
+        return [f"Not shown: {type(err).__name__}: {err}"]
 
 
 def build_report(
-    base: Snapshot | None, new: Snapshot, context: Context, images: dict[str, str | None]
+    base: Snapshot | None, new: Snapshot, context: Context, images: dict[str, str]
 ) -> str:
     """The report as Markdown. Pure: everything it shows is passed in."""
     commit = f" (`{context.base_commit[:10]}`)" if context.base_commit else ""
     lines = [f"# Model report: this PR compared with `{context.base_ref}`{commit}", ""]
     if context.gate is not None:
         lines += [f"**{context.gate.message}**", ""]
+        if context.gate_notes:
+            lines += [*(f"- {note}" for note in context.gate_notes), ""]
     if base is None or not base.metrics:
         why = "git does not know it" if base is None else "it has no metrics yet"
         lines += [f"No baseline: `{context.base_ref}` ({why}). The PR is shown alone.", ""]
     sections = [
-        ("Metrics", metrics_section(base, new)),
-        ("Slices that moved most (test ROC AUC)", slices_section(base, new)),
-        ("What changed", changes_section(base, new, context)),
-        ("Plots", images_section(images)),
-        ("Data", data_section(base, new)),
+        ("Metrics", lambda: metrics_section(base, new)),
+        ("Slices that moved most (test ROC AUC)", lambda: slices_section(base, new)),
+        ("What changed", lambda: changes_section(base, new, context)),
+        ("Plots", lambda: images_section(images)),
+        ("Data", lambda: data_section(base, new)),
     ]
-    for title, body in sections:
-        lines += [f"## {title}", "", *body, ""]
+    for title, draw in sections:
+        lines += [f"## {title}", "", *_guarded(draw), ""]
     if context.run_link:
         lines += [f"MLflow run: [{context.run_link}]({context.run_link})", ""]
     missing = [f"{side.name}: {m}" for side in (base, new) if side for m in side.missing]
@@ -200,57 +229,65 @@ def build_report(
     return "\n".join(lines)
 
 
-def draw_images(base: Snapshot | None, new: Snapshot, out_dir: Path) -> dict[str, str | None]:
+def _test_counts(snapshot: Snapshot | None) -> dict[str, float] | None:
+    if snapshot is None:
+        return None
+    counts = {k: as_number(lookup(snapshot.metrics, "test", k)) for k in ("tn", "fp", "fn", "tp")}
+    return None if None in counts.values() else counts
+
+
+def draw_images(base: Snapshot | None, new: Snapshot, out_dir: Path) -> dict[str, str]:
     """Write the PNGs the data allows; title -> file name, or why it was not drawn."""
     from flight_delay import report_plots as rp
 
-    def sides(key: str) -> dict:
-        return {"base": base.curves.get(key) if base else None, rp.NEW: new.curves.get(key)}
-
-    def test_metric(snapshot: Snapshot | None, metric: str) -> float | None:
-        values = (snapshot.metrics if snapshot else {}).get("test")
-        return values.get(metric) if isinstance(values, dict) else None
-
-    images: dict[str, str | None] = {}
-    curves = [
-        ("ROC curve", "roc", ("fpr", "tpr"), ("false positive rate", "true positive rate"), True),
-        ("Precision-recall curve", "precision_recall", ("recall", "precision"),
-         ("recall", "precision"), False),
-        ("Calibration", "calibration", ("mean_predicted", "fraction_delayed"),
-         ("mean predicted probability", "fraction delayed"), True),
-    ]  # fmt: skip
-    for title, key, columns, labels, diagonal in curves:
+    def curves(key: str, title: str, labels: tuple[str, str], metric: str | None) -> str:
         if new.curves.get(key) is None:
-            images[title] = f"no plots/{key}.csv in the workspace"
-            continue
-        metric = {"roc": "roc_auc", "precision_recall": "pr_auc"}.get(key)
-        scores = {s: test_metric(snap, metric) for s, snap in (("base", base), (rp.NEW, new))}
-        rp.overlaid_curves_png(
-            sides(key), columns, f"{title}, test", labels, out_dir / f"{key}.png",
-            scores=scores if metric else None, diagonal=diagonal,
-        )  # fmt: skip
-        images[title] = f"{key}.png"
-    counts = {
-        side: values
-        for side, snap in (("base", base), (rp.NEW, new))
-        if isinstance(values := (snap.metrics if snap else {}).get("test"), dict)
-        and {"tn", "fp", "fn", "tp"} <= values.keys()
-    }
-    if rp.NEW in counts:
-        threshold = (new.params.get("evaluate") or {}).get("decision_threshold")
+            return f"no plots/{key}.csv in the workspace"
+        sides = {"base": base.curves.get(key) if base else None, rp.NEW: new.curves[key]}
+        scores = None
+        if metric:
+            pairs = (("base", base), (rp.NEW, new))
+            scores = {s: as_number(lookup(snap.metrics, "test", metric)) if snap else None
+                      for s, snap in pairs}  # fmt: skip
+        columns = tuple(CURVE_COLUMNS[key])
+        rp.overlaid_curves_png(sides, columns, f"{title}, test", labels, out_dir / f"{key}.png",
+                               scores=scores, diagonal=key != "precision_recall")  # fmt: skip
+        return f"{key}.png"
+
+    def confusion() -> str:
+        counts = {side: c for side, snap in (("base", base), (rp.NEW, new))
+                  if (c := _test_counts(snap))}  # fmt: skip
+        if rp.NEW not in counts:
+            return "no test counts in metrics/metrics.json"
+        threshold = as_number(lookup(new.params, "evaluate", "decision_threshold"))
         rp.confusion_pair_png(counts, threshold, out_dir / "confusion_matrix.png")
-        images["Confusion matrix"] = "confusion_matrix.png"
-    else:
-        images["Confusion matrix"] = "no test counts in metrics/metrics.json"
-    importance = new.curves.get("feature_importance")
-    if importance is not None:
-        base_importance = base.curves.get("feature_importance") if base else None
-        rp.importance_pair_png(
-            importance, base_importance, TOP_FEATURES, out_dir / "feature_importance.png"
-        )
-        images["Feature importance"] = "feature_importance.png"
-    else:
-        images["Feature importance"] = "no plots/feature_importance.csv in the workspace"
+        return "confusion_matrix.png"
+
+    def importance() -> str:
+        if new.curves.get("feature_importance") is None:
+            return "no plots/feature_importance.csv in the workspace"
+        base_table = base.curves.get("feature_importance") if base else None
+        rp.importance_pair_png(new.curves["feature_importance"], base_table, TOP_FEATURES,
+                               out_dir / "feature_importance.png")  # fmt: skip
+        return "feature_importance.png"
+
+    drawers = {
+        "ROC curve": lambda: curves(
+            "roc", "ROC curve", ("false positive rate", "true positive rate"), "roc_auc"),
+        "Precision-recall curve": lambda: curves(
+            "precision_recall", "Precision-recall curve", ("recall", "precision"), "pr_auc"),
+        "Calibration": lambda: curves(
+            "calibration", "Calibration", ("mean predicted probability", "fraction delayed"),
+            None),
+        "Confusion matrix": confusion,
+        "Feature importance": importance,
+    }  # fmt: skip
+    images = {}
+    for title, draw in drawers.items():
+        try:
+            images[title] = draw()
+        except Exception as err:  # one bad image must not sink the report
+            images[title] = f"{type(err).__name__}: {err}"
     return images
 
 
@@ -259,33 +296,36 @@ def params_diff(base_commit: str | None, base_ref: str, root: Path) -> dict | st
         return f"Not compared: git does not know `{base_ref}`."
     done = subprocess.run(
         [sys.executable, "-m", "dvc", "params", "diff", base_commit, "--json"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"Not compared: `dvc params diff` failed ({reason})."
-    return json.loads(done.stdout or "{}")
-
-
-def gate_result(base: Snapshot | None, new: Snapshot) -> compare.GateResult | None:
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
     try:
-        gate = GateConfig.model_validate(new.params.get("gate"))
-    except ValidationError:
-        return None
-    return compare.gate_verdict(gate, base.metrics if base else None, new.metrics)
+        if done.returncode == 0:
+            return json.loads(done.stdout or "{}")
+    except json.JSONDecodeError:
+        pass
+    reason = (done.stderr.strip().splitlines() or ["unexpected output"])[-1]
+    return f"Not compared: `dvc params diff` failed ({reason})."
+
+
+def without_credentials(url: str) -> str:
+    """The URL without any user:password@ (the report is posted publicly)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=host))
 
 
 def mlflow_link(new: Snapshot) -> str | None:
-    """Link to the run, only when MLFLOW_TRACKING_URI points at a server."""
+    """Link to the run that logged the model, when MLFLOW_TRACKING_URI is a server."""
     if not os.environ.get("MLFLOW_TRACKING_URI", "").startswith(("http://", "https://")):
         return None
-    model = (new.lock.get("stages") or {}).get("train", {}).get("outs", [{}])[0]
     try:
         from flight_delay.tracking import run_link
 
-        return run_link(TrackingConfig.model_validate(new.params.get("tracking")), model["md5"])
+        outs = lookup(new.lock, "stages", "train", "outs") or []
+        md5 = next(o["md5"] for o in outs if o.get("path") == MODEL_FILE.as_posix())
+        tracking = TrackingConfig.model_validate(new.params.get("tracking"))
+        link = run_link(tracking, md5)
+        return without_credentials(link) if link else None
     except Exception as err:  # a report without the link beats no report
         print(f"report: no MLflow link ({type(err).__name__}: {err})", file=sys.stderr)
         return None
@@ -299,11 +339,13 @@ def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
     for stale in out_dir.glob("*.png"):
         stale.unlink()
     images = draw_images(base, new, out_dir)
+    gate, notes = judge(base, new, base_ref) if new.metrics else (None, [])
     context = Context(
         base_ref=base_ref,
         base_commit=base_commit,
         params_diff=params_diff(base_commit, base_ref, root),
-        gate=gate_result(base, new),
+        gate=gate,
+        gate_notes=tuple(notes),
         run_link=mlflow_link(new),
     )
     target = out_dir / REPORT_FILE
@@ -313,7 +355,7 @@ def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default=os.environ.get("BASE") or "main", help="git ref")
+    parser.add_argument("--base", default=os.environ.get("BASE") or DEFAULT_BASE, help="git ref")
     parser.add_argument("--out", type=Path, default=PR_REPORT_DIR)
     args = parser.parse_args(argv)
     target = make_report(args.base, Path.cwd(), args.out)

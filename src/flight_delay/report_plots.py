@@ -70,7 +70,7 @@ def importance_pair_png(
     figure, axes = new_axes(f"Permutation importance, top {top}", "ROC AUC drop", "")
     axes.barh(shown["feature"], shown["importance_mean"], color="tab:blue", label=NEW)
     if base is not None:
-        base_values = base.set_index("feature")["importance_mean"]
+        base_values = base.groupby("feature")["importance_mean"].first()
         known = shown[shown["feature"].isin(base_values.index)]
         axes.scatter(
             base_values[known["feature"]], known["feature"], color="black", marker="|",

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import edit_yaml, make_scratch_repo, ran_stages, run
 
@@ -64,40 +65,47 @@ def test_report_shows_the_changed_param_reran_stages_and_metric_deltas(pr_repo):
     assert "No baseline" not in report
 
 
-def gate_with(repo: Path, **thresholds):
-    edit_yaml(repo / "conf/gate/default.yaml", thresholds)
-    run(repo, "python", "-m", "flight_delay.compose")  # conf/ -> params.yaml
-    return make(repo, "gate", check=False)
+def base_with_gate(repo: Path, worktrees: Path, name: str, **thresholds) -> str:
+    """A branch off main whose params.yaml holds these gate thresholds (the gate reads
+    its thresholds from the base, so that a PR cannot loosen them)."""
+    tree = worktrees / name
+    run(repo, "git", "worktree", "add", "-q", "-b", name, str(tree), "main")
+    gate = yaml.safe_load((tree / "params.yaml").read_text())["gate"]
+    edit_yaml(tree / "params.yaml", {"gate": gate | thresholds})
+    run(tree, "git", "commit", "-qam", f"gate thresholds {thresholds}")
+    return name
 
 
-def test_gate_verdict_follows_the_configured_thresholds(pr_repo):
+def test_gate_verdict_follows_the_base_thresholds(pr_repo, tmp_path):
     repo, _ = pr_repo
-    base, new = metrics(repo, "main")["test"]["roc_auc"], metrics(repo)["test"]["roc_auc"]
+    base, new = metrics(repo, "main")["valid"]["roc_auc"], metrics(repo)["valid"]["roc_auc"]
     drop = base - new
-    try:
-        passed = gate_with(repo, tolerance=max(drop, 0) + 0.01, floor=new - 0.01)
-        assert passed.returncode == 0, passed.stderr
-        assert f"gate: PASS test.roc_auc {base:.4f} -> {new:.4f}" in passed.stdout
-        if drop > 0:  # the PR made the model worse: a tighter tolerance refuses it
-            refused = gate_with(repo, tolerance=round(drop / 2, 6))
-            expected = f"a regression of more than the tolerance {round(drop / 2, 6)}"
-        else:  # the PR is no worse: a floor above it refuses it
-            refused = gate_with(repo, floor=round(new + 0.01, 4))
-            expected = f"is worse than the floor {round(new + 0.01, 4)}"
-        assert refused.returncode != 0 and expected in refused.stderr
-    finally:
-        run(repo, "git", "checkout", "--", "conf", "params.yaml", "params.composed.json")
+    lenient = base_with_gate(repo, tmp_path, "lenient", tolerance=max(drop, 0) + 0.01,
+                             floor=new - 0.01)  # fmt: skip
+    passed = make(repo, "gate", f"BASE={lenient}")
+    assert f"gate: PASS valid.roc_auc {base:.4f} -> {new:.4f}" in passed.stdout
+    if drop > 0:  # the PR made the model worse: a tighter tolerance refuses it
+        tolerance = round(drop / 2, 6)
+        strict = base_with_gate(repo, tmp_path, "strict", tolerance=tolerance, floor=None)
+        expected = f"a regression of more than the tolerance {tolerance}"
+    else:  # the PR is no worse: a floor above it refuses it
+        floor = round(new + 0.01, 4)
+        strict = base_with_gate(repo, tmp_path, "strict", floor=floor)
+        expected = f"is worse than the floor {floor}"
+    refused = make(repo, "gate", f"BASE={strict}", check=False)
+    assert refused.returncode != 0 and expected in refused.stderr
 
 
 def test_report_and_gate_without_a_baseline(pr_repo):
     repo, _ = pr_repo
-    report_run = make(repo, "report", "BASE=no-such-branch")
-    assert report_run.returncode == 0
+    make(repo, "report", "BASE=no-such-branch")
     report = (repo / "reports/pr/report.md").read_text()
     assert "No baseline: `no-such-branch` (git does not know it)" in report
     assert "Not compared: git does not know `no-such-branch`." in report
     gate = make(repo, "gate", "BASE=no-such-branch", check=False)
-    assert "no baseline" in gate.stdout
+    assert "no baseline, only the floor applies" in gate.stdout
+    above_floor = metrics(repo)["valid"]["roc_auc"] >= 0.68  # conf/gate's floor
+    assert (gate.returncode == 0) == above_floor, gate.stdout + gate.stderr
 
 
 def test_report_against_a_base_without_metrics_and_with_plot_files_missing(pr_repo, tmp_path):

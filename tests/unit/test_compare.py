@@ -120,3 +120,26 @@ def test_gate_without_floor_only_compares():
     gate = GateConfig(metric="roc_auc", split="test", tolerance=0.0)
     assert gate_verdict(gate, None, metrics(0.1)).passed
     assert not gate_verdict(gate, metrics(0.7), metrics(0.6999)).passed
+
+
+def test_nan_or_infinite_metrics_are_missing_not_numbers():
+    nan = float("nan")
+    assert not gate_verdict(GATE, metrics(0.7), metrics(nan)).passed
+    assert "no baseline" in gate_verdict(GATE, metrics(nan), metrics(0.7)).message
+    assert metric_changes({}, {"test": {"roc_auc": nan, "f1": float("inf")}}) == []
+
+
+def test_every_gate_metric_has_a_direction():
+    from typing import get_args
+
+    from flight_delay.config import HIGHER_IS_BETTER
+
+    metric_type = GateConfig.model_fields["metric"].annotation
+    assert set(get_args(metric_type)) == set(HIGHER_IS_BETTER)
+
+
+def test_changed_stages_tolerates_a_lock_of_another_shape():
+    assert changed_stages({"stages": ["train"]}, {"stages": {"train": {}}})["new"] == ["train"]
+    assert changed_stages({"schema": "1.0"}, {"stages": None}) == {
+        "re-ran": [], "new": [], "removed": [],
+    }  # fmt: skip

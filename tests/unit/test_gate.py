@@ -91,12 +91,39 @@ def test_missing_workspace_metrics_fail_clearly(repo):
     assert "no metrics/metrics.json in the workspace; run `dvc repro` first" in done.stderr
 
 
-def test_thresholds_come_from_the_config(repo):
-    edit_yaml(repo / "params.yaml", {"gate": {"metric": "roc_auc", "split": "test",
-                                              "tolerance": 0.02, "floor": None}})  # fmt: skip
+def set_gate(repo: Path, **gate) -> None:
+    edit_yaml(repo / "params.yaml", {"gate": {"metric": "roc_auc", "split": "test", **gate}})
+
+
+def test_a_pr_cannot_loosen_the_gate_it_is_judged_by(repo):
+    set_gate(repo, tolerance=0.02, floor=None)
     plant(repo, 0.69)
-    assert gate(repo).returncode == 0
-    edit_yaml(repo / "params.yaml", {"gate": {"metric": "roc_auc", "split": "test",
-                                              "tolerance": -1}})  # fmt: skip
     done = gate(repo)
-    assert done.returncode == 1 and "gate.tolerance" in done.stderr
+    assert done.returncode == 1 and "tolerance 0.005" in done.stderr
+    assert "thresholds from `main`; this PR's new ones apply once merged" in done.stdout
+
+
+def test_thresholds_committed_on_the_base_apply(repo):
+    set_gate(repo, tolerance=0.02, floor=None)
+    run(repo, "git", "commit", "-qam", "looser gate")
+    plant(repo, 0.69)
+    done = gate(repo)
+    assert done.returncode == 0 and "tolerance 0.02" in done.stdout
+
+
+def test_without_a_baseline_the_workspace_thresholds_apply(repo):
+    set_gate(repo, tolerance=0.0, floor=0.695)
+    plant(repo, 0.69)
+    done = gate(repo, "--base", "no-such-branch")
+    assert done.returncode == 1 and "worse than the floor 0.695" in done.stderr
+
+
+def test_an_invalid_gate_section_is_named(repo):
+    set_gate(repo, tolerance=-1)
+    run(repo, "git", "commit", "-qam", "broken gate")
+    done = gate(repo)
+    assert done.returncode == 1
+    assert (
+        "gate: FAIL invalid gate thresholds in params.yaml (gate.tolerance: Input should be"
+        in done.stderr
+    )

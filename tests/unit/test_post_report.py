@@ -29,8 +29,10 @@ log = pathlib.Path(os.environ["CML_CALLS"])
 calls = json.loads(log.read_text()) if log.exists() else []
 calls.append({{"argv": sys.argv[1:], "body": pathlib.Path(sys.argv[-1]).read_text()}})
 log.write_text(json.dumps(calls))
-if os.environ.get("CML_FAIL"):
-    print("HttpError: Resource not accessible by integration (403)", file=sys.stderr)
+if os.environ.get("CML_FAIL"):  # CML logs errors as JSON lines when stderr is not a TTY
+    error = {{"level": "error", "message": "Resource not accessible by integration",
+              "stack": "HttpError: Resource not accessible by integration\\n    at ..."}}
+    print(json.dumps(error), file=sys.stderr)
     sys.exit(1)
 """
 
@@ -103,7 +105,8 @@ def test_a_failing_cml_warns_and_keeps_the_report(workspace):
     done = post(workspace, CML_FAIL="1", GITHUB_ACTIONS="true")
     assert done.returncode == 0
     assert len(calls(workspace)) == 1
-    assert "::warning title=PR report not posted::cml exited with 1: HttpError" in done.stdout
+    warning = "::warning title=PR report not posted::cml exited with 1: Resource not accessible"
+    assert warning in done.stdout
     assert "| roc_auc |" in (workspace / "summary.md").read_text()
     assert (workspace / "reports/pr/report.md").read_text() == REPORT
 
@@ -121,3 +124,13 @@ def test_a_missing_report_is_a_clear_error(workspace):
     assert done.returncode == 1
     assert "reports/pr/report.md not found; run `make report` first" in done.stderr
     assert calls(workspace) == []
+
+
+def test_a_report_too_long_for_a_comment_is_cut_with_a_pointer(workspace):
+    long_report = REPORT + "".join(f"- line {i}\n" for i in range(10_000))
+    (workspace / "reports/pr/report.md").write_text(long_report)
+    post(workspace)
+    [call] = calls(workspace)
+    assert len(call["body"]) <= 60_100
+    assert call["body"].rstrip().endswith("the whole report is in the artifact `pr-report`.")
+    assert "- line 9999" in (workspace / "summary.md").read_text()

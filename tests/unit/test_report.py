@@ -125,3 +125,62 @@ def test_read_snapshot_keeps_what_parses_and_names_the_rest(tmp_path):
 def test_a_curve_without_its_columns_is_not_drawn(tmp_path, column):
     write(tmp_path, "plots/roc.csv", f"{column}\n0\n1\n")
     assert "roc" not in read_snapshot("PR", workspace_reader(tmp_path)).curves
+
+
+def test_odd_shapes_from_a_base_or_workspace_give_a_report_not_a_traceback(tmp_path):
+    odd = {
+        "metrics": {"test": {"roc_auc": "high", "tn": None, "fp": 1, "fn": 2, "tp": 3}},
+        "slices": {"carrier": ["AA"]},
+        "splits": {"train": {"rows": "many", "months": 3}, "extra": None},
+        "validation": {"passed": "yes", "tables": ["flights"]},
+        "lock": {"stages": ["train"]},
+        "params": {"evaluate": "default", "gate": "strict"},
+        "curves": {"feature_importance": pd.concat([IMPORTANCE, IMPORTANCE])},
+    }
+    base = Snapshot(name="main", **odd)
+    new = snapshot("PR", 0.7, splits=odd["splits"], validation={"tables": {"x": None}})
+    diff = {"params.yaml": {"a": {"old": 1, "new": 2}}, "other.yaml": ["not", "a", "dict"]}
+    context = Context("main", "abc", diff, None)
+    images = draw_images(base, new, tmp_path)
+    report = build_report(base, new, context, images)
+    assert images["Feature importance"] == "feature_importance.png"  # duplicates tolerated
+    assert images["Confusion matrix"] == "confusion_matrix.png"  # base counts invalid: PR only
+    assert "| a (params.yaml) | `1` | `2` |" in report
+    assert "| extra | — | — | — | — | — |" in report
+    assert "Validation **FAILED**." in report
+    assert "Not shown" not in report and "Traceback" not in report
+    broken = build_report(base, new, Context("main", "abc", diff, None), {"ROC curve": None})
+    assert "## Plots\n\nNot shown: AttributeError" in broken  # one section fails, not all
+    assert "## Data" in broken
+
+
+def test_a_pr_that_changes_the_gate_thresholds_is_flagged():
+    diff = {"params.yaml": {"gate.tolerance": {"old": 0.005, "new": 0.05}}}
+    report = build_report(None, snapshot("PR", 0.7), Context("main", None, diff, None), {})
+    assert "**Note:** this PR changes the gate's own thresholds." in report
+
+
+def test_long_lists_are_cut_with_a_count():
+    diff = {"params.yaml": {f"p{i:02}": {"old": i, "new": i + 1} for i in range(30)}}
+    report = build_report(None, snapshot("PR", 0.7), Context("main", None, diff, None), {})
+    assert "| p19 |" in report and "| p20 |" not in report
+    assert "- ... and 10 more" in report
+
+
+def test_params_diff_failure_is_a_line_in_the_report(tmp_path):
+    from flight_delay.report import params_diff
+
+    assert params_diff(None, "main", tmp_path) == "Not compared: git does not know `main`."
+    failed = params_diff("0" * 40, "main", tmp_path)  # not a DVC repository
+    assert failed.startswith("Not compared: `dvc params diff` failed (")
+
+
+def test_the_mlflow_link_never_carries_credentials_and_never_raises(monkeypatch):
+    from flight_delay.report import mlflow_link, without_credentials
+
+    url = "https://bot:s3cret@mlflow.example.com:8443/#/experiments/1/runs/abc"
+    assert without_credentials(url) == "https://mlflow.example.com:8443/#/experiments/1/runs/abc"
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert mlflow_link(snapshot("PR", 0.7)) is None  # local store: no link
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    assert mlflow_link(snapshot("PR", 0.7, lock={"stages": {"train": None}})) is None
