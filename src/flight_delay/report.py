@@ -83,17 +83,13 @@ def _metrics_table(changes: list[compare.MetricChange]) -> list[str]:
 
 
 def metrics_section(base: Snapshot | None, new: Snapshot) -> list[str]:
-    """The test split in full view; the others folded away."""
+    """One table per split, test first."""
     changes = compare.metric_changes(base.metrics if base else {}, new.metrics)
     if not changes:
         return ["No metrics in the workspace: did `dvc repro` run?"]
     lines: list[str] = []
     for split in dict.fromkeys(c.split for c in changes):
-        table = _metrics_table([c for c in changes if c.split == split])
-        if split == "test":
-            lines += ["**test**", "", *table, ""]
-        else:
-            lines += [f"<details><summary>{split}</summary>", "", *table, "", "</details>", ""]
+        lines += [f"**{split}**", "", *_metrics_table([c for c in changes if c.split == split]), ""]
     return lines[:-1]
 
 

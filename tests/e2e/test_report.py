@@ -125,3 +125,16 @@ def test_report_against_a_base_without_metrics_and_with_plot_files_missing(pr_re
     assert "bare: metrics/metrics.json (not found)" in report
     assert "![Calibration](calibration.png)" in report
     assert not (repo / "reports/pr/roc.png").exists()  # no stale image from an earlier run
+
+
+def test_ci_repro_pulls_from_the_remote_so_unchanged_stages_do_not_rerun(pr_repo, tmp_path):
+    repo, _ = pr_repo
+    run(repo, "dvc", "push")  # what a team's main branch CI would have done
+    clone = tmp_path / "ci-checkout"
+    run(tmp_path, "git", "clone", "-q", str(repo), str(clone))
+    run(clone, "dvc", "remote", "modify", "--local", "local", "url", str(repo / "dvc-storage"))
+    keys = ("DVC_REMOTE=local", "AWS_ACCESS_KEY_ID=present")
+    done = make(clone, "ci-repro", *keys)
+    assert ran_stages(done) <= {"compose"}, done.stdout  # the rest came from the remote
+    assert (clone / "models/model.skops").is_file()
+    assert json.loads((clone / "metrics/metrics.json").read_text()) == metrics(repo)

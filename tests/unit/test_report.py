@@ -46,7 +46,7 @@ def test_report_shows_metric_deltas_params_stages_and_the_gate():
     assert "compared with `main` (`0123456789`)" in report
     assert "**gate: PASS test.roc_auc 0.7000 -> 0.7100" in report
     assert "| roc_auc | 0.7000 | 0.7100 | +0.0100 | ▲ better |" in report
-    assert "<details><summary>valid</summary>" in report
+    assert "**valid**\n\n| metric |" in report
     assert "| model.learning_rate | `0.1` | `0.2` |" in report
     assert "re-ran: train" in report
     assert "| carrier=AA | 500 | 0.7000 | 0.7100 | +0.0100 |" in report
