@@ -17,18 +17,7 @@ from pydantic import ValidationError
 
 from flight_delay.compare import GateResult, gate_verdict
 from flight_delay.config import GateConfig
-from flight_delay.snapshot import (
-    DEFAULT_BASE,
-    Snapshot,
-    read_snapshot,
-    resolve_commit,
-    revision_reader,
-    workspace_reader,
-)
-
-
-def _gate_of(snapshot: Snapshot | None) -> GateConfig | None:
-    return _validated(snapshot)[0]
+from flight_delay.snapshot import DEFAULT_BASE, Snapshot, read_pair
 
 
 def _validated(snapshot: Snapshot | None) -> tuple[GateConfig | None, str]:
@@ -50,18 +39,16 @@ def judge(base: Snapshot | None, new: Snapshot, base_ref: str) -> tuple[GateResu
         notes.append(f"git does not know `{base_ref}`; no baseline, only the floor applies")
     elif not base.metrics:
         notes.append(f"`{base_ref}` has no metrics; no baseline, only the floor applies")
-    gate = _gate_of(base)
-    if gate is None:
-        gate = _gate_of(new)
-        if base is not None and gate is not None:
-            notes.append(f"`{base_ref}` has no valid gate thresholds; using the workspace's")
-    elif _gate_of(new) not in (None, gate):
+    base_gate, _ = _validated(base)
+    new_gate, new_problem = _validated(new)
+    if base_gate is not None and new_gate not in (None, base_gate):
         notes.append(f"thresholds from `{base_ref}`; this PR's new ones apply once merged")
+    elif base is not None and base_gate is None and new_gate is not None:
+        notes.append(f"`{base_ref}` has no valid gate thresholds; using the workspace's")
+    gate = base_gate or new_gate
     if gate is None:
-        problem = _validated(new)[1]
-        return GateResult(
-            False, f"gate: FAIL invalid gate thresholds in params.yaml ({problem})"
-        ), notes
+        failure = f"gate: FAIL invalid gate thresholds in params.yaml ({new_problem})"
+        return GateResult(False, failure), notes
     metrics = base.metrics if base and base.metrics else None
     return gate_verdict(gate, metrics, new.metrics), notes
 
@@ -70,12 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default=os.environ.get("BASE") or DEFAULT_BASE, help="git ref")
     args = parser.parse_args(argv)
-    root = Path.cwd()
-    new = read_snapshot("PR", workspace_reader(root))
+    base, _, new = read_pair(args.base, Path.cwd())
     if not new.metrics:
         sys.exit("gate: FAIL no metrics/metrics.json in the workspace; run `dvc repro` first")
-    commit = resolve_commit(args.base, root)
-    base = read_snapshot(args.base, revision_reader(commit, root)) if commit else None
     result, notes = judge(base, new, args.base)
     for note in notes:
         print(f"gate: note: {note}")

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import TypeVar
 
 from flight_delay import compare
 from flight_delay.compare import as_number, lookup
@@ -25,21 +25,14 @@ from flight_delay.config import TrackingConfig
 from flight_delay.gate import judge
 from flight_delay.io import write_text
 from flight_delay.paths import MODEL_FILE, PR_REPORT_DIR
-from flight_delay.snapshot import (
-    CURVE_COLUMNS,
-    DEFAULT_BASE,
-    Snapshot,
-    read_snapshot,
-    resolve_commit,
-    revision_reader,
-    workspace_reader,
-)
+from flight_delay.snapshot import CURVE_COLUMNS, DEFAULT_BASE, Snapshot, read_pair
 
 REPORT_FILE = "report.md"
 TOP_SLICES = 5
 TOP_FEATURES = 10
 MAX_LIST = 20  # params rows and validation messages shown before "... and N more"
 SPLIT_ORDER = ("train", "valid", "test")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -186,12 +179,12 @@ def images_section(images: dict[str, str]) -> list[str]:
     ]
 
 
-def _guarded(draw: Callable[[], list[str]]) -> list[str]:
-    """A section that fails shows why in its place; the rest of the report stands."""
+def _guarded(draw: Callable[[], T], instead: Callable[[str], T]) -> T:
+    """A section or image that fails says why in its place; the rest of the report stands."""
     try:
         return draw()
     except Exception as err:  # a partial report beats a traceback
-        return [f"Not shown: {type(err).__name__}: {err}"]
+        return instead(f"{type(err).__name__}: {err}")
 
 
 def build_report(
@@ -215,7 +208,7 @@ def build_report(
         ("Data", lambda: data_section(base, new)),
     ]
     for title, draw in sections:
-        lines += [f"## {title}", "", *_guarded(draw), ""]
+        lines += [f"## {title}", "", *_guarded(draw, lambda why: [f"Not shown: {why}"]), ""]
     if context.run_link:
         lines += [f"MLflow run: [{context.run_link}]({context.run_link})", ""]
     missing = [f"{side.name}: {m}" for side in (base, new) if side for m in side.missing]
@@ -278,13 +271,7 @@ def draw_images(base: Snapshot | None, new: Snapshot, out_dir: Path) -> dict[str
         "Confusion matrix": confusion,
         "Feature importance": importance,
     }  # fmt: skip
-    images = {}
-    for title, draw in drawers.items():
-        try:
-            images[title] = draw()
-        except Exception as err:  # one bad image must not sink the report
-            images[title] = f"{type(err).__name__}: {err}"
-    return images
+    return {title: _guarded(draw, lambda why: why) for title, draw in drawers.items()}
 
 
 def params_diff(base_commit: str | None, base_ref: str, root: Path) -> dict | str:
@@ -303,34 +290,24 @@ def params_diff(base_commit: str | None, base_ref: str, root: Path) -> dict | st
     return f"Not compared: `dvc params diff` failed ({reason})."
 
 
-def without_credentials(url: str) -> str:
-    """The URL without any user:password@ (the report is posted publicly)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=host))
-
-
 def mlflow_link(new: Snapshot) -> str | None:
-    """Link to the run that logged the model, when MLFLOW_TRACKING_URI is a server."""
-    if not os.environ.get("MLFLOW_TRACKING_URI", "").startswith(("http://", "https://")):
+    """Link to the run that logged the model, when the tracking store is a server."""
+    outs = lookup(new.lock, "stages", "train", "outs")
+    model = MODEL_FILE.as_posix()
+    md5s = [lookup(o, "md5") for o in outs if lookup(o, "path") == model] if outs else []
+    if not md5s:
         return None
     try:
         from flight_delay.tracking import run_link
 
-        outs = lookup(new.lock, "stages", "train", "outs") or []
-        md5 = next(o["md5"] for o in outs if o.get("path") == MODEL_FILE.as_posix())
-        tracking = TrackingConfig.model_validate(new.params.get("tracking"))
-        link = run_link(tracking, md5)
-        return without_credentials(link) if link else None
+        return run_link(TrackingConfig.model_validate(new.params.get("tracking")), str(md5s[0]))
     except Exception as err:  # a report without the link beats no report
         print(f"report: no MLflow link ({type(err).__name__}: {err})", file=sys.stderr)
         return None
 
 
 def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
-    new = read_snapshot("PR", workspace_reader(root))
-    base_commit = resolve_commit(base_ref, root)
-    base = read_snapshot(base_ref, revision_reader(base_commit, root)) if base_commit else None
+    base, base_commit, new = read_pair(base_ref, root)
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.png"):
         stale.unlink()

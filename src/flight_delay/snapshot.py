@@ -74,32 +74,26 @@ def _curve(data: bytes, columns: list[str]) -> pd.DataFrame:
 
 
 def read_snapshot(name: str, read: Reader) -> Snapshot:
-    found: dict = {}
+    found: dict = {"curves": {}}
     missing: list[str] = []
     sources = [
-        *((key, path, lambda d: _mapping(d, json.loads)) for key, path in JSON_FILES.items()),
-        *((key, path, lambda d: _mapping(d, yaml.safe_load)) for key, path in YAML_FILES.items()),
-    ]
-    for key, path, parse in sources:
+        *((found, key, path, lambda d: _mapping(d, json.loads))
+          for key, path in JSON_FILES.items()),
+        *((found, key, path, lambda d: _mapping(d, yaml.safe_load))
+          for key, path in YAML_FILES.items()),
+        *((found["curves"], key, path, lambda d, key=key: _curve(d, CURVE_COLUMNS[key]))
+          for key, path in CURVE_FILES.items()),
+    ]  # fmt: skip
+    for into, key, path, parse in sources:
         data = read(path)
         if data is None:
             missing.append(f"{path.as_posix()} (not found)")
             continue
         try:
-            found[key] = parse(data)
-        except ValueError as err:  # json and yaml errors both derive from ValueError
+            into[key] = parse(data)
+        except ValueError as err:  # json, yaml and csv parse errors all derive from it
             missing.append(f"{path.as_posix()} (unreadable: {str(err).splitlines()[0]})")
-    curves = {}
-    for key, path in CURVE_FILES.items():
-        data = read(path)
-        if data is None:
-            missing.append(f"{path.as_posix()} (not found)")
-            continue
-        try:
-            curves[key] = _curve(data, CURVE_COLUMNS[key])
-        except (ValueError, pd.errors.ParserError) as err:
-            missing.append(f"{path.as_posix()} (unreadable: {str(err).splitlines()[0]})")
-    return Snapshot(name=name, **found, curves=curves, missing=tuple(missing))
+    return Snapshot(name=name, **found, missing=tuple(missing))
 
 
 def workspace_reader(root: Path) -> Reader:
@@ -118,6 +112,13 @@ def revision_reader(commit: str, root: Path) -> Reader:
         return shown.stdout if shown.returncode == 0 else None
 
     return read
+
+
+def read_pair(base_ref: str, root: Path) -> tuple[Snapshot | None, str | None, Snapshot]:
+    """(base, its commit, workspace); base and commit are None when git lacks the ref."""
+    commit = resolve_commit(base_ref, root)
+    base = read_snapshot(base_ref, revision_reader(commit, root)) if commit else None
+    return base, commit, read_snapshot("PR", workspace_reader(root))
 
 
 def resolve_commit(ref: str, root: Path) -> str | None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flight_delay.config import TrackingConfig
 from flight_delay.io import file_md5
@@ -80,19 +81,27 @@ def newest_run_of_model(experiment_id: str, model_md5: str) -> str | None:
     return found[0].info.run_id if found else None
 
 
+def without_credentials(url: str) -> str:
+    """The URL without any user:password@ (links end up in public PR comments)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=host))
+
+
 def run_link(tracking: TrackingConfig, model_md5: str) -> str | None:
     """URL of the run that logged this model, when the tracking store is a server."""
-    import mlflow
-
     uri = tracking_uri(tracking)
     if not uri.startswith(("http://", "https://")):
-        return None
+        return None  # a local store: nothing to link to, and no mlflow import
+    import mlflow
+
     mlflow.set_tracking_uri(uri)
     experiment = mlflow.get_experiment_by_name(tracking.experiment_name)
     run_id = experiment and newest_run_of_model(experiment.experiment_id, model_md5)
     if not run_id:
         return None
-    return f"{uri.rstrip('/')}/#/experiments/{experiment.experiment_id}/runs/{run_id}"
+    link = f"{uri.rstrip('/')}/#/experiments/{experiment.experiment_id}/runs/{run_id}"
+    return without_credentials(link)
 
 
 @contextmanager

@@ -34,10 +34,10 @@ def repo(tmp_path):
     return tmp_path
 
 
-def gate(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def gate(repo: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "flight_delay.gate", *args], cwd=repo, capture_output=True,
-        text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(repo)},
+        text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(repo), **env},
     )  # fmt: skip
 
 
@@ -56,6 +56,8 @@ def test_fails_with_one_line_naming_metric_drop_and_threshold(repo):
         "gate: FAIL test.roc_auc 0.7000 -> 0.6900 (-0.0100); "
         "a regression of more than the tolerance 0.005 is not allowed"
     )
+    on_github = gate(repo, GITHUB_ACTIONS="true")  # the line also annotates the PR's checks
+    assert on_github.stdout.startswith("::error title=Quality gate::gate: FAIL test.roc_auc")
 
 
 def test_fails_under_the_floor(repo):
