@@ -14,7 +14,8 @@ export DVC_NO_ANALYTICS := 1
 export ITERATIVE_DO_NOT_TRACK := 1
 
 .PHONY: help install repro test lint format params check-params exp-show ui dag clean \
-	report gate post-report ci-repro install-cml lint-workflows
+	report gate post-report ci-repro install-cml lint-workflows \
+	register assign promote registry-check release
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -72,6 +73,22 @@ ci-repro: install ## CI: dvc repro, pulling from the remote named in DVC_REMOTE 
 			|| echo "ci-repro: pull from $$DVC_REMOTE failed; rebuilding from the bundled data"; \
 	else echo "ci-repro: no DVC remote credentials; rebuilding from the bundled data"; fi
 	$(RUN) dvc repro
+
+register: install ## Tag a model version flight-delay@vX.Y.Z (VERSION=v1.2.0 or BUMP=major|minor|patch; REF=HEAD)
+	$(RUN) python -m flight_delay.registry register --ref "$${REF:-HEAD}" \
+		$${VERSION:+--version "$$VERSION"} $${BUMP:+--bump "$$BUMP"}
+
+assign: install ## Assign STAGE=dev|staging|prod to a version (VERSION, default the latest); gated stages are checked first
+	$(RUN) python -m flight_delay.registry assign --stage "$$STAGE" $${VERSION:+--version "$$VERSION"}
+
+promote: install ## Act on a GTO tag (TAG=...): gate, verify, register in MLflow, move the alias, write the model card
+	$(RUN) python -m flight_delay.promote
+
+registry-check: install ## Check that MLflow's aliases match the stages the git tags assign
+	$(RUN) python -m flight_delay.registry_check
+
+release: install ## CI deploy: publish reports/promotion/<TAG>/ as a GitHub release of TAG (gh, GH_TOKEN)
+	$(RUN) python -m flight_delay.release
 
 install-cml: ## CI: install CML (npm @dvcorg/cml, pinned) for post-report
 	npm install --global --ignore-scripts --no-audit --no-fund "@dvcorg/cml@$(CML_VERSION)"

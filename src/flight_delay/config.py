@@ -136,6 +136,14 @@ class GateConfig(Section):
         return HIGHER_IS_BETTER[self.metric]
 
 
+class RegistryConfig(Section):
+    artifact: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+    gated_stages: list[str]
+    deploy_stage: str
+    intended_use: str
+    limitations: list[str]
+
+
 class PipelineConfig(Section):
     seed: int
     data: DataConfig
@@ -146,6 +154,7 @@ class PipelineConfig(Section):
     evaluate: EvaluateConfig
     tracking: TrackingConfig
     gate: GateConfig
+    registry: RegistryConfig
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:

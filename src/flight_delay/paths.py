@@ -24,3 +24,6 @@ CURVE_FILES = {
 
 # Not a stage output: `make report` writes here (git-ignored), the workflows upload it.
 PR_REPORT_DIR = Path("reports/pr")
+# Not a stage output: `make promote` writes the model, its card and the deployment
+# record here (git-ignored), one folder per tag; the promote workflow uploads it.
+PROMOTION_DIR = Path("reports/promotion")

@@ -1,0 +1,163 @@
+"""`make promote TAG=...`: act on a GTO tag, as the promote workflow does on a pushed tag.
+
+1. `gto check-ref --json TAG`; a tag that is no GTO event exits 0, "nothing to do".
+2. An assignment to a gated stage (conf/registry) must pass the gate (conf/gate)
+   against the version now in that stage; a refusal exits 1 and changes nothing.
+3. The model file of the tagged commit is fetched (`dvc artifacts get`) or rebuilt
+   (`dvc repro`), and must have the md5 that commit's dvc.lock records.
+4. MLflow: the version is registered once (with its lineage as tags) and the alias
+   named after the stage moves to it.
+5. reports/promotion/<tag>/ gets the model, its card and the deployment record.
+An unassignment or deprecation moves (or removes) the aliases to match the tags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+from flight_delay.config import PipelineConfig, load_config
+from flight_delay.io import write_json, write_text
+from flight_delay.paths import MODEL_FILE, PROMOTION_DIR
+from flight_delay.registry import RegistryError, TagEvent, allowed_stages, check_ref, stage_state
+from flight_delay.snapshot import read_snapshot, revision_reader
+
+CARD_FILE = "model-card.md"
+RECORD_FILE = "deployment.json"
+
+
+def output_dir(tag: str) -> Path:
+    return PROMOTION_DIR / re.sub(r"[^A-Za-z0-9._-]", "_", tag)
+
+
+def github_outputs(**values: str) -> None:
+    """Step outputs for the workflow (`deploy`, `dir`), when run by GitHub Actions."""
+    if path := os.environ.get("GITHUB_OUTPUT"):
+        with open(path, "a", encoding="utf-8") as out:
+            out.writelines(f"{key}={value}\n" for key, value in values.items())
+
+
+def refuse(message: str) -> None:
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        print(f"::error title=Promotion refused::{message}")
+    sys.exit(f"promote: {message}")
+
+
+def gate(event: TagEvent, root: Path) -> tuple[str, tuple[str, ...]]:
+    from flight_delay.promotion_gate import judge_assignment
+
+    result, notes = judge_assignment(event, root)
+    for note in notes:
+        print(f"promote: note: {note}")
+    print(result.message)
+    if not result.passed:
+        refuse(
+            f"{event.tag} refused; the MLflow registry is unchanged. The tag still says "
+            f"{event.version} is in {event.stage}: remove it with "
+            f"`git tag -d '{event.tag}' && git push --delete origin '{event.tag}'`"
+        )
+    return result.message, tuple(notes)
+
+
+def sync_aliases(config: PipelineConfig, event: TagEvent, root: Path) -> None:
+    """After an unassignment or deprecation: each alias to the version the tags now say."""
+    from flight_delay import model_registry as mr
+
+    client = mr.connect(config.tracking)
+    name = config.registry.artifact
+    for stage, version in stage_state(name, root).items():
+        current = mr.stage_aliases(client, name).get(stage)
+        registered = version and mr.find_version(client, name, version)
+        if registered and current != str(registered.version):
+            client.set_registered_model_alias(name, stage, registered.version)
+            print(f"promote: alias {stage} -> {name} {version} (version {registered.version})")
+        elif not registered and current:
+            client.delete_registered_model_alias(name, stage)
+            print(f"promote: removed alias {stage} (the tags put no promoted version there)")
+    print(f"promote: {event.event} {event.tag}: aliases match the tags")
+
+
+def promote(config: PipelineConfig, event: TagEvent, root: Path) -> Path:
+    from flight_delay import model_registry as mr
+    from flight_delay.model_card import Promotion, deployment_record, model_card
+    from flight_delay.tagged_model import lineage_from_lock, obtain_model
+    from flight_delay.tracking import tracking_uri, without_credentials
+
+    registry = config.registry
+    gate_message, notes = None, ()
+    if event.event == "assignment" and event.stage in registry.gated_stages:
+        gate_message, notes = gate(event, root)
+    snapshot = read_snapshot(event.version, revision_reader(event.commit, root))
+    lineage = lineage_from_lock(snapshot.lock, event.commit)
+    out = output_dir(event.tag)
+    out.mkdir(parents=True, exist_ok=True)
+    uri = tracking_uri(config.tracking)
+    obtained = obtain_model(event, lineage, out / MODEL_FILE.name, root, uri)
+    print(f"promote: model md5 {lineage.model_md5} {obtained}; it matches dvc.lock")
+
+    client = mr.connect(config.tracking)
+    source, run_id = mr.training_model_uri(
+        client, config.tracking.experiment_name, lineage.model_md5
+    )
+    if not source:
+        source, _ = mr.log_verified_model(
+            str(out / MODEL_FILE.name), config.tracking.experiment_name, lineage.model_md5
+        )
+    tags = {
+        **lineage.as_tags(),
+        mr.VERSION_TAG: event.version,
+        "gto_tag": f"{event.artifact}@{event.version}",
+        "training_run_id": run_id or "none in this tracking store",
+    }
+    description = f"{event.artifact} {event.version} from commit {event.commit[:12]}"
+    version, created = mr.register_version(client, registry.artifact, description, tags, source)
+    verb = "registered" if created else "already had"
+    print(f"promote: MLflow {verb} {registry.artifact} version {version.version} ({event.version})")
+    if event.event == "assignment" and event.stage:
+        before = mr.move_alias(client, registry.artifact, event.stage, version, event.tag)
+        print(f"promote: alias {event.stage}: version {before or '(none)'} -> {version.version}")
+
+    promotion = Promotion(
+        event=event, lineage=lineage, snapshot=snapshot, mlflow_version=str(version.version),
+        training_run_id=run_id, tracking_uri=without_credentials(uri), obtained=obtained,
+        gate_message=gate_message, gate_notes=notes,
+    )  # fmt: skip
+    deploy = event.event == "assignment" and event.stage == registry.deploy_stage
+    write_text(out / CARD_FILE, model_card(promotion, registry))
+    write_json(out / RECORD_FILE, deployment_record(promotion, registry, deploy))
+    github_outputs(deploy=str(deploy).lower(), dir=out.as_posix())
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tag", nargs="?", default=os.environ.get("TAG"), help="default: $TAG")
+    args = parser.parse_args(argv)
+    if not args.tag:
+        sys.exit("promote: which tag? `make promote TAG=flight-delay#prod#3` (or set TAG)")
+    root = Path.cwd()
+    config = load_config()
+    github_outputs(deploy="false")
+    try:
+        event = check_ref(args.tag, root)
+        if event is None or event.artifact != config.registry.artifact:
+            what = "not a GTO tag" if event is None else f"about {event.artifact!r}"
+            print(f"promote: {args.tag} is {what}; nothing to do")
+            return
+        stages = allowed_stages(root)
+        if event.stage and event.stage not in stages:
+            refuse(f"{args.tag} names the stage {event.stage!r}, not one of {stages} (.gto)")
+        if event.event not in ("registration", "assignment"):
+            sync_aliases(config, event, root)
+            return
+        out = promote(config, event, root)
+    except RegistryError as err:
+        refuse(str(err))
+    print(f"promote: wrote {out / CARD_FILE} and {out / RECORD_FILE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""The model registry kept in git tags, through GTO (`make register`, `make assign`).
+
+`flight-delay@v1.2.0` registers a version; `flight-delay#prod#3` assigns a stage.
+The stages are GTO's (.gto); this module reads the tags with the `gto` CLI's JSON
+output and creates them with `gto register` / `gto assign`. Nothing is pushed:
+the commands print how to push the tag that starts the promote workflow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from flight_delay.config import RegistryConfig, load_config
+from flight_delay.paths import MODEL_FILE
+
+GTO_CONFIG = Path(".gto")
+_NUMBER = re.compile(r"#(\d+)$")
+
+
+class RegistryError(RuntimeError):
+    """A tag, stage or version the registry cannot act on; the message says why."""
+
+
+@dataclass(frozen=True)
+class TagEvent:
+    """One GTO tag as `gto check-ref --json` describes it."""
+
+    tag: str
+    artifact: str
+    event: str  # registration, assignment, unassignment, deregistration, deprecation
+    version: str
+    commit: str
+    created_at: str
+    stage: str | None = None
+
+    @property
+    def number(self) -> int | None:
+        """N of `name#stage#N` (GTO numbers stage tags in order of creation)."""
+        found = _NUMBER.search(self.tag)
+        return int(found.group(1)) if found else None
+
+
+def gto(*args: str, root: Path = Path(".")) -> str:
+    done = subprocess.run(["gto", *args], cwd=root, capture_output=True, text=True)
+    if done.returncode != 0:
+        message = (done.stderr or done.stdout).strip().removeprefix("❌").strip()
+        raise RegistryError(f"gto {args[0]}: {message}")
+    return done.stdout
+
+
+def check_ref(tag: str, root: Path = Path(".")) -> TagEvent | None:
+    """The GTO event of `tag`; None for a tag that is not one (`gto check-ref` prints nothing)."""
+    found = json.loads(gto("check-ref", "--json", tag, root=root) or "{}")
+    if not found:
+        return None
+    return TagEvent(
+        tag=found["tag"],
+        artifact=found["artifact"],
+        event=found["event"],
+        version=found.get("version") or "",
+        commit=found["commit_hexsha"],
+        created_at=found["created_at"],
+        stage=found.get("stage"),
+    )
+
+
+def allowed_stages(root: Path = Path(".")) -> list[str]:
+    from gto.config import read_registry_config
+
+    return list(read_registry_config(str(root / GTO_CONFIG)).stages or [])
+
+
+def stage_state(artifact: str, root: Path = Path(".")) -> dict[str, str | None]:
+    """stage -> the version GTO says is in it now (None when empty)."""
+    state = json.loads(gto("show", "--json", root=root) or "{}")
+    return dict((state.get(artifact) or {}).get("stage") or {})
+
+
+def latest_version(artifact: str, root: Path = Path(".")) -> str | None:
+    state = json.loads(gto("show", "--json", root=root) or "{}")
+    return (state.get(artifact) or {}).get("version")
+
+
+def stage_tags(artifact: str, root: Path = Path(".")) -> list[dict]:
+    """Every assignment and unassignment of the artifact, oldest first."""
+    history = json.loads(gto("history", artifact, "--json", root=root) or "[]")
+    events = [e for e in history if e["event"] in ("assignment", "unassignment")]
+    return sorted(events, key=lambda e: (_tag_number(e["ref"]), e["timestamp"]))
+
+
+def _tag_number(tag: str) -> int:
+    found = _NUMBER.search(tag)
+    return int(found.group(1)) if found else sys.maxsize
+
+
+def occupant_before(event: TagEvent, history: list[dict]) -> dict | None:
+    """The assignment that held `event.stage` just before `event`'s tag, as GTO counts:
+    the latest assignment whose version was not unassigned from the stage since."""
+    limit = event.number if event.number is not None else sys.maxsize  # a tag not yet made
+    holders: list[dict] = []  # assignments in effect, oldest first
+    for entry in history:
+        if entry["ref"] == event.tag or _tag_number(entry["ref"]) >= limit:
+            break
+        if entry["stage"] != event.stage:
+            continue
+        holders = [h for h in holders if h["version"] != entry["version"]]
+        if entry["event"] == "assignment":
+            holders.append(entry)
+    return holders[-1] if holders else None
+
+
+def commit_of(ref: str, root: Path = Path(".")) -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RegistryError(f"git does not know the ref {ref!r}")
+    return done.stdout.strip()
+
+
+def records_model(commit: str, root: Path = Path(".")) -> bool:
+    """Whether that commit's dvc.lock records the model file (the pipeline ran)."""
+    shown = subprocess.run(
+        ["git", "show", f"{commit}:dvc.lock"], cwd=root, capture_output=True, text=True
+    )
+    return shown.returncode == 0 and f"path: {MODEL_FILE.as_posix()}" in shown.stdout
+
+
+def uncommitted_outputs(root: Path = Path(".")) -> list[str]:
+    """Changed files that would make HEAD's model differ from the workspace's."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", "dvc.lock", "params.yaml", "metrics"],
+        cwd=root, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return sorted(line[3:] for line in status.splitlines())
+
+
+def push_hint(tag: str) -> str:
+    return (
+        f"Nothing was pushed. To publish the tag (this starts the promote workflow):\n"
+        f"    dvc push && git push origin '{tag}'"
+    )
+
+
+def register(registry: RegistryConfig, ref: str, version: str | None, bump: str | None) -> str:
+    """Tag `ref` as a new version of the model; returns the tag."""
+    commit = commit_of(ref)
+    if not records_model(commit):
+        raise RegistryError(f"{ref} has no {MODEL_FILE} in its dvc.lock: run `make repro`, commit")
+    if ref == "HEAD" and (changed := uncommitted_outputs()):
+        raise RegistryError(
+            f"uncommitted pipeline outputs {changed}: commit them so that the tag names this model"
+        )
+    how = ["--version", version] if version else [f"--bump-{bump}"] if bump else []
+    gto("register", registry.artifact, commit, *how)
+    tag = f"{registry.artifact}@{version or latest_version(registry.artifact)}"
+    if commit_of(tag) != commit:
+        raise RegistryError(f"gto created no version tag for {commit[:12]}")
+    return tag
+
+
+def assign(registry: RegistryConfig, stage: str, version: str | None) -> str:
+    """Tag a registered version (default: the latest) with a stage; returns the tag.
+    A gated stage is checked first, so a model the gate refuses gets no tag."""
+    from flight_delay.promotion_gate import judge_assignment
+
+    stages = allowed_stages()
+    if stage not in stages:
+        raise RegistryError(f"unknown stage {stage!r}; the stages in {GTO_CONFIG} are {stages}")
+    version = version or latest_version(registry.artifact)
+    if not version:
+        raise RegistryError(f"{registry.artifact} has no registered version: run `make register`")
+    commit = commit_of(f"{registry.artifact}@{version}")
+    if stage in registry.gated_stages:
+        candidate = TagEvent(
+            tag="(new tag)", artifact=registry.artifact, event="assignment",
+            version=version, commit=commit, created_at="", stage=stage,
+        )  # fmt: skip
+        result, notes = judge_assignment(candidate, Path("."))
+        for note in notes:
+            print(f"assign: note: {note}")
+        print(result.message)
+        if not result.passed:
+            raise RegistryError(f"the gate refuses {version} for {stage}; no tag was created")
+    before = set(tags_of(commit))
+    gto("assign", registry.artifact, "--version", version, "--stage", stage)
+    created = sorted(set(tags_of(commit)) - before)
+    if not created:
+        raise RegistryError(f"gto created no tag assigning {stage} to {version}")
+    return created[0]
+
+
+def tags_of(commit: str, root: Path = Path(".")) -> list[str]:
+    listed = subprocess.run(
+        ["git", "tag", "--points-at", commit], cwd=root, capture_output=True, text=True
+    )
+    return listed.stdout.split()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Register or assign model versions by git tag")
+    commands = parser.add_subparsers(dest="command", required=True)
+    reg = commands.add_parser("register", help="tag a commit as a new version")
+    reg.add_argument("--ref", default="HEAD")
+    reg.add_argument("--version", default=None, help="vMAJOR.MINOR.PATCH")
+    reg.add_argument("--bump", choices=["major", "minor", "patch"], default=None)
+    asg = commands.add_parser("assign", help="assign a stage to a version")
+    asg.add_argument("--stage", required=True)
+    asg.add_argument("--version", default=None, help="default: the latest registered")
+    args = parser.parse_args(argv)
+    registry = load_config().registry
+    try:
+        if args.command == "register":
+            tag = register(registry, args.ref, args.version or None, args.bump or None)
+        else:
+            tag = assign(registry, args.stage, args.version or None)
+    except RegistryError as err:
+        sys.exit(f"{args.command}: {err}")
+    print(f"{args.command}: created tag {tag}")
+    print(push_hint(tag))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""`make release`: the promote workflow's deploy step, for `prod` assignments that passed.
+
+Publishes reports/promotion/<TAG>/ (model, model card, deployment record) as the
+assets of a GitHub release of TAG, with the card as its notes, using the GitHub CLI
+(`gh`, authenticated by GH_TOKEN). This is where a real deployment goes: replace it
+with a push to your serving platform; keep it a `make` target the workflow calls.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from flight_delay.paths import MODEL_FILE
+from flight_delay.promote import CARD_FILE, RECORD_FILE, output_dir
+
+
+def release_command(tag: str) -> list[str]:
+    folder = output_dir(tag)
+    files = [folder / name for name in (MODEL_FILE.name, CARD_FILE, RECORD_FILE)]
+    absent = [f.as_posix() for f in files if not f.is_file()]
+    if absent:
+        sys.exit(f"release: {absent} not found; `make promote TAG='{tag}'` writes them")
+    return [
+        "gh", "release", "create", tag, *map(str, files),
+        "--verify-tag", "--title", f"{tag}", "--notes-file", str(folder / CARD_FILE),
+    ]  # fmt: skip
+
+
+def main() -> None:
+    tag = os.environ.get("TAG")
+    if not tag:
+        sys.exit("release: which tag? set TAG (the workflow passes github.ref_name)")
+    command = release_command(tag)
+    try:
+        done = subprocess.run(command)
+    except FileNotFoundError:
+        sys.exit("release: the GitHub CLI `gh` is not installed (GitHub's runners have it)")
+    if done.returncode != 0:
+        sys.exit(f"release: gh release create {tag} failed (exit {done.returncode})")
+    print(f"release: published {tag} with its model, model card and deployment record")
+
+
+if __name__ == "__main__":
+    main()
