@@ -42,6 +42,11 @@ def run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     return done
 
 
+def make(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    # UV=true RUN= : use the test's interpreter (first on PATH) instead of a new .venv
+    return run(repo, "make", "--no-print-directory", *args, "UV=true", "RUN=", check=check)
+
+
 def ran_stages(done: subprocess.CompletedProcess[str]) -> set[str]:
     return set(re.findall(r"Running stage '([\w-]+)'", done.stdout + done.stderr))
 

@@ -22,7 +22,14 @@ from pathlib import Path
 from flight_delay.config import PipelineConfig, load_config
 from flight_delay.io import write_json, write_text
 from flight_delay.paths import MODEL_FILE, PROMOTION_DIR
-from flight_delay.registry import RegistryError, TagEvent, allowed_stages, check_ref, stage_state
+from flight_delay.registry import (
+    RegistryError,
+    TagEvent,
+    allowed_stages,
+    check_ref,
+    commit_of,
+    stage_state,
+)
 from flight_delay.snapshot import read_snapshot, revision_reader
 
 CARD_FILE = "model-card.md"
@@ -122,12 +129,12 @@ def promote(config: PipelineConfig, event: TagEvent, root: Path) -> Path:
 
     promotion = Promotion(
         event=event, lineage=lineage, snapshot=snapshot, mlflow_version=str(version.version),
-        training_run_id=run_id, tracking_uri=without_credentials(uri), obtained=obtained,
+        training_run_id=run_id, tracking_uri=without_credentials(uri) if uri.startswith("http") else uri, obtained=obtained,
         gate_message=gate_message, gate_notes=notes,
     )  # fmt: skip
     deploy = event.event == "assignment" and event.stage == registry.deploy_stage
-    write_text(out / CARD_FILE, model_card(promotion, registry))
-    write_json(out / RECORD_FILE, deployment_record(promotion, registry, deploy))
+    write_text(model_card(promotion, registry), out / CARD_FILE)
+    write_json(deployment_record(promotion, registry, deploy), out / RECORD_FILE)
     github_outputs(deploy=str(deploy).lower(), dir=out.as_posix())
     return out
 
@@ -142,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     config = load_config()
     github_outputs(deploy="false")
     try:
+        commit_of(args.tag, root)  # a typo is an error, not "nothing to do"
         event = check_ref(args.tag, root)
         if event is None or event.artifact != config.registry.artifact:
             what = "not a GTO tag" if event is None else f"about {event.artifact!r}"

@@ -28,6 +28,8 @@ def judge_assignment(event: TagEvent, root: Path) -> tuple[GateResult, list[str]
         base = read_snapshot(name, revision_reader(holder["commit"], root))
         no_base = None
     result, notes = judge(base, candidate, name, no_base)
+    if holder is not None:
+        notes.insert(0, f"{event.version} against {name}")
     if not candidate.metrics:
         missing = f"{event.version} has no metrics/metrics.json at {event.commit[:12]}"
         return GateResult(False, f"gate: FAIL {missing}"), notes

@@ -172,6 +172,8 @@ def assign(registry: RegistryConfig, stage: str, version: str | None) -> str:
     from flight_delay.promotion_gate import judge_assignment
 
     stages = allowed_stages()
+    if not stage:
+        raise RegistryError(f"which stage? give STAGE= one of {stages}")
     if stage not in stages:
         raise RegistryError(f"unknown stage {stage!r}; the stages in {GTO_CONFIG} are {stages}")
     version = version or latest_version(registry.artifact)

@@ -11,15 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import edit_yaml, make_scratch_repo, ran_stages, run
+from tests.conftest import edit_yaml, make, make_scratch_repo, ran_stages, run
 
 pytestmark = pytest.mark.e2e
 IMAGES = {"roc", "precision_recall", "calibration", "confusion_matrix", "feature_importance"}
-
-
-def make(repo: Path, *args: str, check: bool = True):
-    # UV=true RUN= : use the test's interpreter (first on PATH) instead of a new .venv
-    return run(repo, "make", "--no-print-directory", *args, "UV=true", "RUN=", check=check)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,252 @@
+"""Promotion by git tag in a scratch repo: register, assign, promote, registry-check.
+
+One scenario, built once: v1 goes to prod; a better v2 replaces it (its model rebuilt,
+since the DVC cache lost it); a worse v3 is refused for prod but may go to dev; then
+dev is unassigned. The tests read what each step printed and left in MLflow.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flight_delay.io import file_md5
+from tests.conftest import REDUCED_CONF, edit_yaml, lock_hashes, make, make_scratch_repo, run
+
+pytestmark = pytest.mark.e2e
+MODEL = "train:models/model.skops"
+CONF = REDUCED_CONF | {"gate/default.yaml": {"floor": 0.55}}  # three months score ~0.61
+MODEL_CONF = "conf/model/hist_gradient_boosting.yaml"
+
+
+def client(repo: Path):
+    import mlflow
+
+    return mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
+
+
+def alias_version(repo: Path, alias: str):
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client(repo).get_model_version_by_alias("flight-delay", alias)
+    except MlflowException:
+        return None
+
+
+def versions(repo: Path) -> dict[str, dict]:
+    """gto_version -> tags of every MLflow version of the model."""
+    found = client(repo).search_model_versions("name = 'flight-delay'")
+    return {v.tags["gto_version"]: dict(v.tags) | {"number": v.version} for v in found}
+
+
+def commit(repo: Path, message: str) -> str:
+    run(repo, "dvc", "repro")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", message)
+    return run(repo, "git", "rev-parse", "HEAD").stdout.strip()
+
+
+def promote(repo: Path, tag: str, check: bool = True):
+    return make(repo, "promote", f"TAG={tag}", check=check)
+
+
+def newest_tag(repo: Path, pattern: str) -> str:
+    listed = run(repo, "git", "tag", "-l", pattern, "--sort=-creatordate").stdout.split()
+    return max(listed, key=lambda t: int(t.rsplit("#", 1)[1]))
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    repo = make_scratch_repo(tmp_path_factory.mktemp("promotion"), CONF)
+    seen: dict = {"commit": {}, "hash": {}, "alias": {}}
+
+    seen["commit"]["v1"] = commit(repo, "v1: the default model")
+    seen["hash"]["v1"] = lock_hashes(repo)[MODEL]
+    seen["register_v1"] = make(repo, "register", "VERSION=v1.0.0")
+    seen["assign_v1"] = make(repo, "assign", "STAGE=prod")
+    seen["promote_v1"] = promote(repo, "flight-delay#prod#1")
+    seen["card_v1"] = (repo / "reports/promotion/flight-delay_prod_1/model-card.md").read_text()
+    seen["again_v1"] = promote(repo, "flight-delay#prod#1")
+    seen["card_v1_again"] = (
+        repo / "reports/promotion/flight-delay_prod_1/model-card.md"
+    ).read_text()
+    seen["versions_after_v1"] = versions(repo)
+
+    edit_yaml(repo / MODEL_CONF, {"learning_rate": 0.05})  # better on the valid month
+    seen["commit"]["v2"] = commit(repo, "v2: learning rate 0.05")
+    seen["hash"]["v2"] = hash2 = lock_hashes(repo)[MODEL]
+    make(repo, "register", "BUMP=minor")  # v1.1.0
+    seen["promote_registration_v2"] = promote(repo, "flight-delay@v1.1.0")
+    seen["alias_after_registration_v2"] = str(alias_version(repo, "prod").version)
+    (repo / ".dvc/cache/files/md5" / hash2[:2] / hash2[2:]).unlink()  # the cache lost it
+    (repo / "models/model.skops").unlink()
+    seen["assign_v2"] = make(repo, "assign", "STAGE=prod", "VERSION=v1.1.0")
+    seen["tag_v2"] = newest_tag(repo, "flight-delay#prod#*")
+    seen["promote_v2"] = promote(repo, seen["tag_v2"])
+    seen["check_v2"] = make(repo, "registry-check")
+
+    edit_yaml(repo / MODEL_CONF, {"learning_rate": 0.1, "max_iter": 5})  # much worse
+    seen["commit"]["v3"] = commit(repo, "v3: five iterations")
+    make(repo, "register", "VERSION=v1.2.0")
+    seen["tags_before_assign_v3"] = run(repo, "git", "tag", "-l").stdout
+    seen["assign_v3"] = make(repo, "assign", "STAGE=prod", check=False)
+    seen["tags_after_assign_v3"] = run(repo, "git", "tag", "-l").stdout
+    # a tag made past `make assign` (by hand, or pushed from elsewhere) meets the same gate
+    run(repo, "gto", "assign", "flight-delay", "--version", "v1.2.0", "--stage", "prod")
+    seen["tag_v3"] = newest_tag(repo, "flight-delay#prod#*")
+    seen["promote_v3"] = promote(repo, seen["tag_v3"], check=False)
+    seen["alias_after_v3"] = str(alias_version(repo, "prod").version)
+    seen["check_v3"] = make(repo, "registry-check", check=False)
+    run(repo, "git", "tag", "-d", seen["tag_v3"])  # what the refusal message says to do
+    seen["check_v3_removed"] = make(repo, "registry-check", check=False)
+    return repo, seen
+
+
+def test_register_and_assign_create_tags_and_say_how_to_push(scenario):
+    repo, seen = scenario
+    assert "register: created tag flight-delay@v1.0.0" in seen["register_v1"].stdout
+    assert "Nothing was pushed" in seen["register_v1"].stdout
+    assert "git push origin 'flight-delay@v1.0.0'" in seen["register_v1"].stdout
+    assert "assign: created tag flight-delay#prod#1" in seen["assign_v1"].stdout
+    assert "git push origin 'flight-delay#prod#1'" in seen["assign_v1"].stdout
+    shown = run(repo, "git", "rev-parse", "flight-delay@v1.0.0^{commit}").stdout.strip()
+    assert shown == seen["commit"]["v1"]
+
+
+def test_prod_alias_points_at_v1_with_its_lineage(scenario):
+    repo, seen = scenario
+    v1 = seen["versions_after_v1"]["v1.0.0"]
+    assert v1["git_commit"] == seen["commit"]["v1"]
+    assert v1["model_md5"] == seen["hash"]["v1"]
+    assert v1["gto_tag"] == "flight-delay@v1.0.0"
+    assert v1["gto_assignment:prod"] == "flight-delay#prod#1"
+    lock = yaml.safe_load(run(repo, "git", "show", f"{seen['commit']['v1']}:dvc.lock").stdout)
+    train = lock["stages"]["train"]
+    assert v1["dvc_md5:data/features/train.parquet"] == train["deps"][0]["md5"]
+    assert v1["data_md5"] == train["deps"][0]["md5"]
+    assert len(v1["params_md5"]) == 32
+    run_tags = client(repo).get_run(v1["training_run_id"]).data.tags
+    assert run_tags["model_md5"] == seen["hash"]["v1"] and run_tags["stage"] == "train"
+    assert "alias prod: version (none) -> 1" in seen["promote_v1"].stdout
+    assert "fetched with dvc artifacts get; it matches dvc.lock" in seen["promote_v1"].stdout
+
+
+def test_the_card_and_record_describe_the_promoted_version(scenario):
+    repo, seen = scenario
+    card = seen["card_v1"]
+    for heading in ("Promotion gate", "Metrics", "Weakest slices", "Data window", "Parameters",
+                    "Intended use", "Limitations"):  # fmt: skip
+        assert f"## {heading}" in card
+    assert f"`{seen['commit']['v1']}`" in card and seen["hash"]["v1"] in card
+    assert "gate: PASS valid.roc_auc" in card and "| train | 1 |" in card
+    folder = repo / "reports/promotion/flight-delay_prod_1"
+    record = json.loads((folder / "deployment.json").read_text())
+    assert record["deploy"] is True and record["mlflow"]["model_uri"] == "models:/flight-delay@prod"
+    assert file_md5(folder / "model.skops") == seen["hash"]["v1"]
+
+
+def test_promoting_the_same_tag_twice_changes_nothing(scenario):
+    _, seen = scenario
+    assert "MLflow already had flight-delay version 1 (v1.0.0)" in seen["again_v1"].stdout
+    assert list(seen["versions_after_v1"]) == ["v1.0.0"]
+    assert seen["card_v1_again"] == seen["card_v1"]
+
+
+def test_a_registration_tag_registers_without_moving_an_alias(scenario):
+    _, seen = scenario
+    assert "MLflow registered flight-delay version 2 (v1.1.0)" in (
+        seen["promote_registration_v2"].stdout
+    )
+    assert seen["alias_after_registration_v2"] == "1"
+
+
+def test_a_better_v2_moves_the_alias_after_a_rebuild(scenario):
+    repo, seen = scenario
+    out = seen["promote_v2"].stdout
+    assert "note: v1.1.0 against v1.0.0 (in prod by flight-delay#prod#1)" in out
+    assert "gate: PASS valid.roc_auc" in out and "gate: PASS" in seen["assign_v2"].stdout
+    assert "rebuilt with dvc repro" in out and "it matches dvc.lock" in out
+    assert "MLflow already had flight-delay version 2 (v1.1.0)" in out
+    assert "alias prod: version 1 -> 2" in out
+    assert "registry-check: OK" in seen["check_v2"].stdout
+
+
+def test_a_worse_v3_is_refused_and_prod_stays(scenario):
+    repo, seen = scenario
+    refused = seen["assign_v3"]
+    assert refused.returncode != 0
+    assert "the gate refuses v1.2.0 for prod; no tag was created" in refused.stderr
+    assert seen["tags_after_assign_v3"] == seen["tags_before_assign_v3"]
+    promoted = seen["promote_v3"]
+    assert promoted.returncode != 0
+    assert "gate: FAIL valid.roc_auc" in promoted.stdout
+    assert f"{seen['tag_v3']} refused; the MLflow registry is unchanged" in promoted.stderr
+    assert seen["alias_after_v3"] == "2"
+    assert "v1.2.0" not in versions(repo)
+
+
+def test_registry_check_reports_a_refused_tag_until_it_is_removed(scenario):
+    _, seen = scenario
+    assert seen["check_v3"].returncode != 0
+    assert "prod: the tags say v1.2.0, MLflow alias prod -> v1.1.0" in seen["check_v3"].stderr
+    assert seen["check_v3_removed"].returncode == 0, seen["check_v3_removed"].stderr
+
+
+def test_registry_check_catches_a_planted_alias(scenario):
+    repo, _ = scenario
+    client(repo).set_registered_model_alias("flight-delay", "staging", "1")
+    try:
+        found = make(repo, "registry-check", check=False)
+    finally:
+        client(repo).delete_registered_model_alias("flight-delay", "staging")
+    assert found.returncode != 0
+    assert "staging: the tags say nothing, MLflow alias staging -> v1.0.0" in found.stderr
+
+
+def test_dvc_artifacts_get_stage_prod_returns_the_promoted_model(scenario, tmp_path):
+    repo, seen = scenario
+    run(repo, "dvc", "artifacts", "get", ".", "flight-delay", "--stage", "prod",
+        "-o", str(tmp_path / "prod.skops"))  # fmt: skip
+    run(repo, "dvc", "artifacts", "get", ".", "flight-delay", "--rev", "v1.0.0",
+        "-o", str(tmp_path / "v1.skops"))  # fmt: skip
+    assert file_md5(tmp_path / "prod.skops") == alias_version(repo, "prod").tags["model_md5"]
+    assert file_md5(tmp_path / "prod.skops") == seen["hash"]["v2"]
+    assert file_md5(tmp_path / "v1.skops") == seen["hash"]["v1"]
+
+
+def test_dev_is_not_gated_and_unassigning_removes_the_alias(scenario):
+    repo, _ = scenario
+    make(repo, "assign", "STAGE=dev", "VERSION=v1.2.0")
+    tag = newest_tag(repo, "flight-delay#dev#*")
+    promoted = promote(repo, tag)
+    assert "gate:" not in promoted.stdout
+    assert alias_version(repo, "dev").tags["gto_version"] == "v1.2.0"
+    record = json.loads(
+        (repo / f"reports/promotion/{tag.replace('#', '_')}/deployment.json").read_text()
+    )
+    assert record["deploy"] is False
+    run(repo, "gto", "deprecate", "flight-delay", "v1.2.0", "dev")
+    unassigned = promote(repo, newest_tag(repo, "flight-delay#dev!#*"))
+    assert "removed alias dev" in unassigned.stdout
+    assert alias_version(repo, "dev") is None
+    assert make(repo, "registry-check").returncode == 0
+
+
+def test_tags_that_are_not_promotions(scenario):
+    repo, _ = scenario
+    run(repo, "git", "tag", "-a", "release-notes-2013", "-m", "not a model tag")
+    plain = promote(repo, "release-notes-2013")
+    assert "promote: release-notes-2013 is not a GTO tag; nothing to do" in plain.stdout
+    unknown = promote(repo, "flight-delay#prod#99", check=False)
+    assert unknown.returncode != 0 and "git does not know the ref" in unknown.stderr
+    head = run(repo, "git", "rev-parse", "HEAD").stdout.strip()
+    run(repo, "git", "tag", "-a", "flight-delay#qa#50", head, "-m", "a stage .gto lacks")
+    odd = promote(repo, "flight-delay#qa#50", check=False)
+    assert odd.returncode != 0
+    assert "names the stage 'qa', not one of ['dev', 'staging', 'prod']" in odd.stderr
+    asked = make(repo, "assign", "STAGE=qa", check=False)
+    assert asked.returncode != 0 and "assign: unknown stage 'qa'" in asked.stderr
