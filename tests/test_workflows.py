@@ -29,7 +29,7 @@ def steps(workflow):
 
 
 def test_the_expected_workflows_exist():
-    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "pr-report.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "pr-report.yml", "promote.yml"}
 
 
 def test_actionlint_reports_nothing():
@@ -64,13 +64,17 @@ def test_least_privilege_and_no_dangerous_trigger(path):
     workflow = load(path)
     assert "pull_request_target" not in workflow["on"]
     assert workflow["permissions"] in ({}, {"contents": "read"}), "top level must be read-only"
+    # the only writers: the PR comment, and the release of a promoted model
+    writer = {"pull-requests": "make post-report", "contents": "make release"}
     for name, job in workflow["jobs"].items():
         granted = job.get("permissions", {})
         writes = {scope for scope, level in granted.items() if level == "write"}
-        assert writes <= {"pull-requests"}, f"{path.name}:{name} may write {writes}"
-        if writes:
-            commands = [step.get("run", "") for step in job["steps"]]
-            assert "make post-report" in commands, "only the commenting job may write"
+        assert writes <= writer.keys(), f"{path.name}:{name} may write {writes}"
+        commands = [step.get("run", "") for step in job["steps"]]
+        for scope in writes:
+            assert writer[scope] in commands, f"{path.name}:{name} writes {scope} needlessly"
+        if "contents" in writes:
+            assert job["environment"] and job["if"], "a release waits for its environment"
     for step in steps(workflow):
         if "actions/checkout" in step.get("uses", ""):
             assert step["with"]["persist-credentials"] is False
@@ -110,3 +114,19 @@ def test_pr_report_posts_keeps_the_artifact_and_gates_last():
     assert upload["if"] == "always()" and upload["with"]["path"] == "reports/pr/"
     checkout = job_steps[0]
     assert checkout["with"]["fetch-depth"] == 0  # the base branch must be in the clone
+
+
+def test_promote_runs_on_every_tag_and_deploys_only_what_passed():
+    workflow = load(REPO_ROOT / ".github/workflows/promote.yml")
+    assert workflow["on"] == {"push": {"tags": ["**"]}}
+    promote, deploy = workflow["jobs"]["promote"], workflow["jobs"]["deploy"]
+    step = next(s for s in promote["steps"] if s.get("run") == "make promote")
+    assert step["env"]["TAG"] == "${{ github.ref_name }}"
+    assert promote["outputs"]["deploy"] == "${{ steps.promote.outputs.deploy }}"
+    upload = next(s for s in promote["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "${{ steps.promote.outputs.dir }}"
+    assert deploy["needs"] == "promote"
+    assert deploy["if"] == "needs.promote.outputs.deploy == 'true'"
+    assert [s.get("run") for s in deploy["steps"] if s.get("run")] == ["make release"]
+    text = (REPO_ROOT / ".github/workflows/promote.yml").read_text()
+    assert "enable-cache: true" not in text  # no cache in a publishing workflow

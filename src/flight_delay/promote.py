@@ -129,7 +129,7 @@ def promote(config: PipelineConfig, event: TagEvent, root: Path) -> Path:
 
     promotion = Promotion(
         event=event, lineage=lineage, snapshot=snapshot, mlflow_version=str(version.version),
-        training_run_id=run_id, tracking_uri=without_credentials(uri) if uri.startswith("http") else uri, obtained=obtained,
+        training_run_id=run_id, tracking_uri=without_credentials(uri), obtained=obtained,
         gate_message=gate_message, gate_notes=notes,
     )  # fmt: skip
     deploy = event.event == "assignment" and event.stage == registry.deploy_stage

@@ -84,6 +84,8 @@ def newest_run_of_model(experiment_id: str, model_md5: str) -> str | None:
 def without_credentials(url: str) -> str:
     """The URL without any user:password@ (links end up in public PR comments)."""
     parts = urlsplit(url)
+    if not parts.netloc:  # sqlite:///path, file:///path: nothing to remove, keep as is
+        return url
     host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=host))
 

@@ -182,6 +182,7 @@ def test_the_mlflow_link_never_carries_credentials_and_never_raises(monkeypatch)
 
     url = "https://bot:s3cret@mlflow.example.com:8443/#/experiments/1/runs/abc"
     assert without_credentials(url) == "https://mlflow.example.com:8443/#/experiments/1/runs/abc"
+    assert without_credentials("sqlite:////abs/mlflow.db") == "sqlite:////abs/mlflow.db"
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     assert mlflow_link(snapshot("PR", 0.7)) is None  # local store: no link
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")

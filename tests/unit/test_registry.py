@@ -1,0 +1,57 @@
+"""The tag side of the registry: which version held a stage before a tag, and mismatches."""
+
+from __future__ import annotations
+
+import pytest
+
+from flight_delay.registry import TagEvent, occupant_before
+from flight_delay.registry_check import differences
+
+
+def entry(ref: str, version: str, event: str = "assignment") -> dict:
+    stage = ref.split("#")[1].rstrip("!")
+    return {"ref": ref, "version": version, "event": event, "stage": stage, "commit": version}
+
+
+def assignment(tag: str, stage: str = "prod") -> TagEvent:
+    return TagEvent(tag, "flight-delay", "assignment", "v9.0.0", "c", "t", stage)
+
+
+HISTORY = [
+    entry("flight-delay#prod#1", "v1.0.0"),
+    entry("flight-delay#dev#2", "v2.0.0"),
+    entry("flight-delay#prod#3", "v2.0.0"),
+    entry("flight-delay#prod!#4", "v2.0.0", event="unassignment"),
+    entry("flight-delay#prod#5", "v3.0.0"),
+]
+
+
+@pytest.mark.parametrize(
+    ("tag", "holder"),
+    [
+        ("flight-delay#prod#1", None),  # the first assignment has nothing before it
+        ("flight-delay#prod#3", "v1.0.0"),
+        ("flight-delay#prod#5", "v1.0.0"),  # v2 was unassigned: prod fell back to v1
+        ("flight-delay#dev#2", None),  # other stages do not count
+        ("(new tag)", "v3.0.0"),  # a tag not yet created comes after all of them
+    ],
+)
+def test_occupant_before_follows_gto_stage_semantics(tag, holder):
+    stage = "dev" if "#dev#" in tag else "prod"
+    found = occupant_before(assignment(tag, stage), HISTORY)
+    assert (found and found["version"]) == holder
+
+
+def test_the_tag_number_is_read_from_the_tag():
+    assert assignment("flight-delay#prod#12").number == 12
+    assert assignment("flight-delay#prod").number is None
+
+
+def test_differences_name_each_stage_that_disagrees():
+    tags = {"dev": None, "staging": "v2.0.0", "prod": "v1.0.0"}
+    aliases = {"prod": "v1.0.0", "staging": "v1.0.0", "canary": "v3.0.0"}
+    assert differences(tags, aliases) == [
+        "canary: the tags say nothing, MLflow alias canary -> v3.0.0",
+        "staging: the tags say v2.0.0, MLflow alias staging -> v1.0.0",
+    ]
+    assert differences(tags, {"staging": "v2.0.0", "prod": "v1.0.0"}) == []

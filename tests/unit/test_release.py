@@ -1,0 +1,73 @@
+"""`make release` (the deploy step) with a stand-in `gh` on PATH that records its arguments."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STAND_IN = """#!{python}
+import json, os, pathlib, sys
+pathlib.Path(os.environ["GH_CALLS"]).write_text(json.dumps(sys.argv[1:]))
+sys.exit(int(os.environ.get("GH_EXIT", "0")))
+"""
+TAG = "flight-delay#prod#3"
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    folder = tmp_path / "reports/promotion/flight-delay_prod_3"
+    folder.mkdir(parents=True)
+    for name in ("model.skops", "model-card.md", "deployment.json"):
+        (folder / name).write_text(name)
+    gh = tmp_path / "bin/gh"
+    gh.parent.mkdir()
+    gh.write_text(STAND_IN.format(python=sys.executable))
+    gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
+    return tmp_path
+
+
+def release(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    path = os.pathsep.join([str(root / "bin"), "/usr/bin", "/bin"])
+    return subprocess.run(
+        [sys.executable, "-m", "flight_delay.release"],
+        cwd=root, capture_output=True, text=True,
+        env={"PATH": path, "GH_CALLS": str(root / "calls.json"), "TAG": TAG, **env},
+    )  # fmt: skip
+
+
+def test_release_publishes_the_three_files_with_the_card_as_notes(workspace):
+    done = release(workspace)
+    assert done.returncode == 0, done.stderr
+    argv = json.loads((workspace / "calls.json").read_text())
+    folder = "reports/promotion/flight-delay_prod_3"
+    assert argv[:3] == ["release", "create", TAG]
+    assert argv[3:6] == [
+        f"{folder}/{n}" for n in ("model.skops", "model-card.md", "deployment.json")
+    ]
+    assert argv[argv.index("--notes-file") + 1] == f"{folder}/model-card.md"
+    assert "--verify-tag" in argv  # never creates a tag that promote did not see
+    assert f"release: published {TAG}" in done.stdout
+
+
+def test_release_without_promote_output_names_the_missing_files(workspace):
+    (workspace / "reports/promotion/flight-delay_prod_3/model-card.md").unlink()
+    done = release(workspace)
+    assert done.returncode == 1
+    assert "model-card.md'] not found; `make promote TAG='flight-delay#prod#3'`" in done.stderr
+    assert not (workspace / "calls.json").exists()
+
+
+def test_a_failing_gh_fails_the_step(workspace):
+    done = release(workspace, GH_EXIT="1")
+    assert done.returncode == 1 and f"gh release create {TAG} failed" in done.stderr
+
+
+def test_release_needs_a_tag(workspace):
+    done = release(workspace, TAG="")
+    assert done.returncode == 1 and "which tag?" in done.stderr
