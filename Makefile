@@ -15,7 +15,7 @@ export ITERATIVE_DO_NOT_TRACK := 1
 
 .PHONY: help install repro test lint format params check-params exp-show ui dag clean \
 	report gate post-report ci-repro install-cml lint-workflows \
-	register assign promote registry-check release
+	register assign promote registry-check lineage release
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -86,6 +86,9 @@ promote: install ## Act on a GTO tag (TAG=...): gate, verify, register in MLflow
 
 registry-check: install ## Check that MLflow's aliases match the stages the git tags assign
 	$(RUN) python -m flight_delay.registry_check
+
+lineage: install ## Where the model in STAGE (default prod) came from, read back from MLflow
+	$(RUN) python -m flight_delay.lineage --stage "$${STAGE:-prod}"
 
 release: install ## CI deploy: publish reports/promotion/<TAG>/ as a GitHub release of TAG (gh, GH_TOKEN)
 	$(RUN) python -m flight_delay.release

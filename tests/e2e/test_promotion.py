@@ -88,6 +88,7 @@ def scenario(tmp_path_factory):
     seen["tag_v2"] = newest_tag(repo, "flight-delay#prod#*")
     seen["promote_v2"] = promote(repo, seen["tag_v2"])
     seen["check_v2"] = make(repo, "registry-check")
+    seen["lineage_v2"] = make(repo, "lineage", "STAGE=prod")
 
     edit_yaml(repo / MODEL_CONF, {"learning_rate": 0.1, "max_iter": 5})  # much worse
     seen["commit"]["v3"] = commit(repo, "v3: five iterations")
@@ -173,6 +174,12 @@ def test_a_better_v2_moves_the_alias_after_a_rebuild(scenario):
     assert "MLflow already had flight-delay version 2 (v1.1.0)" in out
     assert "alias prod: version 1 -> 2" in out
     assert "registry-check: OK" in seen["check_v2"].stdout
+    lineage = seen["lineage_v2"].stdout
+    assert "models:/flight-delay@prod = flight-delay version 2" in lineage
+    for line in (f"git_commit: {seen['commit']['v2']}", f"model_md5: {seen['hash']['v2']}",
+                 "gto_tag: flight-delay@v1.1.0", "param model.learning_rate: 0.05",
+                 "data_md5: ", "params_md5: ", "training_run_id: "):  # fmt: skip
+        assert line in lineage, line
 
 
 def test_a_worse_v3_is_refused_and_prod_stays(scenario):
@@ -207,12 +214,13 @@ def test_registry_check_catches_a_planted_alias(scenario):
     assert "staging: the tags say nothing, MLflow alias staging -> v1.0.0" in found.stderr
 
 
-def test_dvc_artifacts_get_stage_prod_returns_the_promoted_model(scenario, tmp_path):
+def test_another_project_gets_the_prod_model_with_dvc_artifacts_get(scenario, tmp_path):
     repo, seen = scenario
-    run(repo, "dvc", "artifacts", "get", ".", "flight-delay", "--stage", "prod",
-        "-o", str(tmp_path / "prod.skops"))  # fmt: skip
-    run(repo, "dvc", "artifacts", "get", ".", "flight-delay", "--rev", "v1.0.0",
-        "-o", str(tmp_path / "v1.skops"))  # fmt: skip
+    # from another directory, as a consuming project does (with the repo's URL instead)
+    run(tmp_path, "dvc", "artifacts", "get", str(repo), "flight-delay", "--stage", "prod",
+        "-o", "prod.skops")  # fmt: skip
+    run(tmp_path, "dvc", "artifacts", "get", str(repo), "flight-delay", "--rev", "v1.0.0",
+        "-o", "v1.skops")  # fmt: skip
     assert file_md5(tmp_path / "prod.skops") == alias_version(repo, "prod").tags["model_md5"]
     assert file_md5(tmp_path / "prod.skops") == seen["hash"]["v2"]
     assert file_md5(tmp_path / "v1.skops") == seen["hash"]["v1"]
