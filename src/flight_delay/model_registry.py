@@ -93,9 +93,9 @@ def register_version(
                 f"with model md5 {existing.tags.get('model_md5')}, not {tags['model_md5']}"
             )
         return existing, False
-    if not client.search_registered_models(f"name = '{name}'"):
-        client.create_registered_model(name, description=description)
     created = mlflow.register_model(source, name, tags=tags)
+    if not client.get_registered_model(name).description:
+        client.update_registered_model(name, description=description)
     return client.get_model_version(name, created.version), True
 
 

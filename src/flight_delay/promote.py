@@ -119,8 +119,9 @@ def promote(config: PipelineConfig, event: TagEvent, root: Path) -> Path:
         "gto_tag": f"{event.artifact}@{event.version}",
         "training_run_id": run_id or "none in this tracking store",
     }
-    description = f"{event.artifact} {event.version} from commit {event.commit[:12]}"
-    version, created = mr.register_version(client, registry.artifact, description, tags, source)
+    version, created = mr.register_version(
+        client, registry.artifact, registry.intended_use, tags, source
+    )
     verb = "registered" if created else "already had"
     print(f"promote: MLflow {verb} {registry.artifact} version {version.version} ({event.version})")
     if event.event == "assignment" and event.stage:

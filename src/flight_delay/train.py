@@ -38,7 +38,9 @@ def log_training_run(model: Pipeline, train: pd.DataFrame, config: PipelineConfi
     features = train[config.features.columns]
     example = features.head(5)
     with tracking_run(config.tracking, file_md5(MODEL_FILE), run_name="train") as run:
-        mlflow.log_params(flatten(config.model_dump(mode="json")))
+        # what shaped the model; the gate and registry settings are not training params
+        trained_on = config.model_dump(mode="json", exclude={"gate", "registry"})
+        mlflow.log_params(flatten(trained_on))
         mlflow.set_tags({**git_lineage(), **input_hashes([TRAIN_FILE]), "stage": "train"})
         mlflow.log_metric("train_rows", len(train))
         mlflow.sklearn.log_model(
