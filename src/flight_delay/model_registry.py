@@ -27,6 +27,9 @@ def connect(tracking: TrackingConfig) -> Any:
 
 
 def find_version(client: Any, name: str, gto_version: str) -> Any | None:
+    """The MLflow version of this GTO version: the oldest, should two promotions
+    running at once (a registration and an assignment tag pushed together) both
+    have registered it; see register_version."""
     from mlflow.exceptions import MlflowException
 
     try:
@@ -35,7 +38,7 @@ def find_version(client: Any, name: str, gto_version: str) -> Any | None:
         )
     except MlflowException:  # no such registered model yet
         return None
-    return found[0] if found else None
+    return min(found, key=lambda v: int(v.version)) if found else None
 
 
 def training_model_uri(client: Any, experiment_name: str, model_md5: str) -> tuple[str, str]:
@@ -96,7 +99,17 @@ def register_version(
     created = mlflow.register_model(source, name, tags=tags)
     if not client.get_registered_model(name).description:
         client.update_registered_model(name, description=description)
-    return client.get_model_version(name, created.version), True
+    return converge(client, name, tags[VERSION_TAG], str(created.version))
+
+
+def converge(client: Any, name: str, gto_version: str, created: str) -> tuple[Any, bool]:
+    """Keep one MLflow version per GTO version: when another promotion registered the
+    same one meanwhile, the oldest stays and `created` is deleted."""
+    oldest = find_version(client, name, gto_version)
+    if str(oldest.version) != created:
+        client.delete_model_version(name, created)
+        return oldest, False
+    return oldest, True
 
 
 def move_alias(client: Any, name: str, stage: str, version: Any, tag: str) -> str | None:

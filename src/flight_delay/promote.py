@@ -75,8 +75,10 @@ def sync_aliases(config: PipelineConfig, event: TagEvent, root: Path) -> None:
 
     client = mr.connect(config.tracking)
     name = config.registry.artifact
-    for stage, version in stage_state(name, root).items():
-        current = mr.stage_aliases(client, name).get(stage)
+    state = stage_state(name, root)  # empty once the whole artifact is deprecated
+    aliases = mr.stage_aliases(client, name)
+    for stage in sorted({*allowed_stages(root), *state, *aliases}):
+        current, version = aliases.get(stage), state.get(stage)
         registered = version and mr.find_version(client, name, version)
         if registered and current != str(registered.version):
             client.set_registered_model_alias(name, stage, registered.version)
@@ -87,7 +89,8 @@ def sync_aliases(config: PipelineConfig, event: TagEvent, root: Path) -> None:
     print(f"promote: {event.event} {event.tag}: aliases match the tags")
 
 
-def promote(config: PipelineConfig, event: TagEvent, root: Path) -> Path:
+def promote(config: PipelineConfig, event: TagEvent, root: Path) -> tuple[Path, bool]:
+    """Steps 2-5 for a registration or assignment; (output folder, whether to deploy)."""
     from flight_delay import model_registry as mr
     from flight_delay.model_card import Promotion, deployment_record, model_card
     from flight_delay.tagged_model import lineage_from_lock, obtain_model
@@ -136,8 +139,7 @@ def promote(config: PipelineConfig, event: TagEvent, root: Path) -> Path:
     deploy = event.event == "assignment" and event.stage == registry.deploy_stage
     write_text(model_card(promotion, registry), out / CARD_FILE)
     write_json(deployment_record(promotion, registry, deploy), out / RECORD_FILE)
-    github_outputs(deploy=str(deploy).lower(), dir=out.as_posix())
-    return out
+    return out, deploy
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -148,23 +150,25 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("promote: which tag? `make promote TAG=flight-delay#prod#3` (or set TAG)")
     root = Path.cwd()
     config = load_config()
-    github_outputs(deploy="false")
     try:
         commit_of(args.tag, root)  # a typo is an error, not "nothing to do"
         event = check_ref(args.tag, root)
         if event is None or event.artifact != config.registry.artifact:
             what = "not a GTO tag" if event is None else f"about {event.artifact!r}"
             print(f"promote: {args.tag} is {what}; nothing to do")
+            github_outputs(deploy="false")
             return
         stages = allowed_stages(root)
         if event.stage and event.stage not in stages:
             refuse(f"{args.tag} names the stage {event.stage!r}, not one of {stages} (.gto)")
         if event.event not in ("registration", "assignment"):
             sync_aliases(config, event, root)
+            github_outputs(deploy="false")
             return
-        out = promote(config, event, root)
+        out, deploy = promote(config, event, root)
     except RegistryError as err:
         refuse(str(err))
+    github_outputs(deploy=str(deploy).lower(), dir=out.as_posix())  # once, on success only
     print(f"promote: wrote {out / CARD_FILE} and {out / RECORD_FILE}")
 
 

@@ -50,8 +50,9 @@ def commit(repo: Path, message: str) -> str:
     return run(repo, "git", "rev-parse", "HEAD").stdout.strip()
 
 
-def promote(repo: Path, tag: str, check: bool = True):
-    return make(repo, "promote", f"TAG={tag}", check=check)
+def promote(repo: Path, tag: str, check: bool = True, outputs: Path | None = None):
+    github = [f"GITHUB_OUTPUT={outputs}"] if outputs else []  # as the workflow step has it
+    return make(repo, "promote", f"TAG={tag}", *github, check=check)
 
 
 def newest_tag(repo: Path, pattern: str) -> str:
@@ -86,7 +87,8 @@ def scenario(tmp_path_factory):
     (repo / "models/model.skops").unlink()
     seen["assign_v2"] = make(repo, "assign", "STAGE=prod", "VERSION=v1.1.0")
     seen["tag_v2"] = newest_tag(repo, "flight-delay#prod#*")
-    seen["promote_v2"] = promote(repo, seen["tag_v2"])
+    seen["outputs_v2"] = repo.parent / "github_output_v2"
+    seen["promote_v2"] = promote(repo, seen["tag_v2"], outputs=seen["outputs_v2"])
     seen["check_v2"] = make(repo, "registry-check")
     seen["lineage_v2"] = make(repo, "lineage", "STAGE=prod")
 
@@ -99,7 +101,8 @@ def scenario(tmp_path_factory):
     # a tag made past `make assign` (by hand, or pushed from elsewhere) meets the same gate
     run(repo, "gto", "assign", "flight-delay", "--version", "v1.2.0", "--stage", "prod")
     seen["tag_v3"] = newest_tag(repo, "flight-delay#prod#*")
-    seen["promote_v3"] = promote(repo, seen["tag_v3"], check=False)
+    seen["outputs_v3"] = repo.parent / "github_output_v3"
+    seen["promote_v3"] = promote(repo, seen["tag_v3"], check=False, outputs=seen["outputs_v3"])
     seen["alias_after_v3"] = str(alias_version(repo, "prod").version)
     seen["check_v3"] = make(repo, "registry-check", check=False)
     run(repo, "git", "tag", "-d", seen["tag_v3"])  # what the refusal message says to do
@@ -173,6 +176,8 @@ def test_a_better_v2_moves_the_alias_after_a_rebuild(scenario):
     assert "rebuilt with dvc repro" in out and "it matches dvc.lock" in out
     assert "MLflow already had flight-delay version 2 (v1.1.0)" in out
     assert "alias prod: version 1 -> 2" in out
+    folder = f"reports/promotion/{seen['tag_v2'].replace('#', '_')}"
+    assert seen["outputs_v2"].read_text() == f"deploy=true\ndir={folder}\n"
     assert "registry-check: OK" in seen["check_v2"].stdout
     lineage = seen["lineage_v2"].stdout
     assert "models:/flight-delay@prod = flight-delay version 2" in lineage
@@ -193,6 +198,7 @@ def test_a_worse_v3_is_refused_and_prod_stays(scenario):
     assert "gate: FAIL valid.roc_auc" in promoted.stdout
     assert f"{seen['tag_v3']} refused; the MLflow registry is unchanged" in promoted.stderr
     assert seen["alias_after_v3"] == "2"
+    assert not seen["outputs_v3"].exists()  # no `deploy` output: the deploy job is skipped
     assert "v1.2.0" not in versions(repo)
 
 
