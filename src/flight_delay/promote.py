@@ -127,16 +127,20 @@ def promote(config: PipelineConfig, event: TagEvent, root: Path) -> tuple[Path, 
     )
     verb = "registered" if created else "already had"
     print(f"promote: MLflow {verb} {registry.artifact} version {version.version} ({event.version})")
-    if event.event == "assignment" and event.stage:
+    current = event.stage and stage_state(registry.artifact, root).get(event.stage)
+    moves = event.event == "assignment" and current == event.version
+    if moves:
         before = mr.move_alias(client, registry.artifact, event.stage, version, event.tag)
         print(f"promote: alias {event.stage}: version {before or '(none)'} -> {version.version}")
+    elif event.event == "assignment":  # a late run for an older tag must not move it back
+        print(f"promote: the tags now put {current} in {event.stage}; alias left as it is")
 
     promotion = Promotion(
         event=event, lineage=lineage, snapshot=snapshot, mlflow_version=str(version.version),
         training_run_id=run_id, tracking_uri=without_credentials(uri), obtained=obtained,
         gate_message=gate_message, gate_notes=notes,
     )  # fmt: skip
-    deploy = event.event == "assignment" and event.stage == registry.deploy_stage
+    deploy = moves and event.stage == registry.deploy_stage
     write_text(model_card(promotion, registry), out / CARD_FILE)
     write_json(deployment_record(promotion, registry, deploy), out / RECORD_FILE)
     return out, deploy

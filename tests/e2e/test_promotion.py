@@ -91,6 +91,8 @@ def scenario(tmp_path_factory):
     seen["promote_v2"] = promote(repo, seen["tag_v2"], outputs=seen["outputs_v2"])
     seen["check_v2"] = make(repo, "registry-check")
     seen["lineage_v2"] = make(repo, "lineage", "STAGE=prod")
+    seen["late_v1"] = promote(repo, "flight-delay#prod#1")  # a late run of an older tag
+    seen["alias_after_late_v1"] = str(alias_version(repo, "prod").version)
 
     edit_yaml(repo / MODEL_CONF, {"learning_rate": 0.1, "max_iter": 5})  # much worse
     seen["commit"]["v3"] = commit(repo, "v3: five iterations")
@@ -185,6 +187,13 @@ def test_a_better_v2_moves_the_alias_after_a_rebuild(scenario):
                  "gto_tag: flight-delay@v1.1.0", "param model.learning_rate: 0.05",
                  "data_md5: ", "params_md5: ", "training_run_id: "):  # fmt: skip
         assert line in lineage, line
+
+
+def test_a_late_promotion_of_an_older_tag_does_not_move_the_alias_back(scenario):
+    _, seen = scenario
+    out = seen["late_v1"].stdout
+    assert "the tags now put v1.1.0 in prod; alias left as it is" in out
+    assert seen["alias_after_late_v1"] == "2"
 
 
 def test_a_worse_v3_is_refused_and_prod_stays(scenario):
