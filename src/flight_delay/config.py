@@ -143,6 +143,15 @@ class RegistryConfig(Section):
     intended_use: str
     limitations: list[str]
 
+    @model_validator(mode="after")
+    def _deploys_only_gated(self) -> RegistryConfig:
+        if self.deploy_stage not in self.gated_stages:
+            raise ValueError(
+                f"registry: deploy_stage {self.deploy_stage!r} must be one of the "
+                f"gated_stages {self.gated_stages}: nothing is deployed without the gate"
+            )
+        return self
+
 
 class PipelineConfig(Section):
     seed: int

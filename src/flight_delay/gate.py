@@ -32,21 +32,17 @@ def _validated(snapshot: Snapshot | None) -> tuple[GateConfig | None, str]:
         return None, f"{key}: {first['msg']}"
 
 
-def judge(
-    base: Snapshot | None, new: Snapshot, base_ref: str, no_base: str | None = None
-) -> tuple[GateResult, list[str]]:
-    """The verdict and the notes that explain it (no baseline, whose thresholds).
-    `no_base` says why `base` is None (default: git does not know `base_ref`)."""
+def judge(base: Snapshot | None, new: Snapshot, base_ref: str) -> tuple[GateResult, list[str]]:
+    """The verdict and the notes that explain it (no baseline, whose thresholds)."""
     notes = []
     if base is None:
-        why = no_base or f"git does not know `{base_ref}`"
-        notes.append(f"{why}; no baseline, only the floor applies")
+        notes.append(f"git does not know `{base_ref}`; no baseline, only the floor applies")
     elif not base.metrics:
         notes.append(f"`{base_ref}` has no metrics; no baseline, only the floor applies")
     base_gate, _ = _validated(base)
     new_gate, new_problem = _validated(new)
     if base_gate is not None and new_gate not in (None, base_gate):
-        notes.append(f"thresholds from `{base_ref}`; the candidate's new ones apply once merged")
+        notes.append(f"thresholds from `{base_ref}`; this PR's new ones apply once merged")
     elif base is not None and base_gate is None and new_gate is not None:
         notes.append(f"`{base_ref}` has no valid gate thresholds; using the workspace's")
     gate = base_gate or new_gate

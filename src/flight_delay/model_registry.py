@@ -7,10 +7,12 @@ loads `models:/flight-delay@prod` gets the model the tags put in prod.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flight_delay.config import TrackingConfig
 from flight_delay.registry import RegistryError
+from flight_delay.tagged_model import Lineage
 
 VERSION_TAG = "gto_version"
 ASSIGNMENT_TAG = "gto_assignment:{stage}"
@@ -41,35 +43,37 @@ def find_version(client: Any, name: str, gto_version: str) -> Any | None:
     return min(found, key=lambda v: int(v.version)) if found else None
 
 
-def training_model_uri(client: Any, experiment_name: str, model_md5: str) -> tuple[str, str]:
-    """(model URI, run id) of the model the `train` run logged for this hash."""
+def training_run_id(client: Any, experiment_name: str, model_md5: str) -> str:
+    """The newest `train` run in this store tagged with the model's hash ("" if none)."""
     from flight_delay.tracking import newest_run_of_model
 
     experiment = client.get_experiment_by_name(experiment_name)
-    run_id = experiment and newest_run_of_model(experiment.experiment_id, model_md5)
-    if not run_id:
-        return "", ""
-    import mlflow
-
-    logged = mlflow.search_logged_models(
-        experiment_ids=[experiment.experiment_id],
-        filter_string=f"source_run_id = '{run_id}'",
-        output_format="list",
-    )
-    return (f"models:/{logged[0].model_id}", run_id) if logged else ("", run_id)
+    return (experiment and newest_run_of_model(experiment.experiment_id, model_md5)) or ""
 
 
-def log_verified_model(model_file: str, experiment_name: str, model_md5: str) -> tuple[str, str]:
-    """Log the verified file in a run of its own when the store has no `train` run for it
-    (the model came from a DVC remote, trained where this store could not see)."""
+def existing_version(client: Any, name: str, gto_version: str, lineage: Lineage) -> Any | None:
+    """The MLflow version already registered for this GTO version, if any; an error
+    when it holds another model (the tag was moved to another commit)."""
+    found = find_version(client, name, gto_version)
+    if found is not None and found.tags.get("model_md5") != lineage.model_md5:
+        raise RegistryError(
+            f"MLflow already has {name} {gto_version} (version {found.version}) "
+            f"with model md5 {found.tags.get('model_md5')}, not {lineage.model_md5}"
+        )
+    return found
+
+
+def log_verified_model(model_file: Path, experiment_name: str, event: Any, tags: dict) -> str:
+    """Log the file whose md5 was verified in a run of its own; returns its model URI.
+    This, not the `train` run's copy, is what gets registered."""
     import mlflow
 
     from flight_delay.persistence import TRUSTED_TYPES, load_model
     from flight_delay.train import pip_requirements
 
     mlflow.set_experiment(experiment_name)
-    with mlflow.start_run(run_name="promote: model without a training run here") as run:
-        mlflow.set_tag("model_md5", model_md5)
+    with mlflow.start_run(run_name=f"promote {event.artifact} {event.version}"):
+        mlflow.set_tags({**tags, "stage": "promote"})
         info = mlflow.sklearn.log_model(
             load_model(model_file),
             name="model",
@@ -78,24 +82,15 @@ def log_verified_model(model_file: str, experiment_name: str, model_md5: str) ->
             pyfunc_predict_fn="predict_proba",
             pip_requirements=pip_requirements(),
         )
-    return f"models:/{info.model_id}", run.info.run_id
+    return f"models:/{info.model_id}"
 
 
 def register_version(
     client: Any, name: str, description: str, tags: dict[str, str], source: str
 ) -> tuple[Any, bool]:
-    """The model version for tags[VERSION_TAG], registered from `source` unless it
-    already is; (version, whether it was created now)."""
+    """Register `source` as the version for tags[VERSION_TAG]; (version, created now)."""
     import mlflow
 
-    existing = find_version(client, name, tags[VERSION_TAG])
-    if existing is not None:
-        if existing.tags.get("model_md5") != tags["model_md5"]:
-            raise RegistryError(
-                f"MLflow already has {name} {tags[VERSION_TAG]} (version {existing.version}) "
-                f"with model md5 {existing.tags.get('model_md5')}, not {tags['model_md5']}"
-            )
-        return existing, False
     created = mlflow.register_model(source, name, tags=tags)
     if not client.get_registered_model(name).description:
         client.update_registered_model(name, description=description)

@@ -25,12 +25,12 @@ from flight_delay.paths import MODEL_FILE, PROMOTION_DIR
 from flight_delay.registry import (
     RegistryError,
     TagEvent,
-    allowed_stages,
     check_ref,
+    check_stages,
     commit_of,
     stage_state,
+    tag_exists,
 )
-from flight_delay.snapshot import read_snapshot, revision_reader
 
 CARD_FILE = "model-card.md"
 RECORD_FILE = "deployment.json"
@@ -53,10 +53,10 @@ def refuse(message: str) -> None:
     sys.exit(f"promote: {message}")
 
 
-def gate(event: TagEvent, root: Path) -> tuple[str, tuple[str, ...]]:
+def gate(event: TagEvent, root: Path, config: PipelineConfig) -> tuple[str, tuple[str, ...]]:
     from flight_delay.promotion_gate import judge_assignment
 
-    result, notes = judge_assignment(event, root)
+    result, notes = judge_assignment(event, root, config.gate)
     for note in notes:
         print(f"promote: note: {note}")
     print(result.message)
@@ -70,61 +70,65 @@ def gate(event: TagEvent, root: Path) -> tuple[str, tuple[str, ...]]:
 
 
 def sync_aliases(config: PipelineConfig, event: TagEvent, root: Path) -> None:
-    """After an unassignment or deprecation: each alias to the version the tags now say."""
+    """After an unassignment, deregistration or deprecation: the aliases of the stages
+    it touches follow the tags. An alias moves only to a version that an earlier
+    promotion put in that stage (so never to one the gate refused); otherwise it goes."""
     from flight_delay import model_registry as mr
 
     client = mr.connect(config.tracking)
     name = config.registry.artifact
     state = stage_state(name, root)  # empty once the whole artifact is deprecated
     aliases = mr.stage_aliases(client, name)
-    for stage in sorted({*allowed_stages(root), *state, *aliases}):
+    touched = [event.stage] if event.event == "unassignment" else sorted(aliases)
+    for stage in filter(None, touched):
         current, version = aliases.get(stage), state.get(stage)
-        registered = version and mr.find_version(client, name, version)
-        if registered and current != str(registered.version):
-            client.set_registered_model_alias(name, stage, registered.version)
-            print(f"promote: alias {stage} -> {name} {version} (version {registered.version})")
-        elif not registered and current:
+        found = version and mr.find_version(client, name, version)
+        promoted = found and mr.ASSIGNMENT_TAG.format(stage=stage) in found.tags
+        if promoted and current != str(found.version):
+            client.set_registered_model_alias(name, stage, found.version)
+            print(f"promote: alias {stage} -> {name} {version} (version {found.version})")
+        elif not promoted and current:
             client.delete_registered_model_alias(name, stage)
-            print(f"promote: removed alias {stage} (the tags put no promoted version there)")
-    print(f"promote: {event.event} {event.tag}: aliases match the tags")
+            why = f"{version} was never promoted to {stage}" if version else "it is empty"
+            print(f"promote: removed alias {stage}: by the tags {why}")
+    print(f"promote: {event.event} {event.tag}: aliases follow the tags")
 
 
 def promote(config: PipelineConfig, event: TagEvent, root: Path) -> tuple[Path, bool]:
     """Steps 2-5 for a registration or assignment; (output folder, whether to deploy)."""
     from flight_delay import model_registry as mr
     from flight_delay.model_card import Promotion, deployment_record, model_card
+    from flight_delay.promotion_gate import trusted_snapshot
     from flight_delay.tagged_model import lineage_from_lock, obtain_model
     from flight_delay.tracking import tracking_uri, without_credentials
 
     registry = config.registry
+    snapshot = trusted_snapshot(event.version, event.commit, root)
+    lineage = lineage_from_lock(snapshot.lock, event.commit)
     gate_message, notes = None, ()
     if event.event == "assignment" and event.stage in registry.gated_stages:
-        gate_message, notes = gate(event, root)
-    snapshot = read_snapshot(event.version, revision_reader(event.commit, root))
-    lineage = lineage_from_lock(snapshot.lock, event.commit)
+        gate_message, notes = gate(event, root, config)
     out = output_dir(event.tag)
     out.mkdir(parents=True, exist_ok=True)
     uri = tracking_uri(config.tracking)
-    obtained = obtain_model(event, lineage, out / MODEL_FILE.name, root, uri)
+    obtained = obtain_model(event, lineage, out / MODEL_FILE.name, root)
     print(f"promote: model md5 {lineage.model_md5} {obtained}; it matches dvc.lock")
 
     client = mr.connect(config.tracking)
-    source, run_id = mr.training_model_uri(
-        client, config.tracking.experiment_name, lineage.model_md5
-    )
-    if not source:
-        source, _ = mr.log_verified_model(
-            str(out / MODEL_FILE.name), config.tracking.experiment_name, lineage.model_md5
+    experiment = config.tracking.experiment_name
+    run_id = mr.training_run_id(client, experiment, lineage.model_md5)
+    version, created = mr.existing_version(client, registry.artifact, event.version, lineage), False
+    if version is None:  # register the verified file itself, logged in a run of its own
+        tags = {
+            **lineage.as_tags(),
+            mr.VERSION_TAG: event.version,
+            "gto_tag": f"{event.artifact}@{event.version}",
+            "training_run_id": run_id or "none in this tracking store",
+        }
+        source = mr.log_verified_model(out / MODEL_FILE.name, experiment, event, tags)
+        version, created = mr.register_version(
+            client, registry.artifact, registry.intended_use, tags, source
         )
-    tags = {
-        **lineage.as_tags(),
-        mr.VERSION_TAG: event.version,
-        "gto_tag": f"{event.artifact}@{event.version}",
-        "training_run_id": run_id or "none in this tracking store",
-    }
-    version, created = mr.register_version(
-        client, registry.artifact, registry.intended_use, tags, source
-    )
     verb = "registered" if created else "already had"
     print(f"promote: MLflow {verb} {registry.artifact} version {version.version} ({event.version})")
     current = event.stage and stage_state(registry.artifact, root).get(event.stage)
@@ -162,9 +166,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"promote: {args.tag} is {what}; nothing to do")
             github_outputs(deploy="false")
             return
-        stages = allowed_stages(root)
+        stages = check_stages(config.registry, root)
         if event.stage and event.stage not in stages:
             refuse(f"{args.tag} names the stage {event.stage!r}, not one of {stages} (.gto)")
+        version_tag = f"{event.artifact}@{event.version}"
+        if event.event in ("registration", "assignment") and not tag_exists(version_tag, root):
+            refuse(f"{args.tag}: the version tag {version_tag} is not in this clone; push it "
+                   f"first: git push origin '{version_tag}'")  # fmt: skip
         if event.event not in ("registration", "assignment"):
             sync_aliases(config, event, root)
             github_outputs(deploy="false")

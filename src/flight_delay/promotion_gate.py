@@ -1,36 +1,61 @@
 """The gate for a stage assignment: the candidate version against the model in the stage.
 
-Both sides are read from git (metrics/metrics.json and params.yaml of the commit
-each version tags), so the gate needs no model file and no rebuild. The thresholds
-come from the stage's current model, as `make gate` takes them from the base: a
-candidate cannot loosen the gate it is judged by.
+Both sides' metrics are read from git (metrics/metrics.json of the commit each
+version tags) after checking that the file is the one `evaluate` wrote for that
+commit's model (its md5 in dvc.lock), so the gate needs no model file and no rebuild.
+The thresholds are those of the checkout that runs the gate (conf/gate; in the
+promote workflow, the default branch), never the candidate's own.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from flight_delay.compare import GateResult
-from flight_delay.gate import judge
-from flight_delay.registry import TagEvent, occupant_before, stage_tags
-from flight_delay.snapshot import read_snapshot, revision_reader
+from flight_delay.compare import GateResult, gate_verdict
+from flight_delay.config import GateConfig
+from flight_delay.paths import METRICS_FILE, MODEL_FILE
+from flight_delay.registry import RegistryError, TagEvent, occupant_before, registry_events
+from flight_delay.snapshot import Snapshot, read_snapshot, revision_reader
 
 
-def judge_assignment(event: TagEvent, root: Path) -> tuple[GateResult, list[str]]:
+def _md5s(entry: dict, key: str) -> dict[str, str]:
+    return {item.get("path"): item.get("md5") for item in (entry or {}).get(key) or []}
+
+
+def metrics_problem(lock: dict, metrics: bytes | None) -> str | None:
+    """Why these metrics cannot be trusted for this lock's model, or None: the file must
+    be the one `evaluate` recorded, and `evaluate` must have read `train`'s model."""
+    stages = lock.get("stages") or {}
+    recorded = _md5s(stages.get("evaluate"), "outs").get(METRICS_FILE.as_posix())
+    if metrics is None or recorded is None:
+        return f"no {METRICS_FILE} recorded by the evaluate stage"
+    if hashlib.md5(metrics).hexdigest() != recorded:
+        return f"{METRICS_FILE} differs from the one dvc.lock records (edited or stale)"
+    model = MODEL_FILE.as_posix()
+    if _md5s(stages.get("evaluate"), "deps").get(model) != _md5s(stages.get("train"), "outs").get(
+        model
+    ):
+        return f"evaluate did not score the model train recorded ({model})"
+    return None
+
+
+def trusted_snapshot(name: str, commit: str, root: Path) -> Snapshot:
+    read = revision_reader(commit, root)
+    snapshot = read_snapshot(name, read)
+    problem = metrics_problem(snapshot.lock, read(METRICS_FILE))
+    if problem:
+        raise RegistryError(f"{name} at {commit[:12]}: {problem}; run `dvc repro` and commit")
+    return snapshot
+
+
+def judge_assignment(event: TagEvent, root: Path, gate: GateConfig) -> tuple[GateResult, list[str]]:
     """The verdict for assigning `event.stage` to `event.version`, and its notes."""
-    holder = occupant_before(event, stage_tags(event.artifact, root))
-    candidate = read_snapshot(event.version, revision_reader(event.commit, root))
+    holder = occupant_before(event, registry_events(event.artifact, root))
+    candidate = trusted_snapshot(event.version, event.commit, root)
     if holder is None:
-        base, name = None, event.stage or ""
-        no_base = f"no version is in {event.stage} yet"
-    else:
-        name = f"{holder['version']} (in {event.stage} by {holder['ref']})"
-        base = read_snapshot(name, revision_reader(holder["commit"], root))
-        no_base = None
-    result, notes = judge(base, candidate, name, no_base)
-    if holder is not None:
-        notes.insert(0, f"{event.version} against {name}")
-    if not candidate.metrics:
-        missing = f"{event.version} has no metrics/metrics.json at {event.commit[:12]}"
-        return GateResult(False, f"gate: FAIL {missing}"), notes
-    return result, notes
+        notes = [f"no version is in {event.stage} yet; only the floor applies"]
+        return gate_verdict(gate, None, candidate.metrics), notes
+    name = f"{holder['version']} (in {event.stage} by {holder['ref']})"
+    base = trusted_snapshot(name, holder["commit"], root)
+    return gate_verdict(gate, base.metrics, candidate.metrics), [f"{event.version} against {name}"]

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from flight_delay.config import RegistryConfig, load_config
+from flight_delay.config import PipelineConfig, RegistryConfig, load_config
 from flight_delay.paths import MODEL_FILE
 
 GTO_CONFIG = Path(".gto")
@@ -87,31 +87,34 @@ def latest_version(artifact: str, root: Path = Path(".")) -> str | None:
     return (state.get(artifact) or {}).get("version")
 
 
-def stage_tags(artifact: str, root: Path = Path(".")) -> list[dict]:
-    """Every assignment and unassignment of the artifact, oldest first."""
+def registry_events(artifact: str, root: Path = Path(".")) -> list[dict]:
+    """The artifact's stage and lifecycle events (`gto history`), oldest first."""
     history = json.loads(gto("history", artifact, "--json", root=root) or "[]")
-    events = [e for e in history if e["event"] in ("assignment", "unassignment")]
-    return sorted(events, key=lambda e: (_tag_number(e["ref"]), e["timestamp"]))
+    kept = ("assignment", "unassignment", "deregistration", "deprecation")
+    return sorted((e for e in history if e["event"] in kept), key=_order)
 
 
-def _tag_number(tag: str) -> int:
-    found = _NUMBER.search(tag)
-    return int(found.group(1)) if found else sys.maxsize
+def _order(entry: dict) -> tuple[str, int]:
+    """Creation time, then GTO's tag number (tags made within one second share a time)."""
+    found = _NUMBER.search(entry["ref"])
+    return entry["timestamp"], int(found.group(1)) if found else sys.maxsize
 
 
-def occupant_before(event: TagEvent, history: list[dict]) -> dict | None:
+def occupant_before(event: TagEvent, events: list[dict]) -> dict | None:
     """The assignment that held `event.stage` just before `event`'s tag, as GTO counts:
-    the latest assignment whose version was not unassigned from the stage since."""
-    limit = event.number if event.number is not None else sys.maxsize  # a tag not yet made
+    the latest assignment whose version was not unassigned from the stage, deregistered
+    or deprecated with the whole artifact since. A tag not yet made comes after all."""
+    limit = (event.created_at, event.number or sys.maxsize) if event.created_at else None
     holders: list[dict] = []  # assignments in effect, oldest first
-    for entry in history:
-        if entry["ref"] == event.tag or _tag_number(entry["ref"]) >= limit:
+    for entry in events:
+        if entry["ref"] == event.tag or (limit and _order(entry) >= limit):
             break
-        if entry["stage"] != event.stage:
-            continue
-        holders = [h for h in holders if h["version"] != entry["version"]]
-        if entry["event"] == "assignment":
-            holders.append(entry)
+        if entry["event"] == "deprecation":
+            holders = []
+        elif entry["event"] == "deregistration" or entry["stage"] == event.stage:
+            holders = [h for h in holders if h["version"] != entry["version"]]
+            if entry["event"] == "assignment":
+                holders.append(entry)
     return holders[-1] if holders else None
 
 
@@ -127,10 +130,16 @@ def commit_of(ref: str, root: Path = Path(".")) -> str:
 
 def records_model(commit: str, root: Path = Path(".")) -> bool:
     """Whether that commit's dvc.lock records the model file (the pipeline ran)."""
-    shown = subprocess.run(
-        ["git", "show", f"{commit}:dvc.lock"], cwd=root, capture_output=True, text=True
-    )
-    return shown.returncode == 0 and f"path: {MODEL_FILE.as_posix()}" in shown.stdout
+    import yaml
+
+    from flight_delay.tagged_model import lineage_from_lock
+
+    shown = subprocess.run(["git", "show", f"{commit}:dvc.lock"], cwd=root, capture_output=True)
+    try:
+        lineage_from_lock(yaml.safe_load(shown.stdout) or {}, commit)
+    except (RegistryError, yaml.YAMLError, AttributeError):
+        return False
+    return shown.returncode == 0
 
 
 def uncommitted_outputs(root: Path = Path(".")) -> list[str]:
@@ -142,15 +151,18 @@ def uncommitted_outputs(root: Path = Path(".")) -> list[str]:
     return sorted(line[3:] for line in status.splitlines())
 
 
-def push_hint(tag: str) -> str:
+def push_hint(*tags: str) -> str:
+    quoted = " ".join(f"'{tag}'" for tag in tags)
     return (
-        f"Nothing was pushed. To publish the tag (this starts the promote workflow):\n"
-        f"    dvc push && git push origin '{tag}'"
+        "Nothing was pushed. To publish (the model to the DVC remote, then the tags,\n"
+        f"which start the promote workflow):\n    dvc push && git push origin {quoted}"
     )
 
 
 def register(registry: RegistryConfig, ref: str, version: str | None, bump: str | None) -> str:
     """Tag `ref` as a new version of the model; returns the tag."""
+    if version and bump:
+        raise RegistryError(f"give VERSION={version} or BUMP={bump}, not both")
     commit = commit_of(ref)
     if not records_model(commit):
         raise RegistryError(f"{ref} has no {MODEL_FILE} in its dvc.lock: run `make repro`, commit")
@@ -166,12 +178,23 @@ def register(registry: RegistryConfig, ref: str, version: str | None, bump: str 
     return tag
 
 
-def assign(registry: RegistryConfig, stage: str, version: str | None) -> str:
-    """Tag a registered version (default: the latest) with a stage; returns the tag.
-    A gated stage is checked first, so a model the gate refuses gets no tag."""
+def check_stages(registry: RegistryConfig, root: Path = Path(".")) -> list[str]:
+    """The stages in .gto, after checking that conf/registry names only those."""
+    stages = allowed_stages(root)
+    unknown = sorted(set(registry.gated_stages) - set(stages))
+    if unknown:
+        raise RegistryError(f"registry.gated_stages {unknown} are not stages in {GTO_CONFIG}")
+    return stages
+
+
+def assign(config: PipelineConfig, stage: str, version: str | None) -> tuple[str, str]:
+    """Tag a registered version (default: the latest) with a stage; returns the version
+    tag and the new stage tag. A gated stage is checked first: a model the gate refuses
+    gets no tag."""
     from flight_delay.promotion_gate import judge_assignment
 
-    stages = allowed_stages()
+    registry = config.registry
+    stages = check_stages(registry)
     if not stage:
         raise RegistryError(f"which stage? give STAGE= one of {stages}")
     if stage not in stages:
@@ -185,7 +208,7 @@ def assign(registry: RegistryConfig, stage: str, version: str | None) -> str:
             tag="(new tag)", artifact=registry.artifact, event="assignment",
             version=version, commit=commit, created_at="", stage=stage,
         )  # fmt: skip
-        result, notes = judge_assignment(candidate, Path("."))
+        result, notes = judge_assignment(candidate, Path("."), config.gate)
         for note in notes:
             print(f"assign: note: {note}")
         print(result.message)
@@ -196,7 +219,16 @@ def assign(registry: RegistryConfig, stage: str, version: str | None) -> str:
     created = sorted(set(tags_of(commit)) - before)
     if not created:
         raise RegistryError(f"gto created no tag assigning {stage} to {version}")
-    return created[0]
+    return f"{registry.artifact}@{version}", created[0]
+
+
+def tag_exists(tag: str, root: Path = Path(".")) -> bool:
+    shown = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"],
+        cwd=root,
+        capture_output=True,
+    )
+    return shown.returncode == 0
 
 
 def tags_of(commit: str, root: Path = Path(".")) -> list[str]:
@@ -217,16 +249,16 @@ def main(argv: list[str] | None = None) -> None:
     asg.add_argument("--stage", required=True)
     asg.add_argument("--version", default=None, help="default: the latest registered")
     args = parser.parse_args(argv)
-    registry = load_config().registry
+    config = load_config()
     try:
         if args.command == "register":
-            tag = register(registry, args.ref, args.version or None, args.bump or None)
+            tags = (register(config.registry, args.ref, args.version or None, args.bump or None),)
         else:
-            tag = assign(registry, args.stage, args.version or None)
+            tags = assign(config, args.stage, args.version or None)
     except RegistryError as err:
         sys.exit(f"{args.command}: {err}")
-    print(f"{args.command}: created tag {tag}")
-    print(push_hint(tag))
+    print(f"{args.command}: created tag {tags[-1]}")
+    print(push_hint(*tags))
 
 
 if __name__ == "__main__":

@@ -8,12 +8,26 @@ with a push to your serving platform; keep it a `make` target the workflow calls
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
 from flight_delay.paths import MODEL_FILE
 from flight_delay.promote import CARD_FILE, RECORD_FILE, output_dir
+from flight_delay.registry import RegistryError, stage_state
+
+
+def still_current(record: dict) -> str | None:
+    """Why this promotion must not be deployed any more, or None: the tags must still
+    put its version in its stage (a deploy held for review, or re-run, may be stale)."""
+    try:
+        now = stage_state(record["artifact"]).get(record["stage"])
+    except RegistryError as err:
+        return str(err)
+    if now != record["version"]:
+        return f"the tags now put {now or 'nothing'} in {record['stage']}, not {record['version']}"
+    return None
 
 
 def release_command(tag: str) -> list[str]:
@@ -22,6 +36,9 @@ def release_command(tag: str) -> list[str]:
     absent = [f.as_posix() for f in files if not f.is_file()]
     if absent:
         sys.exit(f"release: {absent} not found; `make promote TAG='{tag}'` writes them")
+    stale = still_current(json.loads((folder / RECORD_FILE).read_text()))
+    if stale:
+        sys.exit(f"release: not deploying {tag}: {stale}")
     return [
         "gh", "release", "create", tag, *map(str, files),
         "--verify-tag", "--title", f"{tag}", "--notes-file", str(folder / CARD_FILE),

@@ -21,6 +21,9 @@ from flight_delay.io import file_md5
 from flight_delay.paths import MODEL_FILE
 from flight_delay.registry import RegistryError, TagEvent
 
+# Withheld from the candidate's code when it is rebuilt (DVC remote keys, MLflow credentials).
+SECRET_PREFIXES = ("AWS_", "MLFLOW_", "DVC_REMOTE", "GITHUB_TOKEN", "GH_TOKEN")
+
 
 @dataclass(frozen=True)
 class Lineage:
@@ -74,9 +77,10 @@ def fetch_from_dvc(event: TagEvent, dest: Path, root: Path, remote: str | None) 
     return _run(args, root).returncode == 0 and dest.is_file()
 
 
-def rebuild(commit: str, dest: Path, root: Path, tracking_uri: str) -> None:
+def rebuild(commit: str, dest: Path, root: Path) -> None:
     """`dvc repro train` in a worktree of `commit`, with that commit's code, sharing the
-    cache (so the rebuilt outputs land in it) and logging to this repo's MLflow store."""
+    cache (so the rebuilt outputs land in it). That code is the candidate's: it runs
+    without credentials, tracking into a throwaway store (only the verified file counts)."""
     cache = _run(["dvc", "cache", "dir"], root).stdout.strip() or str(root / ".dvc/cache")
     with tempfile.TemporaryDirectory(prefix="promote-") as scratch:
         tree = Path(scratch) / "tree"
@@ -84,9 +88,10 @@ def rebuild(commit: str, dest: Path, root: Path, tracking_uri: str) -> None:
         if added.returncode != 0:
             raise RegistryError(f"cannot check out {commit[:12]}: {added.stderr.strip()}")
         try:
-            env = os.environ | {
+            env = {k: v for k, v in os.environ.items() if not k.startswith(SECRET_PREFIXES)}
+            env |= {
                 "PYTHONPATH": str(tree / "src"),  # the tagged commit's code, not this checkout's
-                "MLFLOW_TRACKING_URI": tracking_uri,
+                "MLFLOW_TRACKING_URI": f"sqlite:///{Path(scratch) / 'mlflow.db'}",
             }
             _run(["dvc", "cache", "dir", "--local", cache], tree)
             built = _run(["dvc", "repro", "train"], tree, env)
@@ -98,15 +103,13 @@ def rebuild(commit: str, dest: Path, root: Path, tracking_uri: str) -> None:
             _run(["git", "worktree", "remove", "--force", str(tree)], root)
 
 
-def obtain_model(
-    event: TagEvent, lineage: Lineage, dest: Path, root: Path, tracking_uri: str
-) -> str:
+def obtain_model(event: TagEvent, lineage: Lineage, dest: Path, root: Path) -> str:
     """Put the version's model file at `dest`, verified; returns how it was obtained."""
     how = "fetched with dvc artifacts get"
     remote = os.environ.get("DVC_REMOTE") or None
     if not fetch_from_dvc(event, dest, root, remote) or file_md5(dest) != lineage.model_md5:
-        how = "rebuilt with dvc repro (neither the DVC cache nor the remote had it)"
-        rebuild(event.commit, dest, root, tracking_uri)
+        how = "rebuilt with dvc repro (not in the DVC cache or remote with the locked hash)"
+        rebuild(event.commit, dest, root)
     found = file_md5(dest)
     if found != lineage.model_md5:
         dest.unlink()

@@ -70,7 +70,10 @@ def scenario(tmp_path_factory):
     seen["register_v1"] = make(repo, "register", "VERSION=v1.0.0")
     seen["assign_v1"] = make(repo, "assign", "STAGE=prod")
     seen["promote_v1"] = promote(repo, "flight-delay#prod#1")
-    seen["card_v1"] = (repo / "reports/promotion/flight-delay_prod_1/model-card.md").read_text()
+    folder = repo / "reports/promotion/flight-delay_prod_1"
+    seen["card_v1"] = (folder / "model-card.md").read_text()
+    seen["record_v1"] = json.loads((folder / "deployment.json").read_text())
+    seen["model_v1_md5"] = file_md5(folder / "model.skops")
     seen["again_v1"] = promote(repo, "flight-delay#prod#1")
     seen["card_v1_again"] = (
         repo / "reports/promotion/flight-delay_prod_1/model-card.md"
@@ -142,17 +145,16 @@ def test_prod_alias_points_at_v1_with_its_lineage(scenario):
 
 
 def test_the_card_and_record_describe_the_promoted_version(scenario):
-    repo, seen = scenario
+    _, seen = scenario
     card = seen["card_v1"]
     for heading in ("Promotion gate", "Metrics", "Weakest slices", "Data window", "Parameters",
                     "Intended use", "Limitations"):  # fmt: skip
         assert f"## {heading}" in card
     assert f"`{seen['commit']['v1']}`" in card and seen["hash"]["v1"] in card
     assert "gate: PASS valid.roc_auc" in card and "| train | 1 |" in card
-    folder = repo / "reports/promotion/flight-delay_prod_1"
-    record = json.loads((folder / "deployment.json").read_text())
+    record = seen["record_v1"]
     assert record["deploy"] is True and record["mlflow"]["model_uri"] == "models:/flight-delay@prod"
-    assert file_md5(folder / "model.skops") == seen["hash"]["v1"]
+    assert seen["model_v1_md5"] == seen["hash"]["v1"]
 
 
 def test_promoting_the_same_tag_twice_changes_nothing(scenario):

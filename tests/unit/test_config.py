@@ -88,6 +88,18 @@ def test_unknown_cancelled_policy_is_rejected(raw_params):
     assert "label.cancelled:" in _error(raw_params)
 
 
+def test_deploying_a_stage_without_the_gate_is_rejected(raw_params):
+    raw_params["registry"]["gated_stages"] = ["staging"]
+    message = _error(raw_params)
+    assert "registry: deploy_stage 'prod' must be one of the gated_stages ['staging']" in message
+
+
+@pytest.mark.parametrize("name", ["Flight Delay", "flight_delay", "-x"])
+def test_an_artifact_name_gto_cannot_tag_is_rejected(raw_params, name):
+    raw_params["registry"]["artifact"] = name
+    assert "registry.artifact:" in _error(raw_params)
+
+
 @pytest.mark.parametrize("kind", ["numeric", "categorical"])
 @pytest.mark.parametrize("column", sorted(LEAKAGE_COLUMNS))
 def test_leakage_column_as_feature_is_rejected(raw_params, kind, column):

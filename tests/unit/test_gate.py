@@ -102,7 +102,7 @@ def test_a_pr_cannot_loosen_the_gate_it_is_judged_by(repo):
     plant(repo, 0.69)
     done = gate(repo)
     assert done.returncode == 1 and "tolerance 0.005" in done.stderr
-    assert "thresholds from `main`; the candidate's new ones apply once merged" in done.stdout
+    assert "thresholds from `main`; this PR's new ones apply once merged" in done.stdout
 
 
 def test_thresholds_committed_on_the_base_apply(repo):

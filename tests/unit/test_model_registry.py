@@ -6,6 +6,7 @@ import pytest
 
 from flight_delay import model_registry as mr
 from flight_delay.registry import RegistryError
+from flight_delay.tagged_model import Lineage
 
 NAME = "flight-delay"
 
@@ -32,20 +33,26 @@ def tags(version: str, md5: str = "a" * 32) -> dict[str, str]:
     return {mr.VERSION_TAG: version, "model_md5": md5}
 
 
-def test_registering_the_same_version_twice_returns_the_first(store):
+def test_registering_the_same_version_twice_keeps_one(store):
     client, source = store
     first, created = mr.register_version(client, NAME, "desc", tags("v1.0.0"), source)
     again, created_again = mr.register_version(client, NAME, "desc", tags("v1.0.0"), source)
     assert created and not created_again
     assert again.version == first.version
+    found = client.search_model_versions(f"name = '{NAME}' and tags.gto_version = 'v1.0.0'")
+    assert len(found) == 1
     assert client.get_registered_model(NAME).description == "desc"
 
 
 def test_the_same_version_with_another_model_is_refused(store):
     client, source = store
-    mr.register_version(client, NAME, "desc", tags("v1.1.0"), source)
+    first, _ = mr.register_version(client, NAME, "desc", tags("v1.1.0"), source)
+    same = Lineage("f" * 40, "a" * 32, "", "", {})
+    assert mr.existing_version(client, NAME, "v1.1.0", same).version == first.version
+    moved = Lineage("f" * 40, "b" * 32, "", "", {})  # the tag now names another model
     with pytest.raises(RegistryError, match=r"already has flight-delay v1.1.0 .* not bbbb"):
-        mr.register_version(client, NAME, "desc", tags("v1.1.0", "b" * 32), source)
+        mr.existing_version(client, NAME, "v1.1.0", moved)
+    assert mr.existing_version(client, NAME, "v0.0.1", moved) is None
 
 
 def test_two_racing_registrations_converge_on_the_oldest(store):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import VENV_BIN
+
 STAND_IN = """#!{python}
 import json, os, pathlib, sys
 pathlib.Path(os.environ["GH_CALLS"]).write_text(json.dumps(sys.argv[1:]))
@@ -19,12 +21,32 @@ sys.exit(int(os.environ.get("GH_EXIT", "0")))
 TAG = "flight-delay#prod#3"
 
 
+RECORD = {"artifact": "flight-delay", "stage": "prod", "version": "v1.0.0"}
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(args, cwd=root, check=True, capture_output=True, env=env(root))
+
+
+def env(root: Path, **extra: str) -> dict[str, str]:
+    path = os.pathsep.join([str(root / "bin"), str(VENV_BIN), "/usr/bin", "/bin"])
+    names = {f"GIT_{who}_{what}": value for who in ("AUTHOR", "COMMITTER")
+             for what, value in (("NAME", "t"), ("EMAIL", "t@example.invalid"))}  # fmt: skip
+    return {"PATH": path, "GH_CALLS": str(root / "calls.json"), "TAG": TAG, **names, **extra}
+
+
 @pytest.fixture
 def workspace(tmp_path):
+    """A repo whose tags put v1.0.0 in prod, and what `make promote` wrote for it."""
     folder = tmp_path / "reports/promotion/flight-delay_prod_3"
     folder.mkdir(parents=True)
-    for name in ("model.skops", "model-card.md", "deployment.json"):
+    for name in ("model.skops", "model-card.md"):
         (folder / name).write_text(name)
+    (folder / "deployment.json").write_text(json.dumps(RECORD))
+    git(tmp_path, "git", "init", "-q")
+    git(tmp_path, "git", "commit", "-q", "--allow-empty", "-m", "model")
+    git(tmp_path, "gto", "register", "flight-delay", "HEAD", "--version", "v1.0.0")
+    git(tmp_path, "gto", "assign", "flight-delay", "--version", "v1.0.0", "--stage", "prod")
     gh = tmp_path / "bin/gh"
     gh.parent.mkdir()
     gh.write_text(STAND_IN.format(python=sys.executable))
@@ -32,12 +54,10 @@ def workspace(tmp_path):
     return tmp_path
 
 
-def release(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    path = os.pathsep.join([str(root / "bin"), "/usr/bin", "/bin"])
+def release(root: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "flight_delay.release"],
-        cwd=root, capture_output=True, text=True,
-        env={"PATH": path, "GH_CALLS": str(root / "calls.json"), "TAG": TAG, **env},
+        cwd=root, capture_output=True, text=True, env=env(root, **extra),
     )  # fmt: skip
 
 
@@ -71,3 +91,15 @@ def test_a_failing_gh_fails_the_step(workspace):
 def test_release_needs_a_tag(workspace):
     done = release(workspace, TAG="")
     assert done.returncode == 1 and "which tag?" in done.stderr
+
+
+def test_a_deploy_that_the_tags_have_superseded_is_refused(workspace):
+    git(workspace, "git", "commit", "-q", "--allow-empty", "-m", "a newer model")
+    git(workspace, "gto", "register", "flight-delay", "HEAD", "--version", "v1.1.0")
+    git(workspace, "gto", "assign", "flight-delay", "--version", "v1.1.0", "--stage", "prod")
+    done = release(workspace)
+    assert done.returncode == 1
+    assert "not deploying flight-delay#prod#3: the tags now put v1.1.0 in prod, not v1.0.0" in (
+        done.stderr
+    )
+    assert not (workspace / "calls.json").exists()
