@@ -13,6 +13,7 @@ from typing import Any
 from flight_delay.config import TrackingConfig
 from flight_delay.registry import RegistryError
 from flight_delay.tagged_model import Lineage
+from flight_delay.tracking import MODEL_HASH_TAG, newest_run_of_model
 
 VERSION_TAG = "gto_version"
 ASSIGNMENT_TAG = "gto_assignment:{stage}"
@@ -45,8 +46,6 @@ def find_version(client: Any, name: str, gto_version: str) -> Any | None:
 
 def training_run_id(client: Any, experiment_name: str, model_md5: str) -> str:
     """The newest `train` run in this store tagged with the model's hash ("" if none)."""
-    from flight_delay.tracking import newest_run_of_model
-
     experiment = client.get_experiment_by_name(experiment_name)
     return (experiment and newest_run_of_model(experiment.experiment_id, model_md5)) or ""
 
@@ -72,8 +71,10 @@ def log_verified_model(model_file: Path, experiment_name: str, event: Any, tags:
     from flight_delay.train import pip_requirements
 
     mlflow.set_experiment(experiment_name)
+    # not tagged `model_md5`: that finds the train run (evaluate adds to it, promote cites it)
+    run_tags = {key: value for key, value in tags.items() if key != MODEL_HASH_TAG}
     with mlflow.start_run(run_name=f"promote {event.artifact} {event.version}"):
-        mlflow.set_tags({**tags, "stage": "promote"})
+        mlflow.set_tags({**run_tags, "stage": "promote"})
         info = mlflow.sklearn.log_model(
             load_model(model_file),
             name="model",

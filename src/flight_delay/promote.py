@@ -1,14 +1,16 @@
 """`make promote TAG=...`: act on a GTO tag, as the promote workflow does on a pushed tag.
 
 1. `gto check-ref --json TAG`; a tag that is no GTO event exits 0, "nothing to do".
-2. An assignment to a gated stage (conf/registry) must pass the gate (conf/gate)
-   against the version now in that stage; a refusal exits 1 and changes nothing.
-3. The model file of the tagged commit is fetched (`dvc artifacts get`) or rebuilt
-   (`dvc repro`), and must have the md5 that commit's dvc.lock records.
-4. MLflow: the version is registered once (with its lineage as tags) and the alias
-   named after the stage moves to it.
-5. reports/promotion/<tag>/ gets the model, its card and the deployment record.
-An unassignment or deprecation moves (or removes) the aliases to match the tags.
+2. The tagged commit's metrics must be the ones its dvc.lock records.
+3. An assignment to a gated stage (conf/registry) must pass the gate (conf/gate of
+   this checkout, never the candidate's) against the version now in that stage;
+   a refusal exits 1 and changes nothing.
+4. The model file of the tagged commit is fetched (`dvc artifacts get`) or rebuilt
+   (`dvc repro`, without credentials), and must have the md5 its dvc.lock records.
+5. MLflow: that verified file is registered once per version (lineage as tags) and
+   the alias named after the stage moves to it.
+6. reports/promotion/<tag>/ gets the model, its card and the deployment record.
+An unassignment, deregistration or deprecation updates the aliases it touches.
 """
 
 from __future__ import annotations

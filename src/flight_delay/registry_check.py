@@ -48,7 +48,8 @@ def main() -> None:
     found = differences(tags, aliases)
     if found:
         sys.exit("registry-check: MISMATCH\n" + "\n".join(f"  {line}" for line in found)
-                 + "\n  (run `make promote TAG=<the stage's latest tag>` to sync)")  # fmt: skip
+                 + "\n  (promote the stage's newest tag: `make promote TAG=...`; or, if the"
+                 + " gate refused it, delete that tag)")  # fmt: skip
     print(f"registry-check: OK, MLflow's aliases for {name} match the tags")
 
 

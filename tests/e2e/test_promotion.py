@@ -37,10 +37,10 @@ def alias_version(repo: Path, alias: str):
         return None
 
 
-def versions(repo: Path) -> dict[str, dict]:
-    """gto_version -> tags of every MLflow version of the model."""
+def versions(repo: Path) -> list[dict]:
+    """The tags of every MLflow version of the model, oldest first."""
     found = client(repo).search_model_versions("name = 'flight-delay'")
-    return {v.tags["gto_version"]: dict(v.tags) | {"number": v.version} for v in found}
+    return [dict(v.tags) | {"number": v.version} for v in sorted(found, key=lambda v: v.version)]
 
 
 def commit(repo: Path, message: str) -> str:
@@ -109,6 +109,7 @@ def scenario(tmp_path_factory):
     seen["outputs_v3"] = repo.parent / "github_output_v3"
     seen["promote_v3"] = promote(repo, seen["tag_v3"], check=False, outputs=seen["outputs_v3"])
     seen["alias_after_v3"] = str(alias_version(repo, "prod").version)
+    seen["versions_after_v3"] = [v["gto_version"] for v in versions(repo)]
     seen["check_v3"] = make(repo, "registry-check", check=False)
     run(repo, "git", "tag", "-d", seen["tag_v3"])  # what the refusal message says to do
     seen["check_v3_removed"] = make(repo, "registry-check", check=False)
@@ -121,14 +122,15 @@ def test_register_and_assign_create_tags_and_say_how_to_push(scenario):
     assert "Nothing was pushed" in seen["register_v1"].stdout
     assert "git push origin 'flight-delay@v1.0.0'" in seen["register_v1"].stdout
     assert "assign: created tag flight-delay#prod#1" in seen["assign_v1"].stdout
-    assert "git push origin 'flight-delay#prod#1'" in seen["assign_v1"].stdout
+    push_both = "dvc push && git push origin 'flight-delay@v1.0.0' 'flight-delay#prod#1'"
+    assert push_both in seen["assign_v1"].stdout
     shown = run(repo, "git", "rev-parse", "flight-delay@v1.0.0^{commit}").stdout.strip()
     assert shown == seen["commit"]["v1"]
 
 
 def test_prod_alias_points_at_v1_with_its_lineage(scenario):
     repo, seen = scenario
-    v1 = seen["versions_after_v1"]["v1.0.0"]
+    (v1,) = seen["versions_after_v1"]
     assert v1["git_commit"] == seen["commit"]["v1"]
     assert v1["model_md5"] == seen["hash"]["v1"]
     assert v1["gto_tag"] == "flight-delay@v1.0.0"
@@ -160,7 +162,7 @@ def test_the_card_and_record_describe_the_promoted_version(scenario):
 def test_promoting_the_same_tag_twice_changes_nothing(scenario):
     _, seen = scenario
     assert "MLflow already had flight-delay version 1 (v1.0.0)" in seen["again_v1"].stdout
-    assert list(seen["versions_after_v1"]) == ["v1.0.0"]
+    assert [v["gto_version"] for v in seen["versions_after_v1"]] == ["v1.0.0"]  # one, not two
     assert seen["card_v1_again"] == seen["card_v1"]
 
 
@@ -210,7 +212,7 @@ def test_a_worse_v3_is_refused_and_prod_stays(scenario):
     assert f"{seen['tag_v3']} refused; the MLflow registry is unchanged" in promoted.stderr
     assert seen["alias_after_v3"] == "2"
     assert not seen["outputs_v3"].exists()  # no `deploy` output: the deploy job is skipped
-    assert "v1.2.0" not in versions(repo)
+    assert seen["versions_after_v3"] == ["v1.0.0", "v1.1.0"]  # v1.2.0 was not registered
 
 
 def test_registry_check_reports_a_refused_tag_until_it_is_removed(scenario):
@@ -243,21 +245,25 @@ def test_another_project_gets_the_prod_model_with_dvc_artifacts_get(scenario, tm
     assert file_md5(tmp_path / "v1.skops") == seen["hash"]["v1"]
 
 
-def test_dev_is_not_gated_and_unassigning_removes_the_alias(scenario):
+def test_dev_is_not_gated_and_unassigning_moves_the_alias_back(scenario):
     repo, _ = scenario
-    make(repo, "assign", "STAGE=dev", "VERSION=v1.2.0")
-    tag = newest_tag(repo, "flight-delay#dev#*")
-    promoted = promote(repo, tag)
-    assert "gate:" not in promoted.stdout
+    dev_tags = []
+    for version in ("v1.1.0", "v1.2.0"):  # v1.2.0 is worse, but dev has no gate
+        make(repo, "assign", "STAGE=dev", f"VERSION={version}")
+        dev_tags.append(newest_tag(repo, "flight-delay#dev#*"))
+        assert "gate:" not in promote(repo, dev_tags[-1]).stdout
     assert alias_version(repo, "dev").tags["gto_version"] == "v1.2.0"
-    record = json.loads(
-        (repo / f"reports/promotion/{tag.replace('#', '_')}/deployment.json").read_text()
-    )
-    assert record["deploy"] is False
-    run(repo, "gto", "deprecate", "flight-delay", "v1.2.0", "dev")
-    unassigned = promote(repo, newest_tag(repo, "flight-delay#dev!#*"))
-    assert "removed alias dev" in unassigned.stdout
+    record = repo / f"reports/promotion/{dev_tags[-1].replace('#', '_')}/deployment.json"
+    assert json.loads(record.read_text())["deploy"] is False
+    run(repo, "gto", "deprecate", "flight-delay", "v1.2.0", "dev")  # GTO falls back to v1.1.0
+    back = promote(repo, newest_tag(repo, "flight-delay#dev!#*"))
+    assert "alias dev -> flight-delay v1.1.0" in back.stdout
+    assert alias_version(repo, "dev").tags["gto_version"] == "v1.1.0"
+    run(repo, "gto", "deprecate", "flight-delay", "v1.1.0", "dev")
+    gone = promote(repo, newest_tag(repo, "flight-delay#dev!#*"))
+    assert "removed alias dev: by the tags it is empty" in gone.stdout
     assert alias_version(repo, "dev") is None
+    assert alias_version(repo, "prod").tags["gto_version"] == "v1.1.0"  # untouched
     assert make(repo, "registry-check").returncode == 0
 
 
@@ -275,3 +281,24 @@ def test_tags_that_are_not_promotions(scenario):
     assert "names the stage 'qa', not one of ['dev', 'staging', 'prod']" in odd.stderr
     asked = make(repo, "assign", "STAGE=qa", check=False)
     assert asked.returncode != 0 and "assign: unknown stage 'qa'" in asked.stderr
+    run(repo, "git", "commit", "-q", "--allow-empty", "-m", "a commit with no version")
+    run(repo, "git", "tag", "-a", "flight-delay#staging#77", "-m", "no version tag")
+    unversioned = promote(repo, "flight-delay#staging#77", check=False)
+    assert unversioned.returncode != 0
+    assert "is not in this clone; push it first" in unversioned.stderr
+
+
+def test_metrics_edited_by_hand_are_not_trusted(scenario):
+    repo, _ = scenario
+    metrics = json.loads((repo / "metrics/metrics.json").read_text())
+    metrics["valid"]["roc_auc"] = 0.99
+    (repo / "metrics/metrics.json").write_text(json.dumps(metrics))
+    run(repo, "git", "commit", "-qam", "a better score, by hand")
+    make(repo, "register", "VERSION=v5.0.0")
+    before = run(repo, "git", "tag", "-l").stdout
+    refused = make(repo, "assign", "STAGE=staging", check=False)
+    assert refused.returncode != 0
+    assert "metrics/metrics.json differs from the one dvc.lock records (edited or stale)" in (
+        refused.stderr
+    )
+    assert run(repo, "git", "tag", "-l").stdout == before  # no tag created
