@@ -71,29 +71,41 @@ def gate(event: TagEvent, root: Path, config: PipelineConfig) -> tuple[str, tupl
     return result.message, tuple(notes)
 
 
+def touched_stages(event: TagEvent, aliases: dict[str, str], versions: dict[str, str]) -> list:
+    """The stages whose alias an unassignment, deregistration or deprecation may change
+    (`aliases`: stage -> MLflow version; `versions`: MLflow version -> GTO version)."""
+    if event.event == "unassignment":
+        return [event.stage]
+    if event.event == "deregistration":
+        return sorted(s for s, number in aliases.items() if versions.get(number) == event.version)
+    return sorted(aliases)  # the whole artifact deprecated
+
+
 def sync_aliases(config: PipelineConfig, event: TagEvent, root: Path) -> None:
-    """After an unassignment, deregistration or deprecation: the aliases of the stages
-    it touches follow the tags. An alias moves only to a version that an earlier
-    promotion put in that stage (so never to one the gate refused); otherwise it goes."""
+    """The aliases of the stages the event touches follow the tags: an alias moves to
+    the version the tags now put in its stage only if a promotion put it there (never
+    to one the gate refused), and goes when the tags leave the stage empty."""
     from flight_delay import model_registry as mr
 
     client = mr.connect(config.tracking)
     name = config.registry.artifact
     state = stage_state(name, root)  # empty once the whole artifact is deprecated
     aliases = mr.stage_aliases(client, name)
-    touched = [event.stage] if event.event == "unassignment" else sorted(aliases)
-    for stage in filter(None, touched):
+    versions = {n: mr.gto_version_of(client, name, n) for n in set(aliases.values())}
+    for stage in touched_stages(event, aliases, versions):
         current, version = aliases.get(stage), state.get(stage)
         found = version and mr.find_version(client, name, version)
-        promoted = found and mr.ASSIGNMENT_TAG.format(stage=stage) in found.tags
-        if promoted and current != str(found.version):
-            client.set_registered_model_alias(name, stage, found.version)
-            print(f"promote: alias {stage} -> {name} {version} (version {found.version})")
-        elif not promoted and current:
+        if not version and current:
             client.delete_registered_model_alias(name, stage)
-            why = f"{version} was never promoted to {stage}" if version else "it is empty"
-            print(f"promote: removed alias {stage}: by the tags {why}")
-    print(f"promote: {event.event} {event.tag}: aliases follow the tags")
+            print(f"promote: removed alias {stage}: by the tags it is empty")
+        elif found and mr.ASSIGNMENT_TAG.format(stage=stage) in found.tags:
+            if current != str(found.version):
+                client.set_registered_model_alias(name, stage, found.version)
+                print(f"promote: alias {stage} -> {name} {version} (version {found.version})")
+        elif version:
+            why = f"no promotion of {version} to {stage} passed (refused, or not yet run)"
+            print(f"promote: alias {stage} left as it is: {why}")
+    print(f"promote: {event.event} {event.tag}: done")
 
 
 def promote(config: PipelineConfig, event: TagEvent, root: Path) -> tuple[Path, bool]:

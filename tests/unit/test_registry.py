@@ -69,3 +69,19 @@ def test_differences_name_each_stage_that_disagrees():
         "staging: the tags say v2.0.0, MLflow alias staging -> v1.0.0",
     ]
     assert differences(tags, {"staging": "v2.0.0", "prod": "v1.0.0"}) == []
+
+
+def test_an_event_touches_only_the_aliases_it_concerns():
+    from flight_delay.promote import touched_stages
+
+    aliases, versions = {"dev": "3", "prod": "2", "staging": "3"}, {"2": "v1.0.0", "3": "v2.0.0"}
+
+    def event(kind: str, version: str = "", stage: str | None = None) -> TagEvent:
+        return TagEvent("t", "flight-delay", kind, version, "c", "x", stage)
+
+    assert touched_stages(event("unassignment", "v2.0.0", "dev"), aliases, versions) == ["dev"]
+    assert touched_stages(event("deregistration", "v2.0.0"), aliases, versions) == [
+        "dev",
+        "staging",
+    ]
+    assert touched_stages(event("deprecation"), aliases, versions) == ["dev", "prod", "staging"]
