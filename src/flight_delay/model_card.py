@@ -32,11 +32,14 @@ class Promotion:
     obtained: str  # how the model file was obtained (fetched or rebuilt)
     gate_message: str | None = None
     gate_notes: tuple[str, ...] = ()
+    alias_moved: bool = True  # False when the tags put another version in the stage since
 
 
 def model_uri(promotion: Promotion, name: str) -> str:
-    stage = promotion.event.stage if promotion.event.event == "assignment" else None
-    return f"models:/{name}@{stage}" if stage else f"models:/{name}/{promotion.mlflow_version}"
+    event = promotion.event
+    if event.event == "assignment" and event.stage and promotion.alias_moved:
+        return f"models:/{name}@{event.stage}"
+    return f"models:/{name}/{promotion.mlflow_version}"
 
 
 def _number(value: object, digits: int = 4) -> str:

@@ -156,7 +156,7 @@ def promote(config: PipelineConfig, event: TagEvent, root: Path) -> tuple[Path, 
     promotion = Promotion(
         event=event, lineage=lineage, snapshot=snapshot, mlflow_version=str(version.version),
         training_run_id=run_id, tracking_uri=without_credentials(uri), obtained=obtained,
-        gate_message=gate_message, gate_notes=notes,
+        gate_message=gate_message, gate_notes=notes, alias_moved=moves,
     )  # fmt: skip
     deploy = moves and event.stage == registry.deploy_stage
     write_text(model_card(promotion, registry), out / CARD_FILE)

@@ -61,3 +61,12 @@ def test_the_record_deploys_only_the_deploy_stage_and_is_stable():
     assert prod == deployment_record(promotion("prod"), REGISTRY, deploy=True)
     assert model_card(promotion("dev"), REGISTRY) == model_card(promotion("dev"), REGISTRY)
     assert prod["model_md5"] == "a" * 32 and prod["tag_created_at"] == "2013-01-01"
+
+
+def test_a_promotion_that_moved_no_alias_points_at_its_numbered_version():
+    from dataclasses import replace
+
+    late = replace(promotion("prod"), alias_moved=False)  # the tags hold a newer version
+    assert deployment_record(late, REGISTRY, deploy=False)["mlflow"]["model_uri"] == (
+        "models:/flight-delay/7"
+    )
