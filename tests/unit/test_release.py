@@ -24,8 +24,8 @@ TAG = "flight-delay#prod#3"
 RECORD = {"artifact": "flight-delay", "stage": "prod", "version": "v1.0.0"}
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(args, cwd=root, check=True, capture_output=True, env=env(root))
+def git(root: Path, *args: str, **extra: str) -> None:
+    subprocess.run(args, cwd=root, check=True, capture_output=True, env=env(root, **extra))
 
 
 def env(root: Path, **extra: str) -> dict[str, str]:
@@ -96,7 +96,18 @@ def test_release_needs_a_tag(workspace):
 def test_a_deploy_that_the_tags_have_superseded_is_refused(workspace):
     git(workspace, "git", "commit", "-q", "--allow-empty", "-m", "a newer model")
     git(workspace, "gto", "register", "flight-delay", "HEAD", "--version", "v1.1.0")
-    git(workspace, "gto", "assign", "flight-delay", "--version", "v1.1.0", "--stage", "prod")
+    later = {"GIT_COMMITTER_DATE": "2030-01-01T00:00:00+00:00"}  # GTO orders by tag time
+    git(
+        workspace,
+        "gto",
+        "assign",
+        "flight-delay",
+        "--version",
+        "v1.1.0",
+        "--stage",
+        "prod",
+        **later,
+    )
     done = release(workspace)
     assert done.returncode == 1
     assert "not deploying flight-delay#prod#3: the tags now put v1.1.0 in prod, not v1.0.0" in (
