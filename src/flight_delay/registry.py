@@ -1,15 +1,15 @@
 """The model registry kept in git tags, through GTO (`make register`, `make assign`).
 
 `flight-delay@v1.2.0` registers a version; `flight-delay#prod#3` assigns a stage.
-The stages are GTO's (.gto); this module reads the tags with the `gto` CLI's JSON
-output and creates them with `gto register` / `gto assign`. Nothing is pushed:
+The stages are GTO's (.gto); this module reads the tags through GTO's Python API
+(what `gto check-ref`, `gto show` and `gto history` run) and creates them with
+`gto register` / `gto assign`. Nothing is pushed:
 the commands print how to push the tag that starts the promote workflow.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import subprocess
 import sys
@@ -54,19 +54,32 @@ def gto(*args: str, root: Path = Path(".")) -> str:
     return done.stdout
 
 
+def _api(call: str, *args, root: Path = Path("."), **kwargs):
+    """A read of the registry through GTO's Python API (what its CLI runs, without a
+    process per call); GTO's errors become RegistryError."""
+    import gto.api
+    from gto.exceptions import GTOException
+
+    try:
+        return getattr(gto.api, call)(str(root), *args, **kwargs)
+    except GTOException as err:
+        raise RegistryError(f"gto {call}: {err}") from None
+
+
 def check_ref(tag: str, root: Path = Path(".")) -> TagEvent | None:
-    """The GTO event of `tag`; None for a tag that is not one (`gto check-ref` prints nothing)."""
-    found = json.loads(gto("check-ref", "--json", tag, root=root) or "{}")
+    """The GTO event of `tag` (`gto check-ref`); None for a tag that is not one."""
+    found = _api("check_ref", tag, root=root)
     if not found:
         return None
+    event = found[0].dict_state(exclude={"priority", "addition"})
     return TagEvent(
-        tag=found["tag"],
-        artifact=found["artifact"],
-        event=found["event"],
-        version=found.get("version") or "",
-        commit=found["commit_hexsha"],
-        created_at=found["created_at"],
-        stage=found.get("stage"),
+        tag=event["tag"],
+        artifact=event["artifact"],
+        event=event["event"],
+        version=event.get("version") or "",
+        commit=event["commit_hexsha"],
+        created_at=event["created_at"].isoformat(),
+        stage=event.get("stage"),
     )
 
 
@@ -77,21 +90,24 @@ def allowed_stages(root: Path = Path(".")) -> list[str]:
 
 
 def stage_state(artifact: str, root: Path = Path(".")) -> dict[str, str | None]:
-    """stage -> the version GTO says is in it now (None when empty)."""
-    state = json.loads(gto("show", "--json", root=root) or "{}")
-    return dict((state.get(artifact) or {}).get("stage") or {})
+    """stage -> the version GTO says is in it now (None when empty; `gto show`)."""
+    state = _api("show", root=root).get(artifact) or {}
+    return dict(state.get("stage") or {})
 
 
 def latest_version(artifact: str, root: Path = Path(".")) -> str | None:
-    state = json.loads(gto("show", "--json", root=root) or "{}")
-    return (state.get(artifact) or {}).get("version")
+    return (_api("show", root=root).get(artifact) or {}).get("version")
 
 
 def registry_events(artifact: str, root: Path = Path(".")) -> list[dict]:
     """The artifact's stage and lifecycle events (`gto history`), oldest first."""
-    history = json.loads(gto("history", artifact, "--json", root=root) or "[]")
     kept = ("assignment", "unassignment", "deregistration", "deprecation")
-    return sorted((e for e in history if e["event"] in kept), key=_order)
+    events = [
+        dict(entry) | {"timestamp": entry["timestamp"].isoformat()}
+        for entry in _api("history", artifact, root=root)
+        if entry["event"] in kept
+    ]
+    return sorted(events, key=_order)
 
 
 def _order(entry: dict) -> tuple[str, int]:

@@ -103,8 +103,19 @@ def rebuild(commit: str, dest: Path, root: Path) -> None:
             _run(["git", "worktree", "remove", "--force", str(tree)], root)
 
 
+def from_local_cache(md5: str, dest: Path, root: Path) -> bool:
+    """Copy the object from the repo's DVC cache (default location) when it is there."""
+    cached = root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
+    if not cached.is_file():
+        return False
+    shutil.copyfile(cached, dest)
+    return True
+
+
 def obtain_model(event: TagEvent, lineage: Lineage, dest: Path, root: Path) -> str:
     """Put the version's model file at `dest`, verified; returns how it was obtained."""
+    if from_local_cache(lineage.model_md5, dest, root) and file_md5(dest) == lineage.model_md5:
+        return "copied from the DVC cache"
     how = "fetched with dvc artifacts get"
     remote = os.environ.get("DVC_REMOTE") or None
     if not fetch_from_dvc(event, dest, root, remote) or file_md5(dest) != lineage.model_md5:

@@ -84,10 +84,14 @@ def scenario(tmp_path_factory):
     seen["commit"]["v2"] = commit(repo, "v2: learning rate 0.05")
     seen["hash"]["v2"] = hash2 = lock_hashes(repo)[MODEL]
     make(repo, "register", "BUMP=minor")  # v1.1.0
+    run(repo, "dvc", "push")  # to the default remote, dvc-storage/ in the repo
+    objects = [repo / where / "files/md5" / hash2[:2] / hash2[2:]
+               for where in (".dvc/cache", "dvc-storage")]  # fmt: skip
+    objects[0].unlink()  # the cache lost it: promote fetches it from the remote
     seen["promote_registration_v2"] = promote(repo, "flight-delay@v1.1.0")
     seen["alias_after_registration_v2"] = str(alias_version(repo, "prod").version)
-    (repo / ".dvc/cache/files/md5" / hash2[:2] / hash2[2:]).unlink()  # the cache lost it
-    (repo / "models/model.skops").unlink()
+    for lost in [*objects, repo / "models/model.skops"]:  # now neither has it: a rebuild
+        lost.unlink(missing_ok=True)
     seen["assign_v2"] = make(repo, "assign", "STAGE=prod", "VERSION=v1.1.0")
     seen["tag_v2"] = newest_tag(repo, "flight-delay#prod#*")
     seen["outputs_v2"] = repo.parent / "github_output_v2"
@@ -143,7 +147,7 @@ def test_prod_alias_points_at_v1_with_its_lineage(scenario):
     run_tags = client(repo).get_run(v1["training_run_id"]).data.tags
     assert run_tags["model_md5"] == seen["hash"]["v1"] and run_tags["stage"] == "train"
     assert "alias prod: version (none) -> 1" in seen["promote_v1"].stdout
-    assert "fetched with dvc artifacts get; it matches dvc.lock" in seen["promote_v1"].stdout
+    assert "copied from the DVC cache; it matches dvc.lock" in seen["promote_v1"].stdout
 
 
 def test_the_card_and_record_describe_the_promoted_version(scenario):
@@ -168,9 +172,9 @@ def test_promoting_the_same_tag_twice_changes_nothing(scenario):
 
 def test_a_registration_tag_registers_without_moving_an_alias(scenario):
     _, seen = scenario
-    assert "MLflow registered flight-delay version 2 (v1.1.0)" in (
-        seen["promote_registration_v2"].stdout
-    )
+    out = seen["promote_registration_v2"].stdout
+    assert "MLflow registered flight-delay version 2 (v1.1.0)" in out
+    assert "fetched with dvc artifacts get; it matches dvc.lock" in out
     assert seen["alias_after_registration_v2"] == "1"
 
 
