@@ -197,6 +197,23 @@ def test_a_better_v2_moves_the_alias_after_a_rebuild(scenario):
         assert line in lineage, line
 
 
+def test_the_model_mlflow_serves_for_prod_is_the_verified_file(scenario):
+    import mlflow
+    import pandas as pd
+
+    from flight_delay.persistence import load_model
+
+    repo, seen = scenario
+    verified = repo / f"reports/promotion/{seen['tag_v2'].replace('#', '_')}/model.skops"
+    assert file_md5(verified) == seen["hash"]["v2"]
+    mlflow.set_tracking_uri(f"sqlite:///{repo / 'mlflow.db'}")
+    served = mlflow.sklearn.load_model("models:/flight-delay@prod")
+    rows = pd.read_parquet(repo / "data/features/test.parquet").head(300)
+    columns = list(served.feature_names_in_)
+    expected = load_model(verified).predict_proba(rows[columns])
+    assert (served.predict_proba(rows[columns]) == expected).all()
+
+
 def test_a_late_promotion_of_an_older_tag_does_not_move_the_alias_back(scenario):
     _, seen = scenario
     out = seen["late_v1"].stdout
