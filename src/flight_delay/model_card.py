@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from flight_delay.compare import as_number, lookup
 from flight_delay.config import RegistryConfig, flatten
 from flight_delay.registry import TagEvent
-from flight_delay.snapshot import Snapshot
+from flight_delay.snapshot import SPLITS, Snapshot
 from flight_delay.tagged_model import Lineage
 
 CARD_METRICS = ("roc_auc", "pr_auc", "log_loss", "brier", "f1", "precision", "recall")
-SPLITS = ("train", "valid", "test")
 WEAKEST_SLICES = 5
 MIN_SLICE_ROWS = 100
 
@@ -44,7 +43,7 @@ def model_uri(promotion: Promotion, name: str) -> str:
 
 def _number(value: object, digits: int = 4) -> str:
     number = as_number(value)
-    return "—" if number is None else f"{number:.{digits}f}"
+    return "—" if number is None else f"{number:,.{digits}f}"
 
 
 def _metrics(snapshot: Snapshot) -> list[str]:
@@ -53,12 +52,8 @@ def _metrics(snapshot: Snapshot) -> list[str]:
         return ["No metrics/metrics.json at this commit."]
     lines = ["| metric | " + " | ".join(splits) + " |", "|---|" + "---:|" * len(splits)]
     for metric in (*CARD_METRICS, "rows"):
-        cells = [
-            f"{as_number(lookup(snapshot.metrics, s, metric)) or 0:,.0f}"
-            if metric == "rows"
-            else _number(lookup(snapshot.metrics, s, metric))
-            for s in splits
-        ]
+        cells = [_number(lookup(snapshot.metrics, s, metric), 0 if metric == "rows" else 4)
+                 for s in splits]  # fmt: skip
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
     return lines
 
@@ -84,11 +79,8 @@ def _data(promotion: Promotion) -> list[str]:
     for split in [s for s in SPLITS if isinstance(splits.get(s), dict)]:
         months = lookup(splits, split, "months")
         shown = ", ".join(map(str, months)) if isinstance(months, list) else "—"
-        rows = as_number(lookup(splits, split, "rows"))
-        lines.append(
-            f"| {split} | {shown} | {'—' if rows is None else f'{rows:,.0f}'} "
-            f"| {_number(lookup(splits, split, 'delayed_rate'))} |"
-        )
+        rows, rate = (lookup(splits, split, key) for key in ("rows", "delayed_rate"))
+        lines.append(f"| {split} | {shown} | {_number(rows, 0)} | {_number(rate)} |")
     lines += ["", "Training data files (md5 from dvc.lock):", ""]
     lines += [f"- `{path}`: `{md5}`" for path, md5 in promotion.lineage.data_files.items()]
     return lines

@@ -33,6 +33,7 @@ from flight_delay.registry import (
     stage_state,
     tag_exists,
 )
+from flight_delay.snapshot import Snapshot
 
 CARD_FILE = "model-card.md"
 RECORD_FILE = "deployment.json"
@@ -55,10 +56,12 @@ def refuse(message: str) -> None:
     sys.exit(f"promote: {message}")
 
 
-def gate(event: TagEvent, root: Path, config: PipelineConfig) -> tuple[str, tuple[str, ...]]:
+def gate(
+    event: TagEvent, candidate: Snapshot, root: Path, config: PipelineConfig
+) -> tuple[str, tuple[str, ...]]:
     from flight_delay.promotion_gate import judge_assignment
 
-    result, notes = judge_assignment(event, root, config.gate)
+    result, notes = judge_assignment(event, candidate, root, config.gate)
     for note in notes:
         print(f"promote: note: {note}")
     print(result.message)
@@ -121,7 +124,7 @@ def promote(config: PipelineConfig, event: TagEvent, root: Path) -> tuple[Path, 
     lineage = lineage_from_lock(snapshot.lock, event.commit)
     gate_message, notes = None, ()
     if event.event == "assignment" and event.stage in registry.gated_stages:
-        gate_message, notes = gate(event, root, config)
+        gate_message, notes = gate(event, snapshot, root, config)
     out = output_dir(event.tag)
     out.mkdir(parents=True, exist_ok=True)
     uri = tracking_uri(config.tracking)

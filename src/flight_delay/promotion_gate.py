@@ -49,10 +49,12 @@ def trusted_snapshot(name: str, commit: str, root: Path) -> Snapshot:
     return snapshot
 
 
-def judge_assignment(event: TagEvent, root: Path, gate: GateConfig) -> tuple[GateResult, list[str]]:
-    """The verdict for assigning `event.stage` to `event.version`, and its notes."""
+def judge_assignment(
+    event: TagEvent, candidate: Snapshot, root: Path, gate: GateConfig
+) -> tuple[GateResult, list[str]]:
+    """The verdict for assigning `event.stage` to `event.version` (whose trusted
+    snapshot is `candidate`), and its notes."""
     holder = occupant_before(event, registry_events(event.artifact, root))
-    candidate = trusted_snapshot(event.version, event.commit, root)
     if holder is None:
         notes = [f"no version is in {event.stage} yet; only the floor applies"]
         return gate_verdict(gate, None, candidate.metrics), notes

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flight_delay.config import PipelineConfig, RegistryConfig, load_config
 from flight_delay.paths import MODEL_FILE
+from flight_delay.snapshot import read_snapshot, resolve_commit, revision_reader
 
 GTO_CONFIG = Path(".gto")
 _NUMBER = re.compile(r"#(\d+)$")
@@ -135,27 +136,22 @@ def occupant_before(event: TagEvent, events: list[dict]) -> dict | None:
 
 
 def commit_of(ref: str, root: Path = Path(".")) -> str:
-    done = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-        cwd=root, capture_output=True, text=True,
-    )  # fmt: skip
-    if done.returncode != 0:
+    commit = resolve_commit(ref, root)
+    if commit is None:
         raise RegistryError(f"git does not know the ref {ref!r}")
-    return done.stdout.strip()
+    return commit
 
 
 def records_model(commit: str, root: Path = Path(".")) -> bool:
     """Whether that commit's dvc.lock records the model file (the pipeline ran)."""
-    import yaml
-
     from flight_delay.tagged_model import lineage_from_lock
 
-    shown = subprocess.run(["git", "show", f"{commit}:dvc.lock"], cwd=root, capture_output=True)
+    lock = read_snapshot(commit, revision_reader(commit, root)).lock
     try:
-        lineage_from_lock(yaml.safe_load(shown.stdout) or {}, commit)
-    except (RegistryError, yaml.YAMLError, AttributeError):
+        lineage_from_lock(lock, commit)
+    except RegistryError:
         return False
-    return shown.returncode == 0
+    return True
 
 
 def uncommitted_outputs(root: Path = Path(".")) -> list[str]:
@@ -207,7 +203,7 @@ def assign(config: PipelineConfig, stage: str, version: str | None) -> tuple[str
     """Tag a registered version (default: the latest) with a stage; returns the version
     tag and the new stage tag. A gated stage is checked first: a model the gate refuses
     gets no tag."""
-    from flight_delay.promotion_gate import judge_assignment
+    from flight_delay.promotion_gate import judge_assignment, trusted_snapshot
 
     registry = config.registry
     stages = check_stages(registry)
@@ -224,7 +220,8 @@ def assign(config: PipelineConfig, stage: str, version: str | None) -> tuple[str
             tag="(new tag)", artifact=registry.artifact, event="assignment",
             version=version, commit=commit, created_at="", stage=stage,
         )  # fmt: skip
-        result, notes = judge_assignment(candidate, Path("."), config.gate)
+        snapshot = trusted_snapshot(version, commit, Path("."))
+        result, notes = judge_assignment(candidate, snapshot, Path("."), config.gate)
         for note in notes:
             print(f"assign: note: {note}")
         print(result.message)

@@ -25,13 +25,12 @@ from flight_delay.config import TrackingConfig
 from flight_delay.gate import judge
 from flight_delay.io import write_text
 from flight_delay.paths import MODEL_FILE, PR_REPORT_DIR
-from flight_delay.snapshot import CURVE_COLUMNS, DEFAULT_BASE, Snapshot, read_pair
+from flight_delay.snapshot import CURVE_COLUMNS, DEFAULT_BASE, SPLITS, Snapshot, read_pair
 
 REPORT_FILE = "report.md"
 TOP_SLICES = 5
 TOP_FEATURES = 10
 MAX_LIST = 20  # params rows and validation messages shown before "... and N more"
-SPLIT_ORDER = ("train", "valid", "test")
 T = TypeVar("T")
 
 
@@ -160,7 +159,7 @@ def data_section(base: Snapshot | None, new: Snapshot) -> list[str]:
             "| split | months | rows (base) | rows (PR) | delayed (base) | delayed (PR) |",
             "|---|---|---:|---:|---:|---:|",
         ]
-        rank = {split: index for index, split in enumerate(SPLIT_ORDER)}
+        rank = {split: index for index, split in enumerate(SPLITS)}
         for split in sorted(new.splits, key=lambda s: (rank.get(s, len(rank)), str(s))):
             months = lookup(new.splits, split, "months")
             shown = ", ".join(map(str, months)) if isinstance(months, list) else "—"

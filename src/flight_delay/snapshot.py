@@ -41,6 +41,7 @@ CURVE_COLUMNS = {
     "feature_importance": ["feature", "importance_mean"],
 }
 
+SPLITS = ("train", "valid", "test")  # in time order, as the report and the card show them
 DEFAULT_BASE = "main"  # the ref `make report` and `make gate` compare with
 Reader = Callable[[Path], bytes | None]
 
