@@ -288,6 +288,38 @@ def test_dev_is_not_gated_and_unassigning_moves_the_alias_back(scenario):
     assert make(repo, "registry-check").returncode == 0
 
 
+def test_an_alias_never_follows_the_tags_to_a_version_no_promotion_put_there(scenario):
+    repo, _ = scenario
+    make(repo, "assign", "STAGE=staging", "VERSION=v1.1.0")
+    promote(repo, newest_tag(repo, "flight-delay#staging#*"))
+    # v1.0.0 tagged into staging past `make assign`, never promoted there (refused, unrun)
+    run(repo, "gto", "assign", "flight-delay", "--version", "v1.0.0", "--stage", "staging")
+    run(repo, "gto", "deprecate", "flight-delay", "v1.1.0", "staging")  # tags: v1.0.0 in staging
+    synced = promote(repo, newest_tag(repo, "flight-delay#staging!#*"))
+    assert "alias staging left as it is: no promotion of v1.0.0 to staging passed" in (
+        synced.stdout
+    )
+    assert alias_version(repo, "staging").tags["gto_version"] == "v1.1.0"
+    check = make(repo, "registry-check", check=False)
+    assert check.returncode != 0
+    assert "staging: the tags say v1.0.0, MLflow alias staging -> v1.1.0" in check.stderr
+
+
+def test_register_refuses_what_a_tag_could_not_name(scenario):
+    repo, _ = scenario
+    both = make(repo, "register", "VERSION=v9.9.9", "BUMP=minor", check=False)
+    assert both.returncode != 0 and "give VERSION=v9.9.9 or BUMP=minor, not both" in both.stderr
+    metrics = repo / "metrics/metrics.json"
+    metrics.write_text(metrics.read_text() + "\n")
+    try:
+        dirty = make(repo, "register", "VERSION=v9.9.9", check=False)
+    finally:
+        run(repo, "git", "checkout", "--", "metrics/metrics.json")
+    assert dirty.returncode != 0
+    assert "uncommitted pipeline outputs ['metrics/metrics.json']" in dirty.stderr
+    assert not run(repo, "git", "tag", "-l", "flight-delay@v9.9.9").stdout
+
+
 def test_tags_that_are_not_promotions(scenario):
     repo, _ = scenario
     run(repo, "git", "tag", "-a", "release-notes-2013", "-m", "not a model tag")
