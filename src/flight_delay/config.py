@@ -153,6 +153,25 @@ class RegistryConfig(Section):
         return self
 
 
+class ServeConfig(Section):
+    host: str
+    port: int = Field(ge=1, le=65535)
+    max_body_bytes: int = Field(ge=1024)
+    max_rows: int = Field(ge=1)
+    prediction_log: str
+
+
+class MonitorConfig(Section):
+    bins: int = Field(ge=2, le=100)
+    psi_threshold: float = Field(gt=0)
+    p_value: float = Field(gt=0, lt=1)
+    drift_share: float = Field(gt=0, le=1)
+    prediction_psi: float = Field(gt=0)
+    metric: Literal["roc_auc", "pr_auc", "log_loss", "brier"]
+    performance_drop: float = Field(ge=0)
+    min_rows: int = Field(ge=1)
+
+
 class PipelineConfig(Section):
     seed: int
     data: DataConfig
@@ -164,6 +183,8 @@ class PipelineConfig(Section):
     tracking: TrackingConfig
     gate: GateConfig
     registry: RegistryConfig
+    serve: ServeConfig
+    monitor: MonitorConfig
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from flight_delay.config import FeaturesConfig, load_config
+from flight_delay.feature_schema import FeatureError, frame_problems, rules_for
 from flight_delay.io import write_parquet
 from flight_delay.log import run_stage, say
 from flight_delay.paths import FEATURES_DIR, PREPARED_DIR
@@ -16,10 +17,6 @@ from flight_delay.prepare import KEY, LABEL, SPLITS
 
 # Kept beside the features to identify rows and slice the metrics; not model inputs.
 CONTEXT_COLUMNS = [*KEY, "month"]
-
-
-class FeatureError(ValueError):
-    """features.* names a column that featurize cannot provide."""
 
 
 def add_derived_features(frame: pd.DataFrame) -> pd.DataFrame:
@@ -34,11 +31,17 @@ def add_derived_features(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def select_features(frame: pd.DataFrame, features: FeaturesConfig) -> pd.DataFrame:
-    """Context columns, the configured features (numeric as float64) and the label."""
+    """Context columns, the configured features (numeric as float64) and the label,
+    checked against the feature rules that serving checks requests against."""
     missing = [c for c in features.columns if c not in frame.columns]
     if missing:
         raise FeatureError(f"features: no column {missing}; available: {sorted(frame.columns)}")
+    rules = rules_for(features)
     numeric = frame[features.numeric].astype("float64")
+    problems = frame_problems(pd.concat([numeric, frame[features.categorical]], axis=1), rules)
+    if problems:
+        raise FeatureError("features break their rules (feature_schema.py):\n  "
+                           + "\n  ".join(problems))  # fmt: skip
     context = [c for c in CONTEXT_COLUMNS if c not in features.columns]
     return pd.concat([frame[context], numeric, frame[features.categorical], frame[[LABEL]]], axis=1)
 

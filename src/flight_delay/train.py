@@ -38,8 +38,10 @@ def log_training_run(model: Pipeline, train: pd.DataFrame, config: PipelineConfi
     features = train[config.features.columns]
     example = features.head(5)
     with tracking_run(config.tracking, file_md5(MODEL_FILE), run_name="train") as run:
-        # what shaped the model; the gate and registry settings are not training params
-        trained_on = config.model_dump(mode="json", exclude={"gate", "registry"})
+        # what shaped the model; gate, registry, serving and monitoring settings do not
+        trained_on = config.model_dump(
+            mode="json", exclude={"gate", "registry", "serve", "monitor"}
+        )
         mlflow.log_params(flatten(trained_on))
         mlflow.set_tags({**git_lineage(), **input_hashes([TRAIN_FILE]), "stage": "train"})
         mlflow.log_metric("train_rows", len(train))

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from flight_delay.config import LEAKAGE_COLUMNS, FeaturesConfig, LabelConfig
+from flight_delay.feature_schema import FeatureError
 from flight_delay.featurize import (
     CONTEXT_COLUMNS,
-    FeatureError,
     add_derived_features,
     select_features,
 )

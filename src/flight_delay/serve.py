@@ -1,0 +1,198 @@
+"""`make serve`: the model in a stage behind HTTP (FastAPI on uvicorn, 127.0.0.1).
+
+POST /predict   one JSON row or a list of rows -> probability and label per row
+GET  /health    200 once the model is loaded
+GET  /metadata  the model: version, stage, git commit, tags, md5, its input rules
+GET  /metrics   Prometheus: requests, latencies, errors, rows, predicted probabilities
+
+Requests are checked with the feature rules of the pipeline (feature_schema.py) and
+the categories the model was trained on. A bad request gets 400 (not JSON), 413 (too
+large) or 422 (breaks a rule); the message names the row, field and rule, never the
+value sent. Every scored row is appended to the prediction log (prediction_log.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request  # at module level: FastAPI resolves annotations here
+
+from flight_delay.feature_schema import describe_error, request_validator
+
+if TYPE_CHECKING:
+    from flight_delay.config import ServeConfig
+    from flight_delay.prediction_log import PredictionLog
+    from flight_delay.served_model import ServedModel
+
+MAX_REPORTED_ERRORS = 20
+PROBABILITY_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 11))
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, message: str, errors: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors or []
+
+
+class ServiceMetrics:
+    """Prometheus metrics in a registry of their own (no global state)."""
+
+    def __init__(self, metadata: dict[str, str]) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry()
+        self.requests = Counter("flight_delay_requests", "HTTP requests by path and status",
+                                ["path", "status"], registry=self.registry)  # fmt: skip
+        self.latency = Histogram("flight_delay_request_latency_seconds", "Time to answer",
+                                 ["path"], registry=self.registry)  # fmt: skip
+        self.errors = Counter("flight_delay_rejected_requests", "Requests refused, by reason",
+                              ["reason"], registry=self.registry)  # fmt: skip
+        self.rows = Counter("flight_delay_rows_scored", "Rows scored", registry=self.registry)
+        self.probability = Histogram(
+            "flight_delay_predicted_probability", "Predicted probability of a delay",
+            buckets=PROBABILITY_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+        self.delayed = Counter("flight_delay_predicted_delayed", "Rows predicted delayed",
+                               registry=self.registry)  # fmt: skip
+        info = Gauge("flight_delay_model_info", "The model served (value 1)",
+                     ["version", "stage", "model_md5"], registry=self.registry)  # fmt: skip
+        info.labels(metadata.get("version", ""), metadata.get("stage", ""),
+                    metadata.get("model_md5", "")).set(1)  # fmt: skip
+
+
+async def read_body(request: Any, limit: int) -> bytes:
+    """The body, refusing (413) anything over `limit` bytes before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise Rejected(413, f"the body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Rejected(413, f"the body is larger than {limit} bytes")
+    return bytes(body)
+
+
+def parse_rows(body: bytes, validator: Any, served: ServedModel, max_rows: int) -> list[dict]:
+    """Validated rows, or Rejected naming each broken rule (never the values)."""
+    from pydantic import ValidationError
+
+    text = body.strip()
+    if text.startswith(b"{"):  # one row
+        text = b"[" + text + b"]"
+    try:
+        rows = validator.validate_json(text)
+    except ValidationError as err:
+        errors = err.errors(include_url=False)
+        if errors and errors[0]["type"] == "json_invalid":
+            raise Rejected(400, "the body is not valid JSON") from None
+        described = [describe_error(e, served.rules) for e in errors[:MAX_REPORTED_ERRORS]]
+        raise Rejected(422, f"{len(errors)} problem(s) in the request", described) from None
+    if not rows:
+        raise Rejected(422, "no rows: send one JSON object or a non-empty list of them")
+    if len(rows) > max_rows:
+        raise Rejected(422, f"{len(rows)} rows; at most {max_rows} per request")
+    return [row.__dict__ for row in rows]
+
+
+def create_app(served: ServedModel, serve: ServeConfig, log: PredictionLog | None) -> FastAPI:
+    from fastapi.responses import JSONResponse, Response
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    app = FastAPI(title="flight-delay", docs_url=None, redoc_url=None, openapi_url=None)
+    metrics = ServiceMetrics(served.metadata)
+    validator = request_validator(served.rules, served.categories)
+    inputs = {"numeric": served.numeric, "categorical": served.categorical,
+              "rules": {c: r.describe() for c, r in served.rules.items()}}  # fmt: skip
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Any) -> Any:
+        start = time.perf_counter()
+        response = await call_next(request)
+        path = request.url.path if request.url.path in KNOWN_PATHS else "other"
+        metrics.requests.labels(path, str(response.status_code)).inc()
+        metrics.latency.labels(path).observe(time.perf_counter() - start)
+        return response
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok", "version": served.metadata.get("version", "")}
+
+    @app.get("/metadata")
+    def metadata() -> dict:
+        return {**served.metadata, "threshold": served.threshold, "inputs": inputs}
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.post("/predict")
+    async def predict(request: Request) -> JSONResponse:
+        try:
+            body = await read_body(request, serve.max_body_bytes)
+            rows = parse_rows(body, validator, served, serve.max_rows)
+        except Rejected as err:
+            metrics.errors.labels(str(err.status)).inc()
+            content = {"message": err.message, "errors": err.errors}
+            return JSONResponse(content, status_code=err.status)
+        probabilities = served.probabilities(served.frame(rows)).tolist()
+        predicted = [int(p >= served.threshold) for p in probabilities]
+        request_id = uuid.uuid4().hex
+        if log is not None:
+            log.append(request_id, rows, probabilities, predicted)
+        metrics.rows.inc(len(rows))
+        metrics.delayed.inc(sum(predicted))
+        for p in probabilities:
+            metrics.probability.observe(p)
+        return JSONResponse({
+            "request_id": request_id, "version": served.metadata.get("version", ""),
+            "predictions": [{"probability": p, "delayed": y}
+                            for p, y in zip(probabilities, predicted, strict=True)],
+        })  # fmt: skip
+
+    KNOWN_PATHS = {"/health", "/metadata", "/metrics", "/predict"}
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", default=os.environ.get("STAGE") or "prod")
+    parser.add_argument("--source", default=os.environ.get("SOURCE") or "mlflow",
+                        choices=["mlflow", "dvc"])  # fmt: skip
+    parser.add_argument("--model", default=os.environ.get("MODEL") or None,
+                        help="serve this .skops file instead of a stage's model")  # fmt: skip
+    parser.add_argument("--host", default=os.environ.get("HOST") or None)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 0) or None)
+    parser.add_argument("--log", default=os.environ.get("PREDICTION_LOG"),
+                        help="default: serve.prediction_log; '' for none")  # fmt: skip
+    args = parser.parse_args(argv)
+
+    from pathlib import Path
+
+    import uvicorn
+
+    from flight_delay.config import load_config
+    from flight_delay.prediction_log import PredictionLog
+    from flight_delay.served_model import ModelSourceError, load_served_model
+
+    config = load_config()
+    try:
+        served = load_served_model(config, args.stage, args.source, args.model)
+    except ModelSourceError as err:
+        raise SystemExit(f"serve: {err}") from None
+    log_path = config.serve.prediction_log if args.log is None else args.log
+    log = PredictionLog(Path(log_path), served.metadata) if log_path else None
+    host, port = args.host or config.serve.host, args.port or config.serve.port
+    meta = served.metadata
+    print(f"serve: {meta['artifact']} {meta['version']} ({meta['source']}) on "
+          f"http://{host}:{port}; prediction log: {log_path or 'off'}", flush=True)  # fmt: skip
+    app = create_app(served, config.serve, log)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""The model a service or a batch job scores with, and what it says about itself.
+
+Three sources, all loaded with skops and its allow-list (never pickle):
+- `mlflow`: the version the alias of the stage names (`models:/flight-delay@prod`);
+- `dvc`: the version the git tags put in the stage, via `dvc artifacts get`;
+- a file path (the workspace's models/model.skops, or a promotion's copy).
+Models from a registry must re-serialize to the exact md5 their dvc.lock recorded:
+what is served is byte for byte the model that was trained, gated and promoted.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flight_delay.feature_schema import Rule, feature_rules
+from flight_delay.io import file_md5
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from flight_delay.config import PipelineConfig
+
+
+class ModelSourceError(RuntimeError):
+    """The model cannot be found, loaded or verified."""
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    model: Any  # the sklearn Pipeline: column encoding + classifier
+    threshold: float  # probability at or above which a flight is predicted delayed
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def numeric(self) -> list[str]:
+        return list(self._columns().get("numeric", []))
+
+    @property
+    def categorical(self) -> list[str]:
+        return list(self._columns().get("categorical", []))
+
+    def _columns(self) -> dict[str, list[str]]:
+        transformers = self.model.named_steps["columns"].transformers_
+        return {name: list(columns) for name, _, columns in transformers}
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        return feature_rules(self.numeric, self.categorical)
+
+    @property
+    def categories(self) -> dict[str, list[str]]:
+        """The categories the model was trained on, per categorical column."""
+        encoder = self.model.named_steps["columns"].named_transformers_["categorical"]
+        return {
+            column: sorted(str(v) for v in values if isinstance(v, str))
+            for column, values in zip(self.categorical, encoder.categories_, strict=True)
+        }
+
+    def frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
+        """Validated rows as the frame the model reads (its own column order and dtypes)."""
+        import pandas as pd
+
+        frame = pd.DataFrame.from_records(rows, columns=[*self.numeric, *self.categorical])
+        return frame.astype(dict.fromkeys(self.numeric, "float64"))
+
+    def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.model.predict_proba(frame)[:, 1]
+
+
+def canonical_md5(model: Any) -> str:
+    """The md5 `save_model` would write for this model (what dvc.lock records)."""
+    import hashlib
+
+    import skops.io as sio
+
+    from flight_delay.persistence import canonical_skops
+
+    return hashlib.md5(canonical_skops(sio.dumps(model))).hexdigest()
+
+
+def _load(path: Path) -> Any:
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    from flight_delay.persistence import load_model
+
+    try:
+        return load_model(path)
+    except UntrustedTypesFoundException as err:
+        raise ModelSourceError(f"{path}: types outside the skops allow-list: {err}") from None
+
+
+def _verified(model: Any, expected_md5: str | None, what: str) -> Any:
+    if expected_md5 and canonical_md5(model) != expected_md5:
+        raise ModelSourceError(f"{what} does not match the model md5 {expected_md5} its "
+                               "lineage records; refusing to serve it")  # fmt: skip
+    return model
+
+
+def from_file(path: Path, config: PipelineConfig) -> ServedModel:
+    if not path.is_file():
+        raise ModelSourceError(f"{path}: no such model file (run `make repro` first?)")
+    metadata = {"artifact": config.registry.artifact, "version": "workspace", "stage": "none",
+                "source": str(path), "model_md5": file_md5(path)}  # fmt: skip
+    return ServedModel(_load(path), config.evaluate.decision_threshold, metadata)
+
+
+def from_mlflow(config: PipelineConfig, stage: str) -> ServedModel:
+    """The version `models:/<artifact>@<stage>` names, and its lineage tags."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from flight_delay.model_registry import VERSION_TAG, connect
+    from flight_delay.tracking import tracking_uri, without_credentials
+
+    name = config.registry.artifact
+    client = connect(config.tracking)
+    where = without_credentials(tracking_uri(config.tracking))
+    try:
+        version = client.get_model_version_by_alias(name, stage)
+    except MlflowException:
+        raise ModelSourceError(f"no models:/{name}@{stage} in {where}: promote a version to "
+                               f"{stage} first (`make promote TAG=...`)") from None  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="serve-") as scratch:
+        local = Path(mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{name}/{version.version}", dst_path=scratch))  # fmt: skip
+        files = sorted(local.rglob("*.skops"))
+        if not files:
+            raise ModelSourceError(f"models:/{name}/{version.version} has no .skops file")
+        model = _load(files[0])
+    tags = version.tags
+    _verified(model, tags.get("model_md5"), f"models:/{name}@{stage}")
+    metadata = {
+        "artifact": name, "version": tags.get(VERSION_TAG, ""), "stage": stage,
+        "source": f"models:/{name}@{stage}", "mlflow_version": str(version.version),
+        "git_commit": tags.get("git_commit", ""), "gto_tag": tags.get("gto_tag", ""),
+        "assignment_tag": tags.get(f"gto_assignment:{stage}", ""),
+        "model_md5": tags.get("model_md5", ""),
+    }  # fmt: skip
+    return ServedModel(model, config.evaluate.decision_threshold, metadata)
+
+
+def from_dvc(config: PipelineConfig, stage: str, root: Path = Path(".")) -> ServedModel:
+    """The version the git tags put in `stage`, fetched with `dvc artifacts get`."""
+    from flight_delay.registry import RegistryError, TagEvent, commit_of, stage_state
+    from flight_delay.snapshot import read_snapshot, revision_reader
+    from flight_delay.tagged_model import lineage_from_lock, obtain_model
+
+    name = config.registry.artifact
+    version = stage_state(name, root).get(stage)
+    if not version:
+        raise ModelSourceError(f"the git tags put no version of {name} in {stage}")
+    try:
+        commit = commit_of(f"{name}@{version}", root)
+        lock = read_snapshot(version, revision_reader(commit, root)).lock
+        lineage = lineage_from_lock(lock, commit)
+        event = TagEvent(f"{name}@{version}", name, "registration", version, commit, "")
+        with tempfile.TemporaryDirectory(prefix="serve-") as scratch:
+            path = Path(scratch) / "model.skops"
+            how = obtain_model(event, lineage, path, root)
+            model = _load(path)
+    except RegistryError as err:
+        raise ModelSourceError(str(err)) from None
+    metadata = {"artifact": name, "version": version, "stage": stage, "source": f"dvc ({how})",
+                "git_commit": commit, "gto_tag": f"{name}@{version}",
+                "model_md5": lineage.model_md5}  # fmt: skip
+    return ServedModel(model, config.evaluate.decision_threshold, metadata)
+
+
+def load_served_model(
+    config: PipelineConfig, stage: str, source: str, model_file: str | None
+) -> ServedModel:
+    if model_file:
+        return from_file(Path(model_file), config)
+    if source == "dvc":
+        return from_dvc(config, stage)
+    if source == "mlflow":
+        return from_mlflow(config, stage)
+    raise ModelSourceError(f"unknown model source {source!r}: mlflow or dvc")
