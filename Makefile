@@ -19,7 +19,8 @@ export ITERATIVE_DO_NOT_TRACK := 1
 
 .PHONY: help install repro test lint format params check-params exp-show ui dag clean \
 	report gate post-report ci-repro install-cml lint-workflows \
-	register assign promote registry-check lineage release
+	register assign promote registry-check lineage release \
+	serve predict feedback monitor
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -96,6 +97,18 @@ lineage: install ## Where the model in STAGE (default prod) came from, read back
 
 release: install ## CI deploy: publish reports/promotion/<TAG>/ as a GitHub release of TAG (gh, GH_TOKEN)
 	$(RUN) python -m flight_delay.release
+
+serve: install ## HTTP service for the model in STAGE (default prod; SOURCE=mlflow|dvc, or MODEL=file) on 127.0.0.1:PORT (8000)
+	$(RUN) python -m flight_delay.serve
+
+predict: install ## Score a parquet file: INPUT=... OUTPUT=... (model as for serve)
+	$(RUN) python -m flight_delay.predict
+
+feedback: install ## Join the prediction log with the real outcomes -> data/feedback/feedback.parquet
+	$(RUN) python -m flight_delay.feedback
+
+monitor: install ## Drift of CURRENT (default: the prediction log) against the training data -> reports/monitoring/
+	$(RUN) python -m flight_delay.monitor
 
 install-cml: ## CI: install CML (npm @dvcorg/cml, pinned) for post-report
 	npm install --global --ignore-scripts --no-audit --no-fund "@dvcorg/cml@$(CML_VERSION)"

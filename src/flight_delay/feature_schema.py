@@ -77,6 +77,9 @@ IDENTITY_RULES: dict[str, Rule] = {
 }
 
 
+UNKNOWN_CATEGORY = "not a category the model was trained on"
+
+
 class FeatureError(ValueError):
     """A column is missing, unknown, or breaks its rule."""
 
@@ -103,6 +106,44 @@ def _count(n: int) -> str:
     return f"{n:,} row" + ("" if n == 1 else "s")
 
 
+def _violations(
+    frame: pd.DataFrame, rules: dict[str, Rule], categories: dict[str, list[str]] | None
+) -> list[tuple[str, str, pd.Series]]:
+    """(column, rule broken, mask of the rows that break it) for each column present."""
+    import pandas as pd
+
+    found = []
+    for column, rule in {**IDENTITY_RULES, **rules}.items():
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        null = values.isna()
+        if isinstance(rule, Categorical) or not rule.nullable:
+            found.append((column, "must not be null", null))
+        if isinstance(rule, Numeric):
+            if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+                found.append((column, f"must be {rule.describe()} (not numeric)", ~null))
+            else:
+                found.append((column, f"must be {rule.describe()}",
+                              ~null & ~values.between(rule.low, rule.high)))  # fmt: skip
+            continue
+        text = values.astype("str")
+        found.append((column, f"must be {rule.describe()}",
+                      ~null & ~text.str.fullmatch(rule.pattern.strip("^$"))))  # fmt: skip
+        known = (categories or {}).get(column)
+        if known is not None:
+            found.append((column, UNKNOWN_CATEGORY, ~null & ~text.isin(known)))
+    return [(column, rule, mask.fillna(True)) for column, rule, mask in found if mask.any()]
+
+
+def column_problems(frame: pd.DataFrame, rules: dict[str, Rule],
+                    allowed_extra: frozenset[str] = frozenset()) -> list[str]:  # fmt: skip
+    """Missing and unknown columns."""
+    problems = [f"{c}: required column is missing" for c in rules if c not in frame.columns]
+    unknown = sorted(set(frame.columns) - set(rules) - set(IDENTITY_RULES) - allowed_extra)
+    return problems + [f"{c}: unknown column" for c in unknown]
+
+
 def frame_problems(
     frame: pd.DataFrame,
     rules: dict[str, Rule],
@@ -110,38 +151,22 @@ def frame_problems(
     allowed_extra: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Every way the frame breaks the rules, as `column: rule (n rows)`, without values."""
+    return column_problems(frame, rules, allowed_extra) + [
+        f"{column}: {rule} ({_count(int(mask.sum()))})"
+        for column, rule, mask in _violations(frame, rules, categories)
+    ]
+
+
+def row_problems(
+    frame: pd.DataFrame, rules: dict[str, Rule], categories: dict[str, list[str]] | None = None
+) -> pd.Series:
+    """Per row, the rules it breaks (`column: rule; ...`), or "" when it breaks none."""
     import pandas as pd
 
-    problems = [f"{c}: required column is missing" for c in rules if c not in frame.columns]
-    unknown = sorted(set(frame.columns) - set(rules) - set(IDENTITY_RULES) - allowed_extra)
-    problems += [f"{c}: unknown column" for c in unknown]
-    for column, rule in {**IDENTITY_RULES, **rules}.items():
-        if column not in frame.columns:
-            continue
-        values = frame[column]
-        nulls = int(values.isna().sum())
-        if nulls and (isinstance(rule, Categorical) or not rule.nullable):
-            problems.append(f"{column}: must not be null ({_count(nulls)})")
-        present = values.dropna()
-        if isinstance(rule, Numeric):
-            if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-                problems.append(f"{column}: must be {rule.describe()} (not numeric)")
-                continue
-            outside = int((~present.between(rule.low, rule.high)).sum())
-            if outside:
-                problems.append(f"{column}: must be {rule.describe()} ({_count(outside)})")
-            continue
-        text = present.astype("str")
-        bad = int((~text.str.fullmatch(rule.pattern.strip("^$"))).sum())
-        if bad:
-            problems.append(f"{column}: must be {rule.describe()} ({_count(bad)})")
-        known = (categories or {}).get(column)
-        if known is not None:
-            unseen = int((~text.isin(known)).sum())
-            if unseen:
-                problems.append(f"{column}: not a category the model was trained on "
-                                f"({_count(unseen)})")  # fmt: skip
-    return problems
+    problems = pd.Series("", index=frame.index, dtype="object")
+    for column, rule, mask in _violations(frame, rules, categories):
+        problems[mask] = problems[mask] + f"{column}: {rule}; "
+    return problems.str.removesuffix("; ")
 
 
 def _field(rule: Rule, known: list[str] | None, required: bool) -> tuple[Any, Any]:
@@ -173,7 +198,7 @@ def request_validator(
 _PYDANTIC_RULES = {
     "missing": "required field is missing",
     "extra_forbidden": "unknown field",
-    "literal_error": "not a category the model was trained on",
+    "literal_error": UNKNOWN_CATEGORY,
     "model_type": "each row must be a JSON object",
     "list_type": "the body must be a JSON object or a list of them",
     "json_invalid": "the body is not valid JSON",

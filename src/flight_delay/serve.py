@@ -107,7 +107,8 @@ def create_app(served: ServedModel, serve: ServeConfig, log: PredictionLog | Non
     metrics = ServiceMetrics(served.metadata)
     validator = request_validator(served.rules, served.categories)
     inputs = {"numeric": served.numeric, "categorical": served.categorical,
-              "rules": {c: r.describe() for c, r in served.rules.items()}}  # fmt: skip
+              "rules": {c: r.describe() for c, r in served.rules.items()},
+              "categories": served.categories}  # fmt: skip
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Any) -> Any:
