@@ -131,7 +131,7 @@ def compare(
         "p_value": _r(prediction.p_value),
         "mean_reference": _r(reference[PROBABILITY].mean()),
         "mean_current": _r(current[PROBABILITY].mean()),
-        "drifted": prediction.psi >= monitor.prediction_psi and prediction.p_value < monitor.p_value,
+        "drifted": prediction.drifted(monitor.prediction_psi, monitor.p_value),
     }  # fmt: skip
     share = _r(len(drifted) / len(features))
     perf = performance(current, reference_score, monitor)
@@ -160,7 +160,7 @@ def compare(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--current", default=os.environ.get("CURRENT"),
-                        help="prediction log (.sqlite) or parquet (default: serve.prediction_log)")  # fmt: skip
+                        help="a prediction log (.sqlite) or a parquet file")  # fmt: skip
     parser.add_argument("--reference", default=os.environ.get("REFERENCE")
                         or "data/features/train.parquet")  # fmt: skip
     parser.add_argument("--validation", default=os.environ.get("VALIDATION")
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="labelled rows for the reference score ('' for none)")  # fmt: skip
     parser.add_argument("--model", default=os.environ.get("MODEL") or None)
     parser.add_argument("--stage", default=os.environ.get("STAGE") or None,
-                        help="judge the model in this stage (default: the workspace model)")  # fmt: skip
+                        help="this stage's model (default: the workspace's)")  # fmt: skip
     parser.add_argument("--source", default=os.environ.get("SOURCE") or "mlflow")
     parser.add_argument("--out", default=os.environ.get("OUT") or str(MONITORING_DIR))
     args = parser.parse_args(argv)

@@ -41,8 +41,12 @@ def distribution(name: str, reference: pd.Series, current: pd.Series, numeric: b
             axes.hist(values.dropna(), bins=edges if len(edges) > 1 else 10, density=True,
                       histtype="step", label=label)  # fmt: skip
     else:
-        shares = pd.DataFrame({"reference": reference.value_counts(normalize=True),
-                               "current": current.value_counts(normalize=True)}).fillna(0)
+        shares = pd.DataFrame(
+            {
+                "reference": reference.value_counts(normalize=True),
+                "current": current.value_counts(normalize=True),
+            }
+        ).fillna(0)
         top = shares.max(axis=1).sort_values(ascending=False).index[:12]
         shares.loc[sorted(top)].plot.bar(ax=axes)  # fmt: skip
     axes.set(title=name)

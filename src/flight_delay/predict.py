@@ -40,7 +40,7 @@ def score_batch(frame: pd.DataFrame, served: ServedModel) -> pd.DataFrame:
     good = problem == ""
     inputs = frame.loc[good, [*served.numeric, *served.categorical]]
     probability = pd.Series(float("nan"), index=frame.index)
-    probability[good] = served.probabilities(inputs.astype(dict.fromkeys(served.numeric, "float64")))
+    probability[good] = served.probabilities(inputs.astype(dict.fromkeys(served.numeric, "float")))
     identity = [c for c in (*IDENTITY_RULES, "carrier", "origin") if c in frame.columns]
     return frame[identity].assign(
         probability=probability,
@@ -76,8 +76,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"predict: {err}") from None
     write_parquet(scored, Path(args.output))
     unscored = int((scored["problem"] != "").sum())
-    say("predict", f"{len(scored) - unscored:,} rows scored by {served.metadata['artifact']} "
-        f"{served.metadata['version']}, {unscored:,} not (see `problem`); wrote {args.output}")  # fmt: skip
+    scorer = f"{served.metadata['artifact']} {served.metadata['version']}"
+    say("predict", f"{len(scored) - unscored:,} rows scored by {scorer}, {unscored:,} not "
+        f"(see `problem`); wrote {args.output}")  # fmt: skip
 
 
 if __name__ == "__main__":
