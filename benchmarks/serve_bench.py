@@ -31,6 +31,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,7 @@ CONCURRENT = 4
 POOL_ROWS = 2000
 CHECK_ROWS = 200
 TOLERANCE = 1e-9
+HEADERS = {"Content-Type": "application/json"}
 TARGET_THROUGHPUT, TARGET_P99 = 5.0, 3.0  # from the issue: >= 5x req/s at <= 1/3 of p99
 
 
@@ -57,7 +61,7 @@ def free_port() -> int:
 def request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request(method, path, body, {"Content-Type": "application/json"})
+        conn.request(method, path, body, HEADERS)
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -71,16 +75,13 @@ def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pope
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(process.pid, sig)  # the group we created, led by this PID
-        except ProcessLookupError:
+    """SIGTERM to the process group this PID leads, SIGKILL if it is still there after 15 s."""
+    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(grace)
             return
-        try:
-            process.wait(wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def wait_ready(process: subprocess.Popen[bytes], port: int, path: str, log: Path) -> float:
@@ -158,35 +159,28 @@ def check_same(servers: dict[str, tuple[int, str]], rows: pd.DataFrame) -> float
 def run_clients(port: int, path: str, payloads: list[bytes], clients: int, seconds: float
                 ) -> list[float]:  # fmt: skip
     """Latencies (s) of every request `clients` threads send in `seconds`."""
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    failures: list[str] = []
     gate = threading.Barrier(clients)
 
-    def client(k: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Content-Type": "application/json"}
-        i = k
+    def client(k: int) -> list[float]:
+        conn, latencies = http.client.HTTPConnection("127.0.0.1", port, timeout=60), []
         gate.wait()
         deadline = time.perf_counter() + seconds
-        while (begin := time.perf_counter()) < deadline:
-            conn.request("POST", path, payloads[i % len(payloads)], headers)
-            response = conn.getresponse()
-            body = response.read()
-            latencies[k].append(time.perf_counter() - begin)
-            if response.status != 200:
-                failures.append(f"{response.status}: {body[:300]!r}")
-                return
-            i += clients
-        conn.close()
+        try:
+            while (begin := time.perf_counter()) < deadline:
+                body = payloads[(k + len(latencies) * clients) % len(payloads)]
+                conn.request("POST", path, body, HEADERS)
+                response = conn.getresponse()
+                answer = response.read()
+                latencies.append(time.perf_counter() - begin)
+                if response.status != 200:
+                    raise SystemExit(f"bench: {path} on port {port} answered "
+                                     f"{response.status}: {answer[:300]!r}")  # fmt: skip
+        finally:
+            conn.close()
+        return latencies
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise SystemExit(f"bench: non-200 answer on port {port}: {failures[0]}")
-    return [x for per_client in latencies for x in per_client]
+    with ThreadPoolExecutor(clients) as pool:  # map re-raises a client's failure
+        return [x for per_client in pool.map(client, range(clients)) for x in per_client]
 
 
 def summary(latencies: list[float], seconds: float, rows: int) -> dict[str, float]:
@@ -197,70 +191,81 @@ def summary(latencies: list[float], seconds: float, rows: int) -> dict[str, floa
             "p99_ms": round(float(np.percentile(ms, 99)), 2)}  # fmt: skip
 
 
+@contextmanager
+def both_servers(tmp: Path) -> Iterator[tuple[dict[str, tuple[int, str]], dict[str, float]]]:
+    """Start both, wait until ready; yields name -> (port, predict path), startup seconds."""
+    env = {**os.environ, **PINNED_THREADS, "PYTHONUNBUFFERED": "1"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # uvicorn
+    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp / 'mlflow.db'}"
+    model_uri = log_to_mlflow(env["MLFLOW_TRACKING_URI"], tmp / "artifacts")
+    ports = {"ours": free_port(), "mlflow": free_port()}
+    commands = {
+        "ours": [sys.executable, "-m", "flight_delay.serve", "--model", str(MODEL_FILE),
+                 "--port", str(ports["ours"]), "--log", str(tmp / "predictions.sqlite")],
+        "mlflow": [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri,
+                   "--env-manager", "local", "-h", "127.0.0.1", "-p", str(ports["mlflow"])],
+    }  # fmt: skip
+    paths = {"ours": ("/health", "/predict"), "mlflow": ("/ping", "/invocations")}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, command in commands.items():
+            processes[name] = start(command, env, tmp / f"{name}.log")
+        startup = {name: round(wait_ready(process, ports[name], paths[name][0],
+                                          tmp / f"{name}.log"), 1)
+                   for name, process in processes.items()}  # fmt: skip
+        yield {name: (ports[name], paths[name][1]) for name in commands}, startup
+    finally:
+        for process in processes.values():
+            stop(process)
+
+
+def measure(servers: dict[str, tuple[int, str]], rows: pd.DataFrame, seconds: float,
+            warmup: float) -> dict[str, Any]:  # fmt: skip
+    """Every scenario on each server in turn: warm-up, then `seconds` of timed requests."""
+    scenarios: dict[str, Any] = {}
+    for size in (1, 100):
+        for clients in (1, CONCURRENT):
+            key = f"{size}_row{'s' * (size > 1)}_{clients}_client{'s' * (clients > 1)}"
+            result: dict[str, Any] = {"rows_per_request": size, "clients": clients}
+            for name, (port, path) in servers.items():
+                payloads = bodies(rows, size, name == "mlflow")
+                run_clients(port, path, payloads, clients, warmup)
+                result[name] = summary(run_clients(port, path, payloads, clients, seconds),
+                                       seconds, size)  # fmt: skip
+                print(f"  {key} {name}: {result[name]}", flush=True)
+            ours, theirs = result["ours"], result["mlflow"]
+            result["throughput_ratio"] = round(ours["requests_per_s"] / theirs["requests_per_s"], 2)
+            result["p99_ratio"] = round(theirs["p99_ms"] / ours["p99_ms"], 2)
+            scenarios[key] = result
+    return scenarios
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="per scenario and server")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each")
     args = parser.parse_args(argv)
+    os.chdir(Path(__file__).resolve().parents[1])  # paths are relative to the repository
 
     from flight_delay.io import write_json
+    from flight_delay.persistence import load_model
+    from flight_delay.served_model import ServedModel
 
-    env = {**os.environ, **PINNED_THREADS, "PYTHONUNBUFFERED": "1"}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # uvicorn
-    processes: list[subprocess.Popen[bytes]] = []
-    with tempfile.TemporaryDirectory(prefix="serve-bench-") as scratch:
-        tmp = Path(scratch)
-        env["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp / 'mlflow.db'}"
-        model_uri = log_to_mlflow(env["MLFLOW_TRACKING_URI"], tmp / "artifacts")
-        ports = {"ours": free_port(), "mlflow": free_port()}
-        commands = {
-            "ours": [sys.executable, "-m", "flight_delay.serve", "--model", str(MODEL_FILE),
-                     "--port", str(ports["ours"]), "--log", str(tmp / "predictions.sqlite")],
-            "mlflow": [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri,
-                       "--env-manager", "local", "-h", "127.0.0.1", "-p", str(ports["mlflow"])],
-        }  # fmt: skip
-        paths = {"ours": ("/health", "/predict"), "mlflow": ("/ping", "/invocations")}
-        try:
-            startup = {}
-            for name, command in commands.items():
-                processes.append(start(command, env, tmp / f"{name}.log"))
-            for name, process in zip(commands, processes, strict=True):
-                health = paths[name][0]
-                startup[name] = round(wait_ready(process, ports[name], health,
-                                                 tmp / f"{name}.log"), 1)  # fmt: skip
-            inputs = json.loads(request(ports["ours"], "GET", "/metadata")[1])["inputs"]
-            from flight_delay.persistence import load_model
-            from flight_delay.served_model import ServedModel
-
-            known = ServedModel(load_model(MODEL_FILE), 0.5).categories
-            rows = request_rows([*inputs["numeric"], *inputs["categorical"]], known)
-            servers = {name: (ports[name], paths[name][1]) for name in commands}
-            max_diff = check_same(servers, rows)
-            scenarios: dict[str, Any] = {}
-            for size in (1, 100):
-                for clients in (1, CONCURRENT):
-                    key = f"{size}_row{'s' * (size > 1)}_{clients}_client{'s' * (clients > 1)}"
-                    result: dict[str, Any] = {"rows_per_request": size, "clients": clients}
-                    for name, (port, path) in servers.items():
-                        payloads = bodies(rows, size, name == "mlflow")
-                        run_clients(port, path, payloads, clients, args.warmup)
-                        latencies = run_clients(port, path, payloads, clients, args.seconds)
-                        result[name] = summary(latencies, args.seconds, size)
-                        print(f"  {key} {name}: {result[name]}", flush=True)
-                    ours, theirs = result["ours"], result["mlflow"]
-                    result["throughput_ratio"] = round(
-                        ours["requests_per_s"] / theirs["requests_per_s"], 2)  # fmt: skip
-                    result["p99_ratio"] = round(theirs["p99_ms"] / ours["p99_ms"], 2)
-                    scenarios[key] = result
-        finally:
-            for process in processes:
-                stop(process)
+    known = ServedModel(load_model(MODEL_FILE), 0.5).categories
+    with (
+        tempfile.TemporaryDirectory(prefix="serve-bench-") as scratch,
+        both_servers(Path(scratch)) as (servers, startup),
+    ):
+        inputs = json.loads(request(servers["ours"][0], "GET", "/metadata")[1])["inputs"]
+        rows = request_rows([*inputs["numeric"], *inputs["categorical"]], known)
+        max_diff = check_same(servers, rows)
+        scenarios = measure(servers, rows, args.seconds, args.warmup)
     print_report(scenarios, startup, max_diff, args.seconds)
-    write_json({"config": {"seconds": args.seconds, "warmup_seconds": args.warmup,
-                           "pinned_threads": PINNED_THREADS, "pool_rows": POOL_ROWS,
-                           "startup_s": startup, "max_probability_diff": max_diff},
-                "scenarios": scenarios,
-                "target": targets(scenarios)}, RESULTS_FILE)  # fmt: skip
+    config = {"seconds": args.seconds, "warmup_seconds": args.warmup, "pool_rows": POOL_ROWS,
+              "pinned_threads": PINNED_THREADS, "startup_s": startup,
+              "max_probability_diff": max_diff}  # fmt: skip
+    write_json({"config": config, "scenarios": scenarios, "target": targets(scenarios)},
+               RESULTS_FILE)  # fmt: skip
     print(f"\nwrote {RESULTS_FILE}")
 
 
