@@ -37,7 +37,8 @@ def test_each_broken_rule_is_named_with_a_count_and_no_value():
     assert any(p.startswith("origin: must be a string matching") for p in problems)
     assert not any("99" in p or "XXX" in p for p in problems)
     assert row_problems(bad.drop(columns="extra"), RULES).tolist() == [
-        "dep_hour: must be a number from 0 to 24; origin: must be a string matching ^(EWR|JFK|LGA)$",
+        "dep_hour: must be a number from 0 to 24; "
+        "origin: must be a string matching ^(EWR|JFK|LGA)$",
         "dep_hour: must not be null",
     ]
 
