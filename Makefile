@@ -20,7 +20,7 @@ export ITERATIVE_DO_NOT_TRACK := 1
 .PHONY: help install repro test lint format params check-params exp-show ui dag clean \
 	report gate post-report ci-repro install-cml lint-workflows \
 	register assign promote registry-check lineage release \
-	serve predict feedback monitor
+	serve predict feedback monitor bench-serve
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -109,6 +109,9 @@ feedback: install ## Join the prediction log with the real outcomes -> data/feed
 
 monitor: install ## Drift of CURRENT (default: the prediction log) against the training data -> reports/monitoring/
 	$(RUN) python -m flight_delay.monitor
+
+bench-serve: install ## Benchmark our service against mlflow models serve (same model, 1/100 rows, 1/4 clients) -> reports/bench/serve.json
+	$(RUN) python benchmarks/serve_bench.py
 
 install-cml: ## CI: install CML (npm @dvcorg/cml, pinned) for post-report
 	npm install --global --ignore-scripts --no-audit --no-fund "@dvcorg/cml@$(CML_VERSION)"

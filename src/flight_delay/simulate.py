@@ -1,0 +1,303 @@
+"""`make simulate`: replay 2013 month by month through the whole operate loop.
+
+In a throwaway clone of this repository (so that its commits, tags and MLflow store
+never touch yours):
+1. train on the months before FIRST (all but the last two; validate and test on those),
+   register v1.0.0, assign it to prod (gated) and promote it: `models:/...@prod`;
+2. for each month m from FIRST to LAST: start the service on the prod model, send
+   month m's flights through HTTP (logged), join the log with the real outcomes
+   (`make feedback`), judge drift and performance as `make monitor` does, and when
+   the verdict says so, retrain as `make retrain` does (the window moves forward),
+   commit, register the next version and assign it to prod: the gate decides, and a
+   version it passes is promoted by its tag and served from the next month on.
+PLANT=m sends month m's weather in metric units (a client's unit bug: temperatures
+in Celsius, wind in m/s, visibility in km), a drift that must fire the loop.
+Writes reports/simulation/simulation.json, .md and .png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from http.client import HTTPConnection
+from pathlib import Path
+
+import pandas as pd
+
+from flight_delay.config import PipelineConfig, SplitConfig, load_config
+from flight_delay.log import say
+
+OUT_DIR = Path("reports/simulation")
+BATCH_ROWS = 200
+
+
+@dataclass
+class Champion:
+    """The version in prod, and what its monitoring compares with."""
+
+    version: str
+    served: object  # ServedModel
+    reference: pd.DataFrame  # its training months, scored by it
+    reference_score: float | None
+
+
+def plant_unit_bug(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(
+        temp=(frame["temp"] - 32) / 1.8, dewp=(frame["dewp"] - 32) / 1.8,
+        wind_speed=frame["wind_speed"] * 0.44704, visib=frame["visib"] * 1.609344,
+    )  # fmt: skip
+
+
+class Sandbox:
+    """A clone of the repo with its own MLflow store; runs commands inside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        bin_dir = str(Path(sys.executable).parent)
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_"))}
+        self.env = keep | {
+            "PATH": bin_dir + os.pathsep + keep.get("PATH", ""),
+            "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
+            "DVC_NO_ANALYTICS": "1", "ITERATIVE_DO_NOT_TRACK": "1",
+            "GIT_AUTHOR_NAME": "simulate", "GIT_AUTHOR_EMAIL": "simulate@example.invalid",
+            "GIT_COMMITTER_NAME": "simulate", "GIT_COMMITTER_EMAIL": "simulate@example.invalid",
+        }  # fmt: skip
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(list(args), cwd=self.root, env=self.env, capture_output=True,
+                              text=True)  # fmt: skip
+        if check and done.returncode != 0:
+            raise SystemExit(f"simulate: `{' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
+        return done
+
+    def python(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run(sys.executable, "-m", *args, check=check)
+
+    def config(self) -> PipelineConfig:
+        return load_config(self.root / "params.yaml")
+
+    def retrain_and_promote(self, split: SplitConfig, message: str, version: str | None) -> str:
+        """Train on `split`, commit, register, assign prod; the promoted version or why not."""
+        from flight_delay.io import write_text
+        from flight_delay.retrain import SPLIT_FILE, split_yaml
+
+        write_text(split_yaml(split), self.root / SPLIT_FILE)
+        self.run("dvc", "repro")
+        self.run("git", "add", "-A")
+        self.run("git", "commit", "-qm", message)
+        how = ["--version", version] if version else ["--bump", "minor"]
+        tag = self.python("flight_delay.registry", "register", *how).stdout
+        version_tag = tag.split("created tag ")[1].split()[0]
+        assigned = self.python("flight_delay.registry", "assign", "--stage", "prod", check=False)
+        if assigned.returncode != 0:
+            return "refused by the gate"
+        stage_tag = assigned.stdout.split("created tag ")[1].split()[0]
+        self.python("flight_delay.promote", stage_tag)
+        return version_tag.split("@")[1]
+
+
+def champion_of(box: Sandbox, version: str, tables: dict) -> Champion:
+    from flight_delay.monitor import LABEL, PROBABILITY, metric_value, scores
+    from flight_delay.retrain import window_features
+    from flight_delay.served_model import from_mlflow
+
+    config = box.config()
+    os.environ["MLFLOW_TRACKING_URI"] = box.env["MLFLOW_TRACKING_URI"]
+    served = from_mlflow(config, "prod")
+    train = window_features(tables, config, config.split.train_months)
+    valid = scores(window_features(tables, config, config.split.valid_months), served, "valid")
+    score = metric_value(config.monitor.metric, valid[LABEL], valid[PROBABILITY])
+    return Champion(version, served, scores(train, served, "train"), score)
+
+
+def serve_month(box: Sandbox, rows: pd.DataFrame, log: Path) -> tuple[int, int]:
+    """Start the service on prod, send the rows it can take, stop it; (sent, skipped)."""
+    from flight_delay.prepare import LABEL
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flight_delay.serve", "--stage", "prod", "--port", str(port),
+         "--log", str(log)], cwd=box.root, env=box.env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        connection = _wait_ready(port, server)
+        connection.request("GET", "/metadata")
+        meta = json.loads(connection.getresponse().read())
+        known = pd.Series(True, index=rows.index)
+        for column, values in meta["inputs"]["categories"].items():
+            known &= rows[column].isin(values)
+        fields = [*meta["inputs"]["numeric"], *meta["inputs"]["categorical"], "time_hour", "flight"]
+        records = json.loads(rows.loc[known, fields].to_json(orient="records"))
+        for start in range(0, len(records), BATCH_ROWS):
+            body = json.dumps(records[start : start + BATCH_ROWS])
+            connection.request("POST", "/predict", body, {"Content-Type": "application/json"})
+            answer = connection.getresponse()
+            text = answer.read()
+            if answer.status != 200:
+                raise SystemExit(f"simulate: the service answered {answer.status}: {text[:300]}")
+        assert LABEL not in fields  # the outcome is never sent
+        return int(known.sum()), int((~known).sum())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_ready(port: int, server: subprocess.Popen, timeout: float = 120) -> HTTPConnection:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"simulate: the service exited: {server.stderr.read()}")
+        try:
+            connection = HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("GET", "/health")
+            answer = connection.getresponse()
+            answer.read()
+            if answer.status == 200:
+                return connection
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("simulate: the service did not start")
+
+
+def month_row(month: int, champion: Champion, report: dict, sent: int, skipped: int) -> dict:
+    perf = report["performance"] or {}
+    return {
+        "month": month, "served_version": champion.version, "rows_served": sent,
+        "rows_skipped": skipped, "drift_share": report["drift_share"],
+        "drifted_features": report["drifted_features"],
+        "prediction_psi": report["predictions"]["psi"], "served_auc": perf.get("current"),
+        "retrain": report["retrain"], "reasons": report["reasons"], "promoted": "",
+    }  # fmt: skip
+
+
+def table_markdown(rows: list[dict]) -> str:
+    lines = ["| month | served | drift score | drifted features | served AUC | retrained? | "
+             "promoted |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        auc = f"{r['served_auc']:.4f}" if r["served_auc"] is not None else "-"
+        lines.append(
+            f"| 2013-{r['month']:02d} | {r['served_version']} | {r['drift_share']:.2f} | "
+            f"{', '.join(r['drifted_features']) or '-'} | {auc} | "
+            f"{'yes' if r['retrain'] else 'no'} | {r['promoted'] or '-'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict], target: Path) -> None:
+    from flight_delay.plots import new_axes, save_png
+
+    figure, axes = new_axes("Replay of 2013", "month", "served ROC AUC")
+    months = [r["month"] for r in rows]
+    axes.plot(months, [r["served_auc"] for r in rows], marker="o", label="served model's AUC")
+    drift = axes.twinx()
+    drift.bar(months, [r["drift_share"] for r in rows], alpha=0.25, color="tab:red")
+    drift.set_ylabel("share of drifted features")
+    for r in rows:
+        if r["promoted"].startswith("v"):
+            axes.axvline(r["month"] + 0.5, color="tab:green", linestyle="--")
+            axes.annotate(r["promoted"], (r["month"] + 0.5, axes.get_ylim()[0]), rotation=90)
+    axes.legend(loc="upper left")
+    save_png(figure, target)
+
+
+def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) -> list[dict]:
+    from flight_delay.feedback import join_feedback, label_outcomes
+    from flight_delay.monitor import scores
+    from flight_delay.prediction_log import read_log
+    from flight_delay.retrain import extend_split, months_after, read_tables, window_features
+
+    first_split = SplitConfig(train_months=list(range(1, first - 2)), valid_months=[first - 2],
+                              test_months=[first - 1])  # fmt: skip
+    say("simulate", f"initial training on {first_split.train_months}")
+    promoted = box.retrain_and_promote(first_split, "simulate: initial model", "v1.0.0")
+    if not promoted.startswith("v"):
+        raise SystemExit("simulate: the gate refuses the initial model (lower gate.floor?)")
+    tables = read_tables(box.root)
+    champion = champion_of(box, promoted, tables)
+    rows = []
+    for month in range(first, last + 1):
+        config = box.config()
+        served_rows = window_features(tables, config, [month])
+        if month in plant:
+            served_rows = plant_unit_bug(served_rows)
+        log = out / f"predictions-2013-{month:02d}.sqlite"
+        log.unlink(missing_ok=True)
+        sent, skipped = serve_month(box, served_rows, log)
+        feedback, _ = join_feedback(read_log(log), label_outcomes(tables["flights"], config.label))
+        current = scores(feedback, champion.served, f"month {month}")
+        from flight_delay.monitor import compare
+
+        report = compare(champion.reference, current, champion.served, config.monitor,
+                         champion.reference_score)  # fmt: skip
+        row = month_row(month, champion, report, sent, skipped)
+        if report["retrain"]:
+            window = [m for m in months_after(tables["flights"], config.split) if m <= month]
+            split = extend_split(config.split, window)
+            row["promoted"] = box.retrain_and_promote(
+                split, f"simulate: retrain after 2013-{month:02d}", None)  # fmt: skip
+            if row["promoted"].startswith("v"):
+                champion = champion_of(box, row["promoted"], tables)
+        say("simulate", f"2013-{month:02d}: drift {row['drift_share']:.2f}, "
+            f"AUC {row['served_auc']}, retrain {row['retrain']}, "
+            f"promoted {row['promoted'] or '-'}")  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    from flight_delay.io import write_json, write_text
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--first", type=int, default=int(os.environ.get("FIRST") or 6))
+    parser.add_argument("--last", type=int, default=int(os.environ.get("LAST") or 12))
+    parser.add_argument("--plant", default=os.environ.get("PLANT") or "",
+                        help="months whose weather is sent in metric units, e.g. 9,10")  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the sandbox clone")
+    args = parser.parse_args(argv)
+    if not 4 <= args.first <= args.last <= 12:
+        raise SystemExit("simulate: need 4 <= FIRST <= LAST <= 12 (three months train first)")
+    plant = {int(m) for m in args.plant.split(",") if m.strip()}
+    out = (OUT_DIR).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    sandbox = Path(tempfile.mkdtemp(prefix="simulate-"))
+    try:
+        box = Sandbox(sandbox / "repo")
+        subprocess.run(["git", "clone", "--quiet", ".", str(box.root)], check=True)
+        if args.last < 12:  # ingest only the months replayed
+            data_file = box.root / "conf/data/nycflights13.yaml"
+            text = data_file.read_text(encoding="utf-8")
+            write_text(text.replace("months: null", f"months: {list(range(1, args.last + 1))}"),
+                       data_file)  # fmt: skip
+        rows = simulate(box, args.first, args.last, plant, out)
+    finally:
+        if not args.keep:
+            shutil.rmtree(sandbox, ignore_errors=True)
+        else:
+            say("simulate", f"sandbox kept in {sandbox}")
+    write_json({"months": rows, "planted": sorted(plant)}, out / "simulation.json")
+    table = table_markdown(rows)
+    write_text(table, out / "simulation.md")
+    plot(rows, out / "simulation.png")
+    print(table)
+    say("simulate", f"wrote {out}/simulation.json, simulation.md and simulation.png")
+
+
+if __name__ == "__main__":
+    main()
