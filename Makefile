@@ -113,6 +113,15 @@ monitor: install ## Drift of CURRENT (default: the prediction log) against the t
 bench-serve: install ## Benchmark our service against mlflow models serve (same model, 1/100 rows, 1/4 clients) -> reports/bench/serve.json
 	$(RUN) python benchmarks/serve_bench.py
 
+retrain: install ## Monitor the newest window of data; when it drifted: training window forward, dvc repro, gate
+	$(RUN) python -m flight_delay.retrain
+
+retrain-pr: install ## CI: open the retraining pull request with CML (after make retrain)
+	$(RUN) python -m flight_delay.retrain pr
+
+simulate: install ## Replay 2013 month by month: serve, log, monitor, retrain, promote (FIRST=6 LAST=12 PLANT= FLOOR=)
+	$(RUN) python -m flight_delay.simulate
+
 install-cml: ## CI: install CML (npm @dvcorg/cml, pinned) for post-report
 	npm install --global --ignore-scripts --no-audit --no-fund "@dvcorg/cml@$(CML_VERSION)"
 

@@ -13,10 +13,11 @@ Requests: test rows whose categories the model knows, with the identity fields
 time_hour and flight; a JSON list of records (NaN as null), wrapped in
 {"dataframe_records": ...} for mlflow; bodies are encoded before timing. Scenarios: 1 or
 100 rows per request x 1 or CONCURRENT clients (threads, each with its own keep-alive
-connection); for each, each server gets `--warmup` s, then `--seconds` s of requests, each
-timed from send to body read. Any non-200, or P(delayed) differing by more than 1e-9
-between the servers on a sample, fails the run. Output: a Markdown table, the issue's
-target for 1-row requests (PASS/MISS), and reports/bench/serve.json.
+connection); for each, each server gets `--warmup` s, then `--seconds` s of requests in
+ROUNDS slices alternating between the servers; each request is timed from send to body
+read. Any non-200, or P(delayed) differing by more than 1e-9 between the servers on a
+sample, fails the run. Output: a Markdown table, the issue's target for 1-row requests
+(PASS/MISS), and reports/bench/serve.json.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ TEST_FILE = Path("data/features/test.parquet")
 RESULTS_FILE = Path("reports/bench/serve.json")
 PINNED_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 CONCURRENT = 4
+ROUNDS = 5  # each scenario's time, per server, in this many alternating slices
 POOL_ROWS = 2000
 CHECK_ROWS = 200
 TOLERANCE = 1e-9
@@ -90,11 +92,9 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, path: str, log: Path
     while time.monotonic() - began < 180:
         if process.poll() is not None:
             raise SystemExit(f"bench: {process.args} exited:\n{log.read_text()[-3000:]}")
-        try:
+        with suppress(OSError):
             if request(port, "GET", path)[0] == 200:
                 return time.monotonic() - began
-        except OSError:
-            pass
         time.sleep(0.2)
     raise SystemExit(f"bench: no 200 from {path} on port {port} in 180 s")
 
@@ -216,17 +216,24 @@ def both_servers(tmp: Path) -> Iterator[tuple[dict[str, tuple[int, str]], dict[s
 
 def measure(servers: dict[str, tuple[int, str]], rows: pd.DataFrame, seconds: float,
             warmup: float) -> dict[str, Any]:  # fmt: skip
-    """Every scenario on each server in turn: warm-up, then `seconds` of timed requests."""
+    """Every scenario: a warm-up per server, then `seconds` per server in ROUNDS slices that
+    alternate between the servers (so a burst of load elsewhere hits both alike)."""
     scenarios: dict[str, Any] = {}
     for size in (1, 100):
         for clients in (1, CONCURRENT):
             key = f"{size}_row{'s' * (size > 1)}_{clients}_client{'s' * (clients > 1)}"
-            result: dict[str, Any] = {"rows_per_request": size, "clients": clients}
+            payloads = {name: bodies(rows, size, name) for name in servers}
+            latencies: dict[str, list[float]] = {name: [] for name in servers}
             for name, (port, path) in servers.items():
-                payloads = bodies(rows, size, name)
-                run_clients(port, path, payloads, clients, warmup)
-                result[name] = summary(run_clients(port, path, payloads, clients, seconds),
-                                       seconds, size)  # fmt: skip
+                run_clients(port, path, payloads[name], clients, warmup)
+            for turn in range(ROUNDS):
+                for name in sorted(servers, reverse=bool(turn % 2)):
+                    port, path = servers[name]
+                    latencies[name] += run_clients(port, path, payloads[name], clients,
+                                                   seconds / ROUNDS)  # fmt: skip
+            result: dict[str, Any] = {"rows_per_request": size, "clients": clients}
+            for name in servers:
+                result[name] = summary(latencies[name], seconds, size)
                 print(f"  {key} {name}: {result[name]}", flush=True)
             ours, theirs = result["ours"], result["mlflow"]
             result["throughput_ratio"] = round(ours["requests_per_s"] / theirs["requests_per_s"], 2)
@@ -285,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
         scenarios = measure(servers, rows, args.seconds, args.warmup)
     print_report(scenarios, startup, max_diff, args.seconds)
     config = {"seconds": args.seconds, "warmup_seconds": args.warmup, "pool_rows": POOL_ROWS,
-              "pinned_threads": PINNED_THREADS, "startup_s": startup,
+              "rounds": ROUNDS, "pinned_threads": PINNED_THREADS, "startup_s": startup,
               "max_probability_diff": max_diff}  # fmt: skip
     write_json({"config": config, "scenarios": scenarios, "target": targets(scenarios)},
                RESULTS_FILE)  # fmt: skip

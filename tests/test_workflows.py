@@ -29,7 +29,7 @@ def steps(workflow):
 
 
 def test_the_expected_workflows_exist():
-    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "pr-report.yml", "promote.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "pr-report.yml", "promote.yml", "retrain.yml"}
 
 
 def test_actionlint_reports_nothing():
@@ -64,14 +64,17 @@ def test_least_privilege_and_no_dangerous_trigger(path):
     workflow = load(path)
     assert "pull_request_target" not in workflow["on"]
     assert workflow["permissions"] in ({}, {"contents": "read"}), "top level must be read-only"
-    # the only writers: the PR comment, and the release of a promoted model
-    writer = {"pull-requests": "make post-report", "contents": "make release"}
+    # the only writers: the PR comment, the release of a promoted model, the retraining PR
+    writer = {
+        "pull-requests": {"make post-report", "make retrain-pr"},
+        "contents": {"make release", "make retrain-pr"},
+    }
     for name, job in workflow["jobs"].items():
         granted = job.get("permissions", {})
         writes = {scope for scope, level in granted.items() if level == "write"}
         assert writes <= writer.keys(), f"{path.name}:{name} may write {writes}"
-        commands = [step.get("run", "") for step in job["steps"]]
-        needless = [scope for scope in writes if writer[scope] not in commands]
+        commands = {step.get("run", "") for step in job["steps"]}
+        needless = [scope for scope in writes if not writer[scope] & commands]
         assert not needless, f"{path.name}:{name} may write {needless} without using it"
     releasing = [job for job in workflow["jobs"].values()
                  if job.get("permissions", {}).get("contents") == "write"]  # fmt: skip
@@ -136,3 +139,18 @@ def test_promote_runs_on_every_tag_and_deploys_only_what_passed():
     trusted = "${{ github.event.repository.default_branch }}"  # never the tagged commit's code
     assert [c["with"]["ref"] for c in checkouts] == [trusted, trusted]
     assert all(c["with"]["fetch-depth"] == 0 for c in checkouts)  # every tag, for GTO
+
+
+def test_retrain_runs_weekly_and_on_demand_and_opens_a_pr_only_after_the_gate():
+    workflow = load(REPO_ROOT / ".github/workflows/retrain.yml")
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+    check, opener = workflow["jobs"]["retrain"], workflow["jobs"]["pull-request"]
+    assert [s.get("run") for s in check["steps"] if s.get("run")] == [
+        "make ci-repro", "make retrain"]  # fmt: skip
+    assert check["permissions"] == {"contents": "read"}
+    assert opener["needs"] == "retrain"
+    assert opener["if"] == "needs.retrain.outputs.retrain == 'true'"
+    assert [s.get("run") for s in opener["steps"] if s.get("run")] == [
+        "make install-cml", "make retrain-pr"]  # fmt: skip
+    setups = [s for job in (check, opener) for s in job["steps"] if "setup-uv" in s.get("uses", "")]
+    assert all(s["with"]["enable-cache"] is False for s in setups)

@@ -163,6 +163,8 @@ def main(argv: list[str] | None = None) -> None:
     _run("dvc", "repro")
     _run(sys.executable, "-m", "flight_delay.gate", "--base", "HEAD")
     _run(sys.executable, "-m", "flight_delay.report", "--base", "HEAD")
+    if remote := os.environ.get("DVC_REMOTE"):  # the PR's data and model, for its checks
+        _run("dvc", "push", "--remote", remote)
     write_text(pr_text(window, report, config.split, new), RETRAIN_DIR / "pr.md")
     outputs(retrain="true", branch=f"retrain/months-{'-'.join(map(str, window))}")
 

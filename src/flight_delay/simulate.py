@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -269,6 +270,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--last", type=int, default=int(os.environ.get("LAST") or 12))
     parser.add_argument("--plant", default=os.environ.get("PLANT") or "",
                         help="months whose weather is sent in metric units, e.g. 9,10")  # fmt: skip
+    parser.add_argument("--floor", type=float, default=float(os.environ.get("FLOOR") or 0) or None,
+                        help="gate.floor in the sandbox (its models see fewer months)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the sandbox clone")
     args = parser.parse_args(argv)
     if not 4 <= args.first <= args.last <= 12:
@@ -285,6 +288,10 @@ def main(argv: list[str] | None = None) -> None:
             text = data_file.read_text(encoding="utf-8")
             write_text(text.replace("months: null", f"months: {list(range(1, args.last + 1))}"),
                        data_file)  # fmt: skip
+        if args.floor is not None:
+            gate_file = box.root / "conf/gate/default.yaml"
+            text = gate_file.read_text(encoding="utf-8")
+            write_text(re.sub(r"(?m)^floor: .*$", f"floor: {args.floor}", text), gate_file)
         rows = simulate(box, args.first, args.last, plant, out)
     finally:
         if not args.keep:
