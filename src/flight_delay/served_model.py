@@ -34,6 +34,12 @@ class ServedModel:
     model: Any  # the sklearn Pipeline: column encoding + classifier
     threshold: float  # probability at or above which a flight is predicted delayed
     metadata: dict[str, str] = field(default_factory=dict)
+    fast: Any = field(default=None, init=False, repr=False)  # FastScorer, when it agrees
+
+    def __post_init__(self) -> None:
+        from flight_delay.fast_scoring import FastScorer
+
+        object.__setattr__(self, "fast", FastScorer.of(self.model))
 
     @property
     def numeric(self) -> list[str]:
@@ -69,6 +75,13 @@ class ServedModel:
 
     def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
         return self.model.predict_proba(frame)[:, 1]
+
+    def score_rows(self, rows: list[dict[str, Any]]) -> np.ndarray:
+        """Probabilities for validated rows (the service's path: no DataFrame when the
+        pipeline has a fast scorer)."""
+        if self.fast is not None:
+            return self.fast.probabilities(rows)
+        return self.probabilities(self.frame(rows))
 
 
 def canonical_md5(model: Any) -> str:
