@@ -174,6 +174,7 @@ def create_app(served: ServedModel, serve: ServeConfig, log: PredictionLog | Non
             "predictions": [{"probability": p, "delayed": y}
                             for p, y in zip(probabilities, predicted, strict=True)],
         })  # fmt: skip
+
     return app
 
 
