@@ -67,6 +67,7 @@ class Sandbox:
             "PATH": bin_dir + os.pathsep + keep.get("PATH", ""),
             "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
             "DVC_NO_ANALYTICS": "1", "ITERATIVE_DO_NOT_TRACK": "1",
+            "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
             "GIT_AUTHOR_NAME": "simulate", "GIT_AUTHOR_EMAIL": "simulate@example.invalid",
             "GIT_COMMITTER_NAME": "simulate", "GIT_COMMITTER_EMAIL": "simulate@example.invalid",
         }  # fmt: skip
@@ -289,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     if not 4 <= args.first <= args.last <= 12:
         raise SystemExit("simulate: need 4 <= FIRST <= LAST <= 12 (three months train first)")
     plant = {int(m) for m in args.plant.split(",") if m.strip()}
+    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
     out = (OUT_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
     sandbox = Path(tempfile.mkdtemp(prefix="simulate-"))
