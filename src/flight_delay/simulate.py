@@ -107,6 +107,10 @@ class Sandbox:
         version_tag = tag.split("created tag ")[1].split()[0]
         assigned = self.python("flight_delay.registry", "assign", "--stage", "prod", check=False)
         if assigned.returncode != 0:
+            if "the gate refuses" not in assigned.stderr:
+                raise SystemExit(f"simulate: make assign failed:\n{assigned.stderr}")
+            verdict = [line for line in assigned.stdout.splitlines() if "gate: FAIL" in line]
+            say("simulate", f"the gate refuses {version_tag}: {' '.join(verdict)}")
             return "refused by the gate"
         stage_tag = assigned.stdout.split("created tag ")[1].split()[0]
         self.python("flight_delay.promote", stage_tag)

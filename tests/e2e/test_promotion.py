@@ -214,6 +214,28 @@ def test_the_model_mlflow_serves_for_prod_is_the_verified_file(scenario):
     assert (served.predict_proba(rows[columns]) == expected).all()
 
 
+def test_the_service_loads_prod_from_mlflow_and_from_the_tags_verified(scenario, monkeypatch):
+    from flight_delay.config import load_config
+    from flight_delay.served_model import ModelSourceError, from_dvc, from_mlflow
+
+    repo, seen = scenario
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{repo / 'mlflow.db'}")
+    config = load_config(repo / "params.yaml")
+    by_alias, by_tags = from_mlflow(config, "prod"), from_dvc(config, "prod", root=repo)
+    for served in (by_alias, by_tags):
+        assert served.metadata["version"] == "v1.1.0"
+        assert served.metadata["model_md5"] == seen["hash"]["v2"]
+        assert served.metadata["git_commit"] == seen["commit"]["v2"]
+    assert by_alias.metadata["assignment_tag"] == seen["tag_v2"]
+    number = alias_version(repo, "prod").version
+    client(repo).set_model_version_tag("flight-delay", number, "model_md5", "0" * 32)
+    try:  # a registry entry whose model is not the one its lineage names is not served
+        with pytest.raises(ModelSourceError, match="does not match the model md5 0000"):
+            from_mlflow(config, "prod")
+    finally:
+        client(repo).set_model_version_tag("flight-delay", number, "model_md5", seen["hash"]["v2"])
+
+
 def test_a_late_promotion_of_an_older_tag_does_not_move_the_alias_back(scenario):
     _, seen = scenario
     out = seen["late_v1"].stdout
