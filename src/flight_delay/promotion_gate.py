@@ -4,7 +4,9 @@ Both sides' metrics are read from git (metrics/metrics.json of the commit each
 version tags) after checking that the file is the one `evaluate` wrote for that
 commit's model (its md5 in dvc.lock), so the gate needs no model file and no rebuild.
 The thresholds are those of the checkout that runs the gate (conf/gate; in the
-promote workflow, the default branch), never the candidate's own.
+promote workflow, the default branch), never the candidate's own. When the two were
+validated on different months, the version in the stage is scored on the candidate's
+validation rows instead (same_window.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from flight_delay.compare import GateResult, gate_verdict
 from flight_delay.config import GateConfig
 from flight_delay.paths import METRICS_FILE, MODEL_FILE
 from flight_delay.registry import RegistryError, TagEvent, occupant_before, registry_events
+from flight_delay.same_window import like_with_like
 from flight_delay.snapshot import Snapshot, read_snapshot, revision_reader
 
 
@@ -60,4 +63,9 @@ def judge_assignment(
         return gate_verdict(gate, None, candidate.metrics), notes
     name = f"{holder['version']} (in {event.stage} by {holder['ref']})"
     base = trusted_snapshot(name, holder["commit"], root)
-    return gate_verdict(gate, base.metrics, candidate.metrics), [f"{event.version} against {name}"]
+    base_metrics, moved = like_with_like(
+        gate, base.params, candidate.params, holder["commit"], event.commit, root,
+        base.metrics, holder["version"],
+    )  # fmt: skip
+    notes = [f"{event.version} against {name}", *moved]
+    return gate_verdict(gate, base_metrics, candidate.metrics), notes

@@ -311,7 +311,7 @@ def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
     for stale in out_dir.glob("*.png"):
         stale.unlink()
     images = draw_images(base, new, out_dir)
-    gate, notes = judge(base, new, base_ref) if new.metrics else (None, [])
+    gate, notes = judge(base, new, base_ref, base_commit, root) if new.metrics else (None, [])
     context = Context(
         base_ref=base_ref,
         base_commit=base_commit,

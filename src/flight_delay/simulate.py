@@ -93,8 +93,11 @@ class Sandbox:
     def config(self) -> PipelineConfig:
         return load_config(self.root / "params.yaml")
 
-    def retrain_and_promote(self, split: SplitConfig, message: str, version: str | None) -> str:
-        """Train on `split`, commit, register, assign prod; the promoted version or why not."""
+    def retrain_and_promote(
+        self, split: SplitConfig, message: str, version: str | None
+    ) -> tuple[str, str]:
+        """Train on `split`, commit, register, assign prod: (the promoted version or
+        why not, what the gate said)."""
         from flight_delay.io import write_text
         from flight_delay.retrain import SPLIT_FILE, split_yaml
 
@@ -106,15 +109,16 @@ class Sandbox:
         tag = self.python("flight_delay.registry", "register", *how).stdout
         version_tag = tag.split("created tag ")[1].split()[0]
         assigned = self.python("flight_delay.registry", "assign", "--stage", "prod", check=False)
+        verdict = " ".join(line.removeprefix("assign: ") for line in assigned.stdout.splitlines()
+                           if line.startswith(("gate:", "assign: note:")))  # fmt: skip
         if assigned.returncode != 0:
             if "the gate refuses" not in assigned.stderr:
                 raise SystemExit(f"simulate: make assign failed:\n{assigned.stderr}")
-            verdict = [line for line in assigned.stdout.splitlines() if "gate: FAIL" in line]
-            say("simulate", f"the gate refuses {version_tag}: {' '.join(verdict)}")
-            return "refused by the gate"
+            say("simulate", f"the gate refuses {version_tag}: {verdict}")
+            return "refused by the gate", verdict
         stage_tag = assigned.stdout.split("created tag ")[1].split()[0]
         self.python("flight_delay.promote", stage_tag)
-        return version_tag.split("@")[1]
+        return version_tag.split("@")[1], verdict
 
 
 def champion_of(box: Sandbox, version: str, tables: dict) -> Champion:
@@ -198,7 +202,7 @@ def month_row(month: int, champion: Champion, report: dict, sent: int, skipped: 
         "rows_skipped": skipped, "drift_share": report["drift_share"],
         "drifted_features": report["drifted_features"],
         "prediction_psi": report["predictions"]["psi"], "served_auc": perf.get("current"),
-        "retrain": report["retrain"], "reasons": report["reasons"], "promoted": "",
+        "retrain": report["retrain"], "reasons": report["reasons"], "promoted": "", "gate": "",
     }  # fmt: skip
 
 
@@ -241,7 +245,7 @@ def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) ->
     first_split = SplitConfig(train_months=list(range(1, first - 2)), valid_months=[first - 2],
                               test_months=[first - 1])  # fmt: skip
     say("simulate", f"initial training on {first_split.train_months}")
-    promoted = box.retrain_and_promote(first_split, "simulate: initial model", "v1.0.0")
+    promoted, _ = box.retrain_and_promote(first_split, "simulate: initial model", "v1.0.0")
     if not promoted.startswith("v"):
         raise SystemExit("simulate: the gate refuses the initial model (lower gate.floor?)")
     tables = read_tables(box.root)
@@ -267,7 +271,7 @@ def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) ->
         if report["retrain"]:
             window = [m for m in months_after(tables["flights"], config.split) if m <= month]
             split = extend_split(config.split, window)
-            row["promoted"] = box.retrain_and_promote(
+            row["promoted"], row["gate"] = box.retrain_and_promote(
                 split, f"simulate: retrain after 2013-{month:02d}", None)  # fmt: skip
             if row["promoted"].startswith("v"):
                 champion = champion_of(box, row["promoted"], tables)

@@ -133,3 +133,30 @@ def test_ci_repro_pulls_from_the_remote_so_unchanged_stages_do_not_rerun(pr_repo
     assert ran_stages(done) <= {"compose"}, done.stdout  # the rest came from the remote
     assert (clone / "models/model.skops").is_file()
     assert json.loads((clone / "metrics/metrics.json").read_text()) == metrics(repo)
+
+
+def test_a_moved_validation_window_is_judged_on_the_same_rows(pr_repo, tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    from flight_delay.persistence import load_model
+
+    repo, _ = pr_repo
+    run(repo, "git", "checkout", "-qb", "next-window", "main")
+    try:
+        edit_yaml(repo / "conf/data/nycflights13.yaml", {"months": [1, 2, 3, 4]})
+        edit_yaml(repo / "conf/split/by_month.yaml",
+                  {"train_months": [1, 2], "valid_months": [3], "test_months": [4]})  # fmt: skip
+        run(repo, "dvc", "repro")
+        done = make(repo, "gate", "BASE=main", check=False)
+        base_model = tmp_path / "base.skops"
+        run(repo, "dvc", "get", ".", "models/model.skops", "--rev", "main", "-o", str(base_model))
+        valid = __import__("pandas").read_parquet(repo / "data/features/valid.parquet")
+        model = load_model(base_model)
+        expected = roc_auc_score(valid["delayed"], model.predict_proba(
+            valid[list(model.feature_names_in_)])[:, 1])  # fmt: skip
+    finally:
+        run(repo, "git", "checkout", "-qf", "faster-learning")
+        run(repo, "dvc", "checkout", "-q", check=False)
+    out = done.stdout + done.stderr
+    assert "valid months moved [2] -> [3]: main's model scored on the candidate's valid rows" in out
+    assert f"valid.roc_auc {expected:.4f} -> " in out
