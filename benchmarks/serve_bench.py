@@ -27,7 +27,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flight_delay.local_server import free_port
+
 MODEL_FILE = Path("models/model.skops")
 TEST_FILE = Path("data/features/test.parquet")
 RESULTS_FILE = Path("reports/bench/serve.json")
@@ -53,12 +54,6 @@ CHECK_ROWS = 200
 TOLERANCE = 1e-9
 HEADERS = {"Content-Type": "application/json"}
 TARGET_THROUGHPUT, TARGET_P99 = 5.0, 3.0  # from the issue: >= 5x req/s at <= 1/3 of p99
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:

@@ -27,12 +27,12 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from http.client import HTTPConnection
 from pathlib import Path
 
 import pandas as pd
 
 from flight_delay.config import PipelineConfig, SplitConfig, load_config
+from flight_delay.local_server import free_port, stop, wait_ready
 from flight_delay.log import say
 
 OUT_DIR = Path("reports/simulation")
@@ -139,14 +139,17 @@ def serve_month(box: Sandbox, rows: pd.DataFrame, log: Path) -> tuple[int, int]:
     """Start the service on prod, send the rows it can take, stop it; (sent, skipped)."""
     from flight_delay.prepare import LABEL
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "flight_delay.serve", "--stage", "prod", "--port", str(port),
-         "--log", str(log)], cwd=box.root, env=box.env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True,
+         "--log", str(log)], cwd=box.root, env=box.env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        connection = _wait_ready(port, server)
+        try:
+            connection = wait_ready(port, server)
+        except RuntimeError as err:
+            raise SystemExit(f"simulate: the service did not start: {err}") from None
         connection.request("GET", "/metadata")
         meta = json.loads(connection.getresponse().read())
         known = pd.Series(True, index=rows.index)
@@ -164,35 +167,7 @@ def serve_month(box: Sandbox, rows: pd.DataFrame, log: Path) -> tuple[int, int]:
         assert LABEL not in fields  # the outcome is never sent
         return int(known.sum()), int((~known).sum())
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_ready(port: int, server: subprocess.Popen, timeout: float = 120) -> HTTPConnection:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"simulate: the service exited: {server.stderr.read()}")
-        try:
-            connection = HTTPConnection("127.0.0.1", port, timeout=60)
-            connection.request("GET", "/health")
-            answer = connection.getresponse()
-            answer.read()
-            if answer.status == 200:
-                return connection
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("simulate: the service did not start")
+        stop(server)
 
 
 def month_row(month: int, champion: Champion, report: dict, sent: int, skipped: int) -> dict:

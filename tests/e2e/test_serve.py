@@ -12,9 +12,10 @@ import urllib.request
 import numpy as np
 import pytest
 
+from flight_delay.local_server import free_port, stop, wait_ready
 from flight_delay.persistence import load_model
 from flight_delay.prediction_log import read_log
-from tests.conftest import REPO_ROOT, VENV_BIN, free_port, scratch_env, stop, wait_for_http
+from tests.conftest import REPO_ROOT, VENV_BIN, scratch_env
 
 SECRET = "s3cr3t-VALUE"  # planted in bad requests: must never come back
 
@@ -30,7 +31,7 @@ def service(real_model_file, tmp_path_factory):
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/health", process)
+        wait_ready(port, process).close()
         yield {"url": f"http://127.0.0.1:{port}", "log": log, "model": real_model_file}
     finally:
         stop(process)
