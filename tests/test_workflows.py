@@ -64,11 +64,8 @@ def test_least_privilege_and_no_dangerous_trigger(path):
     workflow = load(path)
     assert "pull_request_target" not in workflow["on"]
     assert workflow["permissions"] in ({}, {"contents": "read"}), "top level must be read-only"
-    # the only writers: the PR comment, the release of a promoted model, the retraining PR
-    writer = {
-        "pull-requests": {"make post-report", "make retrain-pr"},
-        "contents": {"make release", "make retrain-pr"},
-    }
+    # the only writers: the PR comment, and the release of a promoted model
+    writer = {"pull-requests": {"make post-report"}, "contents": {"make release"}}
     for name, job in workflow["jobs"].items():
         granted = job.get("permissions", {})
         writes = {scope for scope, level in granted.items() if level == "write"}
@@ -148,7 +145,11 @@ def test_retrain_runs_weekly_and_on_demand_and_opens_a_pr_only_after_the_gate():
     assert [s.get("run") for s in check["steps"] if s.get("run")] == [
         "make ci-repro", "make retrain"]  # fmt: skip
     assert check["permissions"] == {"contents": "read"}
-    assert opener["needs"] == "retrain"
+    assert opener["needs"] == "retrain" and opener["environment"] == "retraining"
+    # its own token reads only; the PR is made with a token that starts the PR workflows
+    assert opener["permissions"] == {"contents": "read"}
+    step = next(s for s in opener["steps"] if s.get("run") == "make retrain-pr")
+    assert step["env"]["REPO_TOKEN"] == "${{ secrets.RETRAIN_PR_TOKEN }}"
     assert opener["if"] == "needs.retrain.outputs.retrain == 'true'"
     assert [s.get("run") for s in opener["steps"] if s.get("run")] == [
         "make install-cml", "make retrain-pr"]  # fmt: skip

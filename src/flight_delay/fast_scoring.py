@@ -94,11 +94,13 @@ class FastScorer:
             dtype=np.float64,
         )  # fmt: skip
 
+    def flat_probabilities(self, rows: list[dict[str, Any]]) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.forest.raw(self.matrix(rows))))
+
     def probabilities(self, rows: list[dict[str, Any]]) -> np.ndarray:
-        x = self.matrix(rows)
         if len(rows) > FLAT_MAX_ROWS:
-            return self.classifier.predict_proba(x)[:, 1]
-        return 1.0 / (1.0 + np.exp(-self.forest.raw(x)))
+            return self.classifier.predict_proba(self.matrix(rows))[:, 1]
+        return self.flat_probabilities(rows)
 
     @classmethod
     def of(cls, pipeline: Any) -> FastScorer | None:
@@ -112,7 +114,8 @@ class FastScorer:
         frame = pd.DataFrame.from_records(rows, columns=[*scorer.numeric, *scorer.categorical])
         frame = frame.astype(dict.fromkeys(scorer.numeric, "float64"))
         expected = pipeline.predict_proba(frame)[:, 1]
-        agrees = np.allclose(scorer.probabilities(rows), expected, rtol=0, atol=TOLERANCE)
+        both = (scorer.flat_probabilities(rows), scorer.probabilities(rows))
+        agrees = all(np.allclose(got, expected, rtol=0, atol=TOLERANCE) for got in both)
         return scorer if agrees else None
 
 
@@ -136,7 +139,8 @@ def _supported(pipeline: Any) -> bool:
 
 def probe_rows(scorer: FastScorer, pipeline: Any, n: int = 256, seed: int = 0) -> list[dict]:
     """Rows whose numbers sit on, just below and just above the model's split thresholds
-    (and are sometimes missing), with every known category: both sides of every split."""
+    (and are sometimes missing), with known categories and, now and then, an unknown or
+    missing one: both sides of every split, and sklearn's rules for the odd cases."""
     rng = np.random.default_rng(seed)
     thresholds = pipeline.named_steps["classifier"]._bin_mapper.bin_thresholds_
     offset = len(scorer.categorical)
@@ -144,7 +148,8 @@ def probe_rows(scorer: FastScorer, pipeline: Any, n: int = 256, seed: int = 0) -
     for _ in range(n):
         row: dict[str, Any] = {}
         for column, codes in zip(scorer.categorical, scorer.codes, strict=True):
-            row[column] = str(rng.choice(list(codes)))
+            draw, known = rng.random(), str(rng.choice(list(codes)))
+            row[column] = None if draw < 0.03 else "?" if draw < 0.06 else known
         for j, column in enumerate(scorer.numeric):
             cuts = np.asarray(thresholds[offset + j], dtype=np.float64)
             if rng.random() < 0.1 or cuts.size == 0:

@@ -28,10 +28,12 @@ class Numeric:
     low: float
     high: float
     nullable: bool = False
+    integer: bool = False
 
     def describe(self) -> str:
         null = ", or null" if self.nullable else ""
-        return f"a number from {self.low:g} to {self.high:g}{null}"
+        kind = "an integer" if self.integer else "a number"
+        return f"{kind} from {self.low:g} to {self.high:g}{null}"
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ FEATURE_RULES: dict[str, Rule] = {
 # prediction log can be joined with the real outcome later (`make feedback`).
 IDENTITY_RULES: dict[str, Rule] = {
     "time_hour": Categorical(UTC_HOUR),
-    "flight": Numeric(1, 99999),
+    "flight": Numeric(1, 99999, integer=True),
 }
 
 
@@ -124,8 +126,10 @@ def _violations(
             if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
                 found.append((column, f"must be {rule.describe()} (not numeric)", ~null))
             else:
-                found.append((column, f"must be {rule.describe()}",
-                              ~null & ~values.between(rule.low, rule.high)))  # fmt: skip
+                wrong = ~values.between(rule.low, rule.high)
+                if rule.integer:
+                    wrong |= values % 1 != 0
+                found.append((column, f"must be {rule.describe()}", ~null & wrong))
             continue
         text = values.astype("str")
         found.append((column, f"must be {rule.describe()}",
@@ -170,8 +174,10 @@ def row_problems(
 
 
 def _field(rule: Rule, known: list[str] | None, required: bool) -> tuple[Any, Any]:
-    if isinstance(rule, Numeric):
-        kind: Any = Annotated[float, Field(ge=rule.low, le=rule.high, allow_inf_nan=False)]
+    if isinstance(rule, Numeric) and rule.integer:
+        kind: Any = Annotated[int, Field(ge=rule.low, le=rule.high)]
+    elif isinstance(rule, Numeric):
+        kind = Annotated[float, Field(ge=rule.low, le=rule.high, allow_inf_nan=False)]
         if rule.nullable:
             kind = kind | None
     elif known is not None:
@@ -211,12 +217,9 @@ def describe_error(error: dict, rules: dict[str, Rule]) -> dict[str, Any]:
     row = loc.pop(0) if loc and isinstance(loc[0], int) else None
     field = str(loc[0])[:64] if loc else None
     rule = _PYDANTIC_RULES.get(error["type"])
+    if error["type"] != "missing" and field is not None and error.get("input", 0) is None:
+        rule = "must not be null"
     if rule is None:
         known = {**IDENTITY_RULES, **rules}.get(field or "")
-        if error.get("input", 0) is None:
-            rule = "must not be null"
-        elif known is not None:
-            rule = f"must be {known.describe()}"
-        else:
-            rule = "invalid value"
+        rule = f"must be {known.describe()}" if known is not None else "invalid value"
     return {"row": row, "field": field, "rule": rule}

@@ -34,9 +34,10 @@ def label_outcomes(flights: pd.DataFrame, label: LabelConfig) -> pd.DataFrame:
 
 def join_feedback(log: pd.DataFrame, outcomes: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The logged rows that have an outcome and a label, and counts of the rest."""
-    identified = log.dropna(subset=[c for c in KEY if c in log.columns])
-    if any(c not in log.columns for c in KEY):
-        identified = log.iloc[0:0]
+    if any(c not in log.columns for c in KEY):  # no row carried its identity (or no rows)
+        log = log.assign(**{c: pd.Series(dtype="object") for c in KEY if c not in log.columns})
+    identified = log.dropna(subset=KEY)
+    identified = identified[identified["flight"] % 1 == 0]  # the service allows integers only
     identified = identified.assign(flight=identified["flight"].astype("int64"))
     joined = identified.merge(outcomes, on=KEY, how="left", validate="many_to_one",
                               indicator=True)  # fmt: skip

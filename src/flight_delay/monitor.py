@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flight_delay.config import HIGHER_IS_BETTER, MonitorConfig
+from flight_delay.prepare import LABEL
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from flight_delay.served_model import ServedModel
 
 MONITORING_DIR = Path("reports/monitoring")
-LABEL = "delayed"
 PROBABILITY = "probability"
 
 
@@ -63,13 +63,14 @@ def model_inputs(frame: pd.DataFrame, served: ServedModel, what: str) -> pd.Data
 
 
 def scores(frame: pd.DataFrame, served: ServedModel, what: str) -> pd.DataFrame:
-    """Model inputs, the probability (computed when absent) and the label, if any."""
+    """Model inputs, the probability and the label, if any. Logged probabilities are
+    used only when this model made them all; otherwise this model scores the rows."""
+    if frame.empty:
+        raise MonitorError(f"{what}: no rows")
     inputs = model_inputs(frame, served, what)
-    probability = (
-        frame[PROBABILITY].to_numpy("float64")
-        if PROBABILITY in frame.columns
-        else served.probabilities(inputs)
-    )
+    md5s = set(frame["model_md5"]) if "model_md5" in frame.columns else None
+    logged = PROBABILITY in frame.columns and md5s in (None, {served.metadata.get("model_md5")})
+    probability = frame[PROBABILITY].to_numpy("float64") if logged else served.probabilities(inputs)
     extra = {PROBABILITY: probability}
     if LABEL in frame.columns and frame[LABEL].notna().any():
         extra[LABEL] = frame[LABEL].to_numpy()
@@ -108,9 +109,12 @@ def _r(value: float) -> float:
 def compare(
     reference: pd.DataFrame, current: pd.DataFrame, served: ServedModel,
     monitor: MonitorConfig, reference_score: float | None = None,
+    reference_predictions: pd.Series | None = None,
 ) -> dict:  # fmt: skip
     """The drift report (JSON-ready, deterministic) of `current` against `reference`,
-    both as returned by `scores`."""
+    both as returned by `scores`. Prediction drift is judged against
+    `reference_predictions` (the model on held-out rows: on its own training rows its
+    probabilities are sharper), else against the reference's."""
     from flight_delay.drift import column_drift
 
     features = {}
@@ -125,11 +129,12 @@ def compare(
             "drifted": found.drifted(monitor.psi_threshold, monitor.p_value),
         }  # fmt: skip
     drifted = sorted(c for c, f in features.items() if f["drifted"])
-    prediction = column_drift(reference[PROBABILITY], current[PROBABILITY], True, monitor.bins)
+    held_out = reference[PROBABILITY] if reference_predictions is None else reference_predictions
+    prediction = column_drift(held_out, current[PROBABILITY], True, monitor.bins)
     predictions = {
         "psi": _r(prediction.psi), "ks_statistic": _r(prediction.statistic),
         "p_value": _r(prediction.p_value),
-        "mean_reference": _r(reference[PROBABILITY].mean()),
+        "mean_reference": _r(held_out.mean()),
         "mean_current": _r(current[PROBABILITY].mean()),
         "drifted": prediction.drifted(monitor.prediction_psi, monitor.p_value),
     }  # fmt: skip
@@ -187,13 +192,14 @@ def main(argv: list[str] | None = None) -> None:
         served = load_served_model(config, args.stage or "prod", args.source, model_file)
         reference = scores(read_window(Path(args.reference)), served, args.reference)
         current = scores(read_window(current_path), served, str(current_path))
-        reference_score = None
+        reference_score, held_out = None, None
         if args.validation:
             valid = scores(read_window(Path(args.validation)), served, args.validation)
             reference_score = metric_value(config.monitor.metric, valid[LABEL], valid[PROBABILITY])
+            held_out = valid[PROBABILITY]
     except (ModelSourceError, MonitorError) as err:
         raise SystemExit(f"monitor: {err}") from None
-    report = compare(reference, current, served, config.monitor, reference_score)
+    report = compare(reference, current, served, config.monitor, reference_score, held_out)
     report["model"] = served.metadata
     report["sources"] = {"reference": args.reference, "current": str(current_path)}
     out = Path(args.out)

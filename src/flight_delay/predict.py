@@ -33,6 +33,8 @@ def score_batch(frame: pd.DataFrame, served: ServedModel) -> pd.DataFrame:
     problems = column_problems(frame, served.rules, PASSED_THROUGH)
     if problems:
         raise BatchError("the input's columns do not fit the model:\n  " + "\n  ".join(problems))
+    if frame.empty:
+        raise BatchError("the input has no rows")
     frame = frame.reset_index(drop=True)
     problem = row_problems(frame, served.rules, served.categories)
     if (problem != "").all():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,7 @@ class PredictionLog:
         self.path = path
         self._model = [model.get(k, "") for k in ("artifact", "version", "stage", "model_md5")]
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(SCHEMA)
@@ -62,7 +63,13 @@ class PredictionLog:
         ]
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.executemany(f"INSERT INTO predictions VALUES ({','.join('?' * 10)})", records)
+            try:
+                self._db.executemany(
+                    f"INSERT INTO predictions VALUES ({','.join('?' * 10)})", records
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")  # or every later append fails too
+                raise
             self._db.execute("COMMIT")
 
     def close(self) -> None:
@@ -77,7 +84,7 @@ def read_log(path: Path) -> pd.DataFrame:
 
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no prediction log (serve some requests first)")
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         rows = db.execute(
             f"SELECT {', '.join(COLUMNS)} FROM predictions ORDER BY served_at, request_id, row"
         ).fetchall()

@@ -36,13 +36,14 @@ SPLIT_HEADER = """\
 
 
 def months_after(flights: pd.DataFrame, split: SplitConfig) -> list[int]:
-    """The months in the data that come after the test months."""
+    """The months in the data that come after the test months (months of one year,
+    as the split is: data spanning years needs a split by date first)."""
     return sorted(int(m) for m in flights["month"].unique() if m > max(split.test_months))
 
 
 def extend_split(split: SplitConfig, window: list[int]) -> SplitConfig:
-    """Train on everything known before the window; validate on the old test months;
-    test on the window."""
+    """The old validation months join training, the old test months become the
+    validation months, and the new window is the test."""
     return SplitConfig(
         train_months=sorted({*split.train_months, *split.valid_months}),
         valid_months=list(split.test_months),
@@ -87,7 +88,8 @@ def judge_window(
     reference = scores(pd.read_parquet(root / FEATURES_DIR / "train.parquet"), served, "train")
     valid = scores(pd.read_parquet(root / FEATURES_DIR / "valid.parquet"), served, "valid")
     score = metric_value(config.monitor.metric, valid[LABEL], valid[PROBABILITY])
-    return compare(reference, scores(current, served, "window"), served, config.monitor, score)
+    current = scores(current, served, "window")
+    return compare(reference, current, served, config.monitor, score, valid[PROBABILITY])
 
 
 def outputs(**values: str) -> None:

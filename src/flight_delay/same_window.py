@@ -22,6 +22,18 @@ def window(params: dict, split: str) -> list | None:
     return ((params or {}).get("split") or {}).get(f"{split}_months")
 
 
+def decision_threshold(params: dict) -> float:
+    """The candidate's threshold (for f1, precision, recall; AUCs do not use one)."""
+    from pydantic import ValidationError
+
+    from flight_delay.config import EvaluateConfig
+
+    try:
+        return EvaluateConfig.model_validate((params or {}).get("evaluate")).decision_threshold
+    except ValidationError:
+        return 0.5
+
+
 def moved(base_params: dict, new_params: dict, split: str) -> bool:
     old, new = window(base_params, split), window(new_params, split)
     return old is not None and new is not None and old != new
@@ -68,7 +80,7 @@ def like_with_like(
     """The baseline metrics to judge by, and a note when the window moved."""
     if not moved(base_params, new_params, gate.split):
         return base_metrics, []
-    threshold = ((new_params or {}).get("evaluate") or {}).get("decision_threshold", 0.5)
+    threshold = decision_threshold(new_params)
     old, new = window(base_params, gate.split), window(new_params, gate.split)
     rescored, how = rescore_baseline(gate, threshold, base_rev, new_rev, root)
     if rescored is None:

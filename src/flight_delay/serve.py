@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from flight_delay.served_model import ServedModel
 
 MAX_REPORTED_ERRORS = 20
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 PROBABILITY_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 11))
 
 
@@ -107,16 +108,16 @@ async def read_body(request: Any, limit: int) -> bytes:
 def parse_rows(body: bytes, validator: Any, served: ServedModel, max_rows: int) -> list[dict]:
     """Validated rows, or Rejected naming each broken rule (never the values)."""
     from pydantic import ValidationError
+    from pydantic_core import from_json
 
-    text = body.strip()
-    if text.startswith(b"{"):  # one row
-        text = b"[" + text + b"]"
     try:
-        rows = validator.validate_json(text)
+        data = from_json(body)
+    except ValueError:
+        raise Rejected(400, "the body is not valid JSON") from None
+    try:
+        rows = validator.validate_python([data] if isinstance(data, dict) else data)
     except ValidationError as err:
         errors = err.errors(include_url=False)
-        if errors and errors[0]["type"] == "json_invalid":
-            raise Rejected(400, "the body is not valid JSON") from None
         described = [describe_error(e, served.rules) for e in errors[:MAX_REPORTED_ERRORS]]
         raise Rejected(422, f"{len(errors)} problem(s) in the request", described) from None
     if not rows:
@@ -185,7 +186,9 @@ def main(argv: list[str] | None = None) -> None:
                         choices=["mlflow", "dvc"])  # fmt: skip
     parser.add_argument("--model", default=os.environ.get("MODEL") or None,
                         help="serve this .skops file instead of a stage's model")  # fmt: skip
-    parser.add_argument("--host", default=os.environ.get("HOST") or None)
+    parser.add_argument("--host", default=None, help="default: serve.host (127.0.0.1)")
+    parser.add_argument("--expose", action="store_true",
+                        help="allow a non-loopback host (with TLS and auth in front)")  # fmt: skip
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 0) or None)
     parser.add_argument("--log", default=os.environ.get("PREDICTION_LOG"),
                         help="default: serve.prediction_log; '' for none")  # fmt: skip
@@ -207,6 +210,9 @@ def main(argv: list[str] | None = None) -> None:
     log_path = config.serve.prediction_log if args.log is None else args.log
     log = PredictionLog(Path(log_path), served.metadata) if log_path else None
     host, port = args.host or config.serve.host, args.port or config.serve.port
+    if host not in LOOPBACK and not args.expose:
+        raise SystemExit(f"serve: refusing to listen on {host}, beyond this machine: the "
+                         "service has no TLS or authentication (--expose to insist)")  # fmt: skip
     meta = served.metadata
     print(f"serve: {meta['artifact']} {meta['version']} ({meta['source']}) on "
           f"http://{host}:{port}; prediction log: {log_path or 'off'}", flush=True)  # fmt: skip

@@ -107,7 +107,10 @@ def _load(path: Path) -> Any:
 
 
 def _verified(model: Any, expected_md5: str | None, what: str) -> Any:
-    if expected_md5 and canonical_md5(model) != expected_md5:
+    if not expected_md5:
+        raise ModelSourceError(f"{what} has no model_md5 tag: it cannot be verified against "
+                               "the model its dvc.lock records; refusing to serve it")  # fmt: skip
+    if canonical_md5(model) != expected_md5:
         raise ModelSourceError(f"{what} does not match the model md5 {expected_md5} its "
                                "lineage records; refusing to serve it")  # fmt: skip
     return model

@@ -46,7 +46,8 @@ class Champion:
     version: str
     served: object  # ServedModel
     reference: pd.DataFrame  # its training months, scored by it
-    reference_score: float | None
+    reference_score: float | None  # its metric on its validation months
+    held_out: pd.Series  # its probabilities on its validation months
 
 
 def plant_unit_bug(frame: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +133,7 @@ def champion_of(box: Sandbox, version: str, tables: dict) -> Champion:
     train = window_features(tables, config, config.split.train_months)
     valid = scores(window_features(tables, config, config.split.valid_months), served, "valid")
     score = metric_value(config.monitor.metric, valid[LABEL], valid[PROBABILITY])
-    return Champion(version, served, scores(train, served, "train"), score)
+    return Champion(version, served, scores(train, served, "train"), score, valid[PROBABILITY])
 
 
 def serve_month(box: Sandbox, rows: pd.DataFrame, log: Path) -> tuple[int, int]:
@@ -241,7 +242,7 @@ def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) ->
         from flight_delay.monitor import compare
 
         report = compare(champion.reference, current, champion.served, config.monitor,
-                         champion.reference_score)  # fmt: skip
+                         champion.reference_score, champion.held_out)  # fmt: skip
         row = month_row(month, champion, report, sent, skipped)
         if report["retrain"]:
             window = [m for m in months_after(tables["flights"], config.split) if m <= month]

@@ -102,6 +102,11 @@ BAD_PAYLOADS = {
     "out of range": (lambda rows: _bad(rows, lambda r: r.update(humid=1e6 + 0.123)), 422, "humid"),
     "unknown category": (lambda rows: _bad(rows, lambda r: r.update(dest="ZQX")), 422, "dest"),
     "extra field": (lambda rows: _bad(rows, lambda r: r.update(gate_no=SECRET)), 422, "gate_no"),
+    "null category": (lambda rows: _bad(rows, lambda r: r.update(origin=None)), 422, "origin"),
+    "not a whole flight number": (lambda rows: _bad(rows, lambda r: r.update(flight=12.5)),
+                                  422, "flight"),
+    "two objects, no list": (lambda rows: json.dumps(rows[0]).encode() + b","
+                             + json.dumps(rows[1]).encode(), 400, None),
     "too many rows": (lambda rows: json.dumps(rows * 30).encode(), 422, None),
     "oversized body": (lambda rows: b"[" + b" " * 2_000_000 + b"]", 413, None),
 }  # fmt: skip
@@ -118,6 +123,31 @@ def test_bad_payload_gets_4xx_naming_the_field_without_the_value(service, rows, 
         assert planted not in body
     if field:
         assert field in [e["field"] for e in answer["errors"]], answer
+
+
+def test_null_is_named_as_such_for_a_category(service, rows):
+    body = call(service["url"] + "/predict", _bad(rows, lambda r: r.update(origin=None)))[1]
+    assert {"row": 0, "field": "origin", "rule": "must not be null"} in json.loads(body)["errors"]
+
+
+def test_a_streamed_body_over_the_limit_is_refused_without_reading_it_all(service):
+    import http.client
+
+    connection = http.client.HTTPConnection(service["url"].removeprefix("http://"), timeout=30)
+    chunks = (b"[" + b" " * 65536 for _ in range(40))  # 2.5 MB, no Content-Length
+    connection.request("POST", "/predict", body=chunks, encode_chunked=True,
+                       headers={"Content-Type": "application/json"})  # fmt: skip
+    answer = connection.getresponse()
+    assert answer.status == 413 and b"larger than 1048576 bytes" in answer.read()
+
+
+def test_the_service_will_not_listen_beyond_this_machine(real_model_file):
+    done = subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "flight_delay.serve", "--model", str(real_model_file),
+         "--host", "0.0.0.0", "--log", ""],
+        cwd=REPO_ROOT, env=scratch_env(REPO_ROOT), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0 and "refusing to listen on 0.0.0.0" in done.stderr
 
 
 def test_metrics_count_requests_rows_and_rejections(service, rows):

@@ -44,3 +44,12 @@ def test_join_matches_each_row_to_its_flight_and_counts_the_rest():
     assert labelled["probability"].tolist() == [0.9, 0.1]
     assert counts == {"logged_rows": 5, "without_identity": 1, "no_outcome_yet": 1,
                       "unlabelled_by_rule": 1, "labelled_rows": 2, "delayed_rate": 0.5}  # fmt: skip
+
+
+def test_rows_without_a_whole_flight_number_or_any_identity_are_not_joined():
+    odd = log().assign(flight=[2.5, 1.0, 3.0, 9.0, 1.0])
+    labelled, counts = join_feedback(odd, outcomes())
+    assert labelled["flight"].tolist() == [1] and counts["labelled_rows"] == 1
+    no_rows = log().head(0)[["request_id", "row", "served_at", "probability"]]  # no features
+    empty, counts = join_feedback(no_rows, outcomes())
+    assert empty.empty and counts["logged_rows"] == 0 and counts["labelled_rows"] == 0

