@@ -94,20 +94,13 @@ def test_release_needs_a_tag(workspace):
 
 
 def test_a_deploy_that_the_tags_have_superseded_is_refused(workspace):
-    git(workspace, "git", "commit", "-q", "--allow-empty", "-m", "a newer model")
-    git(workspace, "gto", "register", "flight-delay", "HEAD", "--version", "v1.1.0")
-    later = {"GIT_COMMITTER_DATE": "2030-01-01T00:00:00+00:00"}  # GTO orders by tag time
-    git(
-        workspace,
-        "gto",
-        "assign",
-        "flight-delay",
-        "--version",
-        "v1.1.0",
-        "--stage",
-        "prod",
-        **later,
-    )
+    # GTO orders events by the tagger's time, to the second, and `gto` stamps its tags
+    # with the clock (it ignores GIT_COMMITTER_DATE): tag with git, dated later, so that
+    # the newer assignment cannot share a second with the fixture's
+    later = {"GIT_COMMITTER_DATE": "2030-01-01T00:00:00+00:00"}
+    git(workspace, "git", "commit", "-q", "--allow-empty", "-m", "a newer model", **later)
+    for tag in ("flight-delay@v1.1.0", "flight-delay#prod#2"):
+        git(workspace, "git", "tag", "-a", tag, "-m", tag, **later)
     done = release(workspace)
     assert done.returncode == 1
     assert "not deploying flight-delay#prod#3: the tags now put v1.1.0 in prod, not v1.0.0" in (
