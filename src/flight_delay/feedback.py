@@ -17,19 +17,18 @@ from pathlib import Path
 import pandas as pd
 
 from flight_delay.config import LabelConfig
-from flight_delay.prepare import KEY, LABEL
+from flight_delay.prepare import KEY, LABEL, delay_label
 
 FEEDBACK_FILE = Path("data/feedback/feedback.parquet")
 OUTCOME = "arr_delay"
 
 
 def label_outcomes(flights: pd.DataFrame, label: LabelConfig) -> pd.DataFrame:
-    """KEY, arr_delay and the label of each flight; a cancelled flight is labelled
-    delayed, or left unlabelled (NA) when the rule drops cancelled flights."""
-    cancelled = flights[OUTCOME].isna()
-    delayed = (flights[OUTCOME] > label.threshold_minutes) | cancelled
-    labels = delayed.astype("Int8").mask(cancelled & (label.cancelled == "drop"))
-    return flights[KEY + [OUTCOME]].assign(**{LABEL: labels})
+    """KEY, arr_delay and the label `prepare` gives each flight; NA where the rule
+    drops the flight (a cancelled one, under `cancelled: drop`)."""
+    labelled = delay_label(flights, label)[[*KEY, LABEL]]
+    outcomes = flights[[*KEY, OUTCOME]].merge(labelled, on=KEY, how="left", validate="one_to_one")
+    return outcomes.assign(**{LABEL: outcomes[LABEL].astype("Int8")})
 
 
 def join_feedback(log: pd.DataFrame, outcomes: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

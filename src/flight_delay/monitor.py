@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,26 @@ def scores(frame: pd.DataFrame, served: ServedModel, what: str) -> pd.DataFrame:
     if LABEL in frame.columns and frame[LABEL].notna().any():
         extra[LABEL] = frame[LABEL].to_numpy()
     return inputs.assign(**extra)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a model learned from, as monitoring compares with it."""
+
+    rows: pd.DataFrame  # its training rows, scored by it
+    score: float | None  # its metric on its validation rows
+    held_out: pd.Series | None  # its probabilities on its validation rows
+
+
+def load_reference(
+    served: ServedModel, train: Path, valid: Path | None, monitor: MonitorConfig
+) -> Reference:
+    rows = scores(read_window(train), served, str(train))
+    if valid is None:
+        return Reference(rows, None, None)
+    scored = scores(read_window(valid), served, str(valid))
+    score = metric_value(monitor.metric, scored[LABEL], scored[PROBABILITY])
+    return Reference(rows, score, scored[PROBABILITY])
 
 
 def metric_value(metric: str, labels: Any, probability: Any) -> float | None:
@@ -190,21 +211,18 @@ def main(argv: list[str] | None = None) -> None:
     current_path = Path(args.current or config.serve.prediction_log)
     try:
         served = load_served_model(config, args.stage or "prod", args.source, model_file)
-        reference = scores(read_window(Path(args.reference)), served, args.reference)
+        valid = Path(args.validation) if args.validation else None
+        reference = load_reference(served, Path(args.reference), valid, config.monitor)
         current = scores(read_window(current_path), served, str(current_path))
-        reference_score, held_out = None, None
-        if args.validation:
-            valid = scores(read_window(Path(args.validation)), served, args.validation)
-            reference_score = metric_value(config.monitor.metric, valid[LABEL], valid[PROBABILITY])
-            held_out = valid[PROBABILITY]
     except (ModelSourceError, MonitorError) as err:
         raise SystemExit(f"monitor: {err}") from None
-    report = compare(reference, current, served, config.monitor, reference_score, held_out)
+    report = compare(reference.rows, current, served, config.monitor, reference.score,
+                     reference.held_out)  # fmt: skip
     report["model"] = served.metadata
     report["sources"] = {"reference": args.reference, "current": str(current_path)}
     out = Path(args.out)
     write_json(report, out / "drift.json")
-    write_text(drift_html(report, reference, current), out / "drift.html")
+    write_text(drift_html(report, reference.rows, current), out / "drift.html")
     verdict = "RETRAIN: " + "; ".join(report["reasons"]) if report["retrain"] else "no retraining"
     say("monitor", f"{len(report['drifted_features'])} drifted features "
         f"{report['drifted_features']}; prediction PSI {report['predictions']['psi']:.3f}; "

@@ -71,6 +71,14 @@ def split_by_month(frame: pd.DataFrame, split: SplitConfig) -> dict[str, pd.Data
     }
 
 
+def label_and_join(
+    flights: pd.DataFrame, weather: pd.DataFrame, planes: pd.DataFrame, label: LabelConfig
+) -> pd.DataFrame:
+    """Labelled flights with their weather and plane, without leakage columns."""
+    labelled = delay_label(flights, label)
+    return drop_leakage(join_planes(join_weather(labelled, weather), planes))
+
+
 def prepare(
     flights: pd.DataFrame,
     weather: pd.DataFrame,
@@ -78,9 +86,7 @@ def prepare(
     label: LabelConfig,
     split: SplitConfig,
 ) -> dict[str, pd.DataFrame]:
-    labelled = delay_label(flights, label)
-    joined = join_planes(join_weather(labelled, weather), planes)
-    return split_by_month(drop_leakage(joined), split)
+    return split_by_month(label_and_join(flights, weather, planes, label), split)
 
 
 def split_summary(splits: dict[str, pd.DataFrame]) -> dict[str, dict]:

@@ -62,11 +62,10 @@ def window_features(
 ) -> pd.DataFrame:
     """Labelled features of these months, as prepare and featurize would make them."""
     from flight_delay.featurize import add_derived_features, select_features
-    from flight_delay.prepare import KEY, delay_label, drop_leakage, join_planes, join_weather
+    from flight_delay.prepare import KEY, label_and_join
 
     flights = tables["flights"][tables["flights"]["month"].isin(months)]
-    labelled = delay_label(flights, config.label)
-    joined = drop_leakage(join_planes(join_weather(labelled, tables["weather"]), tables["planes"]))
+    joined = label_and_join(flights, tables["weather"], tables["planes"], config.label)
     featured = select_features(add_derived_features(joined), config.features)
     return featured.sort_values(KEY).reset_index(drop=True)
 
@@ -82,14 +81,14 @@ def judge_window(
     current: pd.DataFrame, served: ServedModel, config: PipelineConfig, root: Path = Path(".")
 ) -> dict:
     """The drift report of `current` against the served model's training data."""
-    from flight_delay.monitor import LABEL, PROBABILITY, compare, metric_value, scores
+    from flight_delay.monitor import compare, load_reference, scores
     from flight_delay.paths import FEATURES_DIR
 
-    reference = scores(pd.read_parquet(root / FEATURES_DIR / "train.parquet"), served, "train")
-    valid = scores(pd.read_parquet(root / FEATURES_DIR / "valid.parquet"), served, "valid")
-    score = metric_value(config.monitor.metric, valid[LABEL], valid[PROBABILITY])
+    reference = load_reference(served, root / FEATURES_DIR / "train.parquet",
+                               root / FEATURES_DIR / "valid.parquet", config.monitor)  # fmt: skip
     current = scores(current, served, "window")
-    return compare(reference, current, served, config.monitor, score, valid[PROBABILITY])
+    return compare(reference.rows, current, served, config.monitor, reference.score,
+                   reference.held_out)  # fmt: skip
 
 
 def outputs(**values: str) -> None:

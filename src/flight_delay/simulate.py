@@ -45,9 +45,7 @@ class Champion:
 
     version: str
     served: object  # ServedModel
-    reference: pd.DataFrame  # its training months, scored by it
-    reference_score: float | None  # its metric on its validation months
-    held_out: pd.Series  # its probabilities on its validation months
+    reference: object  # monitor.Reference: its training and validation months, scored
 
 
 def plant_unit_bug(frame: pd.DataFrame) -> pd.DataFrame:
@@ -122,18 +120,20 @@ class Sandbox:
         return version_tag.split("@")[1], verdict
 
 
-def champion_of(box: Sandbox, version: str, tables: dict) -> Champion:
-    from flight_delay.monitor import LABEL, PROBABILITY, metric_value, scores
-    from flight_delay.retrain import window_features
+def champion_of(box: Sandbox, version: str) -> Champion:
+    """The version just promoted: the sandbox's workspace is its commit, so its
+    data/features are the rows it was trained and validated on."""
+    from flight_delay.monitor import load_reference
+    from flight_delay.paths import FEATURES_DIR
     from flight_delay.served_model import from_mlflow
 
     config = box.config()
     os.environ["MLFLOW_TRACKING_URI"] = box.env["MLFLOW_TRACKING_URI"]
     served = from_mlflow(config, "prod")
-    train = window_features(tables, config, config.split.train_months)
-    valid = scores(window_features(tables, config, config.split.valid_months), served, "valid")
-    score = metric_value(config.monitor.metric, valid[LABEL], valid[PROBABILITY])
-    return Champion(version, served, scores(train, served, "train"), score, valid[PROBABILITY])
+    features = box.root / FEATURES_DIR
+    reference = load_reference(served, features / "train.parquet", features / "valid.parquet",
+                               config.monitor)  # fmt: skip
+    return Champion(version, served, reference)
 
 
 def serve_month(box: Sandbox, rows: pd.DataFrame, log: Path) -> tuple[int, int]:
@@ -214,7 +214,7 @@ def plot(rows: list[dict], target: Path) -> None:
 
 def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) -> list[dict]:
     from flight_delay.feedback import join_feedback, label_outcomes
-    from flight_delay.monitor import scores
+    from flight_delay.monitor import compare, scores
     from flight_delay.prediction_log import read_log
     from flight_delay.retrain import extend_split, months_after, read_tables, window_features
 
@@ -225,7 +225,7 @@ def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) ->
     if not promoted.startswith("v"):
         raise SystemExit("simulate: the gate refuses the initial model (lower gate.floor?)")
     tables = read_tables(box.root)
-    champion = champion_of(box, promoted, tables)
+    champion = champion_of(box, promoted)
     rows = []
     for month in range(first, last + 1):
         config = box.config()
@@ -239,10 +239,9 @@ def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) ->
         sent, skipped = serve_month(box, served_rows, log)
         feedback, _ = join_feedback(read_log(log), label_outcomes(tables["flights"], config.label))
         current = scores(feedback, champion.served, f"month {month}")
-        from flight_delay.monitor import compare
-
-        report = compare(champion.reference, current, champion.served, config.monitor,
-                         champion.reference_score, champion.held_out)  # fmt: skip
+        reference = champion.reference
+        report = compare(reference.rows, current, champion.served, config.monitor,
+                         reference.score, reference.held_out)  # fmt: skip
         row = month_row(month, champion, report, sent, skipped)
         if report["retrain"]:
             window = [m for m in months_after(tables["flights"], config.split) if m <= month]
@@ -250,7 +249,7 @@ def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) ->
             row["promoted"], row["gate"] = box.retrain_and_promote(
                 split, f"simulate: retrain after 2013-{month:02d}", None)  # fmt: skip
             if row["promoted"].startswith("v"):
-                champion = champion_of(box, row["promoted"], tables)
+                champion = champion_of(box, row["promoted"])
         say("simulate", f"2013-{month:02d}: drift {row['drift_share']:.2f}, "
             f"AUC {row['served_auc']}, retrain {row['retrain']}, "
             f"promoted {row['promoted'] or '-'}")  # fmt: skip

@@ -193,3 +193,50 @@ def test_health_and_metadata(service):
     assert status == 200 and meta["version"] == "workspace" and meta["threshold"] == 0.3
     assert "temp" in meta["inputs"]["numeric"] and "JFK" in meta["inputs"]["categories"]["origin"]
     assert len(meta["model_md5"]) == 32
+
+
+def module(*args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([str(VENV_BIN / "python"), "-m", *args], cwd=REPO_ROOT,
+                          env=scratch_env(REPO_ROOT), capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_the_log_becomes_labelled_feedback_then_a_drift_report(
+    service, rows, real_raw, real_features, tmp_path
+):
+    """The commands behind `make feedback` and `make monitor`, on what the service logged."""
+    import pandas as pd
+
+    call(service["url"] + "/predict", json.dumps(rows).encode())
+    outcomes, feedback = tmp_path / "flights.parquet", tmp_path / "feedback.parquet"
+    real_raw["flights"].to_parquet(outcomes)
+    module("flight_delay.feedback", "--log", str(service["log"]), "--outcomes", str(outcomes),
+           "--out", str(feedback))  # fmt: skip
+    labelled = pd.read_parquet(feedback)
+    truth = real_features["test"].set_index(["time_hour", "carrier", "flight", "origin"])["delayed"]
+    keys = list(labelled[["time_hour", "carrier", "flight", "origin"]].itertuples(index=False))
+    assert len(labelled) >= 40 and labelled["delayed"].tolist() == truth.loc[keys].tolist()
+
+    train, valid = tmp_path / "train.parquet", tmp_path / "valid.parquet"
+    real_features["train"].to_parquet(train)
+    real_features["valid"].to_parquet(valid)
+    module("flight_delay.monitor", "--current", str(feedback), "--reference", str(train),
+           "--validation", str(valid), "--model", str(service["model"]),
+           "--out", str(tmp_path / "monitoring"))  # fmt: skip
+    report = json.loads((tmp_path / "monitoring/drift.json").read_text())
+    assert report["performance"]["labelled_rows"] == len(labelled)
+    assert report["rows"]["reference"] == len(real_features["train"])
+    assert "<table>" in (tmp_path / "monitoring/drift.html").read_text()
+
+
+def test_make_predicts_command_scores_a_features_file(service, real_features, tmp_path):
+    import pandas as pd
+
+    batch, scored = tmp_path / "batch.parquet", tmp_path / "scored.parquet"
+    real_features["test"].head(500).to_parquet(batch)
+    done = module("flight_delay.predict", "--input", str(batch), "--output", str(scored),
+                  "--model", str(service["model"]))  # fmt: skip
+    out = pd.read_parquet(scored)
+    assert len(out) == 500 and "rows scored by flight-delay workspace" in done.stderr
+    assert out["probability"].notna().sum() == (out["problem"] == "").sum()
