@@ -105,7 +105,7 @@ async def read_body(request: Any, limit: int) -> bytes:
     return bytes(body)
 
 
-def parse_rows(body: bytes, validator: Any, served: ServedModel, max_rows: int) -> list[dict]:
+def parse_rows(body: bytes, validator: Any, rules: dict, max_rows: int) -> list[dict]:
     """Validated rows, or Rejected naming each broken rule (never the values)."""
     from pydantic import ValidationError
     from pydantic_core import from_json
@@ -114,16 +114,17 @@ def parse_rows(body: bytes, validator: Any, served: ServedModel, max_rows: int) 
         data = from_json(body)
     except ValueError:
         raise Rejected(400, "the body is not valid JSON") from None
+    data = [data] if isinstance(data, dict) else data
+    if isinstance(data, list) and len(data) > max_rows:  # before validating them all
+        raise Rejected(422, f"{len(data)} rows; at most {max_rows} per request")
     try:
-        rows = validator.validate_python([data] if isinstance(data, dict) else data)
+        rows = validator.validate_python(data)
     except ValidationError as err:
         errors = err.errors(include_url=False)
-        described = [describe_error(e, served.rules) for e in errors[:MAX_REPORTED_ERRORS]]
+        described = [describe_error(e, rules) for e in errors[:MAX_REPORTED_ERRORS]]
         raise Rejected(422, f"{len(errors)} problem(s) in the request", described) from None
     if not rows:
         raise Rejected(422, "no rows: send one JSON object or a non-empty list of them")
-    if len(rows) > max_rows:
-        raise Rejected(422, f"{len(rows)} rows; at most {max_rows} per request")
     return [row.__dict__ for row in rows]
 
 
@@ -133,9 +134,10 @@ def create_app(served: ServedModel, serve: ServeConfig, log: PredictionLog | Non
 
     app = FastAPI(title="flight-delay", docs_url=None, redoc_url=None, openapi_url=None)
     metrics = ServiceMetrics(served.metadata)
-    validator = request_validator(served.rules, served.categories)
+    rules = served.rules
+    validator = request_validator(rules, served.categories)
     inputs = {"numeric": served.numeric, "categorical": served.categorical,
-              "rules": {c: r.describe() for c, r in served.rules.items()},
+              "rules": {c: r.describe() for c, r in rules.items()},
               "categories": served.categories}  # fmt: skip
 
     app.add_middleware(Measured, metrics=metrics)
@@ -156,7 +158,7 @@ def create_app(served: ServedModel, serve: ServeConfig, log: PredictionLog | Non
     async def predict(request: Request) -> JSONResponse:
         try:
             body = await read_body(request, serve.max_body_bytes)
-            rows = parse_rows(body, validator, served, serve.max_rows)
+            rows = parse_rows(body, validator, rules, serve.max_rows)
         except Rejected as err:
             metrics.errors.labels(str(err.status)).inc()
             content = {"message": err.message, "errors": err.errors}
