@@ -110,7 +110,7 @@ def real_prepared(real_config, real_raw):
     from flight_delay.prepare import prepare
 
     tables = {t: real_raw[t] for t in ("flights", "weather", "planes")}
-    return prepare(**tables, label=real_config.label, split=real_config.split)
+    return prepare(**tables, label=real_config.label, split=real_config.split)[0]
 
 
 @pytest.fixture(scope="session")

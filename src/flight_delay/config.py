@@ -52,6 +52,9 @@ class SplitConfig(Section):
 class FeaturesConfig(Section):
     numeric: list[str]
     categorical: list[str]
+    # Named sets of features judged together (grouped permutation importance, SHAP);
+    # not model inputs. A feature in no group is judged as a group of its own.
+    groups: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _no_leakage(self) -> FeaturesConfig:
@@ -61,11 +64,28 @@ class FeaturesConfig(Section):
         both = sorted(set(self.numeric) & set(self.categorical))
         if both:
             raise ValueError(f"features: {both} listed as both numeric and categorical")
+        seen: dict[str, str] = {}
+        for group, members in self.groups.items():
+            for column in members:
+                if column in seen:
+                    raise ValueError(
+                        f"features.groups: {column!r} is in both {seen[column]!r} and {group!r}"
+                    )
+                seen[column] = group
         return self
 
     @property
     def columns(self) -> list[str]:
         return [*self.numeric, *self.categorical]
+
+    def resolved_groups(self) -> dict[str, list[str]]:
+        """Each group's columns that are model inputs (groups left empty are dropped),
+        then every input in no group as a group named after it."""
+        inputs = self.columns
+        resolved = {g: [c for c in inputs if c in members] for g, members in self.groups.items()}
+        resolved = {g: members for g, members in resolved.items() if members}
+        grouped = {c for members in resolved.values() for c in members}
+        return resolved | {c: [c] for c in inputs if c not in grouped}
 
 
 class HistGradientBoostingConfig(Section):
@@ -103,6 +123,7 @@ class EvaluateConfig(Section):
     curve_points: int = Field(ge=2)
     permutation_repeats: int = Field(ge=1)
     permutation_max_rows: int = Field(ge=100)
+    shap_max_rows: int = Field(ge=0)  # 0: no SHAP values
     slice_columns: list[str]
 
 

@@ -1,24 +1,28 @@
-"""Stage `evaluate`: score the test split; write metrics, slice metrics and plots."""
+"""Stage `evaluate`: score the test split; write metrics, slice metrics, plots, and
+which features the model relies on (permutation importance per feature and per
+group, SHAP values)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
-from sklearn.inspection import permutation_importance
 from sklearn.pipeline import Pipeline
 
+from flight_delay import explain, plots
 from flight_delay import metrics as m
-from flight_delay import plots
-from flight_delay.config import EvaluateConfig, PipelineConfig, flatten, load_config
+from flight_delay.config import PipelineConfig, flatten, load_config
+from flight_delay.importance import feature_importance, group_importance, importance_sample
 from flight_delay.io import file_md5, write_json, write_with
 from flight_delay.log import run_stage, say, step
 from flight_delay.paths import (
     CURVE_FILES,
     FEATURES_DIR,
+    GROUP_IMPORTANCE_FILE,
     IMAGES_DIR,
     METRICS_FILE,
     MODEL_FILE,
+    SHAP_IMPORTANCE_FILE,
     SLICES_FILE,
 )
 from flight_delay.persistence import load_model
@@ -27,30 +31,6 @@ from flight_delay.prepare import LABEL
 
 def score(model: Pipeline, frame: pd.DataFrame, columns: list[str]):
     return model.predict_proba(frame[columns])[:, 1]
-
-
-def feature_importance(
-    model: Pipeline, test: pd.DataFrame, columns: list[str], evaluate: EvaluateConfig, seed: int
-) -> pd.DataFrame:
-    """Drop in ROC AUC when each raw feature column is shuffled (on a fixed sample)."""
-    sample = test.sample(n=min(evaluate.permutation_max_rows, len(test)), random_state=seed)
-    result = permutation_importance(
-        model,
-        sample[columns],
-        sample[LABEL],
-        scoring="roc_auc",
-        n_repeats=evaluate.permutation_repeats,
-        random_state=seed,
-        n_jobs=1,
-    )
-    table = pd.DataFrame(
-        {
-            "feature": columns,
-            "importance_mean": result.importances_mean,
-            "importance_std": result.importances_std,
-        }
-    )
-    return table.sort_values(["importance_mean", "feature"], ascending=[False, True]).round(6)
 
 
 def write_csv(frame: pd.DataFrame, target: Path) -> None:
@@ -79,18 +59,52 @@ def evaluate(model: Pipeline, splits: dict[str, pd.DataFrame], config: PipelineC
             test[LABEL].to_numpy(), test_score, ev.calibration_bins
         ),
     }
-    with step("evaluate", "permutation importance"):
-        results["importance"] = feature_importance(model, test, columns, ev, config.seed)
+    results |= reliance(model, test, config)
     return results
 
 
-def write_results(results: dict, threshold: float) -> None:
+def reliance(model: Pipeline, test: pd.DataFrame, config: PipelineConfig) -> dict:
+    """Permutation importance per feature and per group; SHAP values on a sample."""
+    columns, ev, seed = config.features.columns, config.evaluate, config.seed
+    groups = config.features.resolved_groups()
+    sample = importance_sample(test, ev.permutation_max_rows, seed)
+    with step("evaluate", "permutation importance"):
+        per_feature = feature_importance(
+            model, sample, columns, LABEL, ev.permutation_repeats, seed
+        )
+        per_group = group_importance(
+            model, sample, columns, groups, LABEL, ev.permutation_repeats, seed
+        )
+    per_group["mean_abs_shap"] = float("nan")  # filled below when SHAP values are computed
+    found = {"importance": per_feature, "group_importance": per_group, "shap": None}
+    if ev.shap_max_rows == 0:
+        return found
+    explained = importance_sample(test, ev.shap_max_rows, seed)
+    try:
+        with step("evaluate", f"SHAP values of {len(explained):,} rows"):
+            values = explain.shap_by_feature(model, explained, columns)
+    except explain.ExplainError as err:
+        say("evaluate", f"no SHAP values: {err}")
+        return found
+    per_group["mean_abs_shap"] = per_group["group"].map(explain.group_shap(values, groups))
+    return found | {"shap": (values, explained)}
+
+
+def write_results(results: dict, threshold: float, numeric: list[str], seed: int) -> None:
     test = results["metrics"]["test"]
     write_json(results["metrics"], METRICS_FILE)
     write_json(results["slices"], SLICES_FILE)
     for name in ("roc", "precision_recall", "calibration"):
         write_csv(results[name], CURVE_FILES[name])
     write_csv(results["importance"], CURVE_FILES["feature_importance"])
+    write_csv(results["group_importance"], GROUP_IMPORTANCE_FILE)
+    if results["shap"] is not None:
+        values, explained = results["shap"]
+        write_csv(explain.shap_importance(values), SHAP_IMPORTANCE_FILE)
+        explain.shap_summary_png(values, explained, numeric, IMAGES_DIR / "shap_summary.png", seed)
+    else:  # the declared output exists, with no rows
+        write_csv(pd.DataFrame(columns=["feature", "mean_abs_shap"]), SHAP_IMPORTANCE_FILE)
+        (IMAGES_DIR / "shap_summary.png").unlink(missing_ok=True)
     plots.roc_png(results["roc"], test["roc_auc"], IMAGES_DIR / "roc.png")
     plots.precision_recall_png(
         results["precision_recall"], test["base_rate"], IMAGES_DIR / "precision_recall.png"
@@ -98,6 +112,7 @@ def write_results(results: dict, threshold: float) -> None:
     plots.calibration_png(results["calibration"], IMAGES_DIR / "calibration.png")
     plots.confusion_png(test, threshold, IMAGES_DIR / "confusion_matrix.png")
     plots.importance_png(results["importance"], IMAGES_DIR / "feature_importance.png")
+    plots.group_importance_png(results["group_importance"], IMAGES_DIR / "group_importance.png")
 
 
 def log_evaluation(metrics: dict, config: PipelineConfig) -> str:
@@ -119,7 +134,7 @@ def main() -> None:
     model = load_model(MODEL_FILE)
     splits = {name: pd.read_parquet(FEATURES_DIR / f"{name}.parquet") for name in ("valid", "test")}
     results = evaluate(model, splits, config)
-    write_results(results, config.evaluate.decision_threshold)
+    write_results(results, config.evaluate.decision_threshold, config.features.numeric, config.seed)
     test = results["metrics"]["test"]
     say("evaluate", "test " + ", ".join(f"{k} {test[k]}" for k in ("roc_auc", "pr_auc", "f1")))
     if config.tracking.enabled:

@@ -9,8 +9,11 @@ from pathlib import Path
 
 RAW_DIR = Path("data/raw")
 VALIDATION_REPORT = Path("reports/validation.json")
+LABEL_OVERRIDES = Path("data/labels/overrides.csv")  # committed; a dependency of prepare
 PREPARED_DIR = Path("data/prepared")
 SPLITS_SUMMARY = Path("reports/splits.json")
+DATASET_CARD = Path("reports/dataset-card.json")
+DATASET_CARD_MD = Path("reports/dataset-card.md")
 FEATURES_DIR = Path("data/features")
 MODEL_FILE = Path("models/model.skops")
 METRICS_FILE = Path("metrics/metrics.json")
@@ -21,6 +24,8 @@ CURVE_FILES = {
     name: PLOTS_DIR / f"{name}.csv"
     for name in ("roc", "precision_recall", "calibration", "feature_importance")
 }
+GROUP_IMPORTANCE_FILE = PLOTS_DIR / "group_importance.csv"
+SHAP_IMPORTANCE_FILE = PLOTS_DIR / "shap_importance.csv"
 
 # Not a stage output: `make report` writes here (git-ignored), the workflows upload it.
 PR_REPORT_DIR = Path("reports/pr")

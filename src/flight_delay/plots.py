@@ -67,3 +67,10 @@ def importance_png(importance: pd.DataFrame, target: Path) -> None:
     figure, axes = new_axes("Permutation importance (ROC AUC drop)", "mean drop", "")
     axes.barh(ordered["feature"], ordered["importance_mean"], xerr=ordered["importance_std"])
     save_png(figure, target)
+
+
+def group_importance_png(groups: pd.DataFrame, target: Path) -> None:
+    ordered = groups.sort_values("importance_mean")
+    figure, axes = new_axes("Grouped permutation importance", "ROC AUC drop (group shuffled)", "")
+    axes.barh(ordered["group"], ordered["importance_mean"], xerr=ordered["importance_std"])
+    save_png(figure, target)

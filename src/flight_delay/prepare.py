@@ -1,4 +1,5 @@
-"""Stage `prepare`: join weather and planes, label each flight, split by time.
+"""Stage `prepare`: label each flight (rule, then a person's overrides), join weather
+and planes, split by time.
 
 No column that is only known after departure survives this stage.
 """
@@ -9,8 +10,15 @@ import pandas as pd
 
 from flight_delay.config import LEAKAGE_COLUMNS, LabelConfig, SplitConfig, load_config
 from flight_delay.io import write_json, write_parquet
+from flight_delay.label_overrides import (
+    OVERRIDDEN,
+    OverrideError,
+    OverrideSummary,
+    apply_overrides,
+    read_overrides,
+)
 from flight_delay.log import run_stage, say
-from flight_delay.paths import PREPARED_DIR, RAW_DIR, SPLITS_SUMMARY
+from flight_delay.paths import LABEL_OVERRIDES, PREPARED_DIR, RAW_DIR, SPLITS_SUMMARY
 from flight_delay.schemas import PLAUSIBILITY
 
 SPLITS = ("train", "valid", "test")
@@ -85,17 +93,23 @@ def prepare(
     planes: pd.DataFrame,
     label: LabelConfig,
     split: SplitConfig,
-) -> dict[str, pd.DataFrame]:
-    return split_by_month(label_and_join(flights, weather, planes, label), split)
+    overrides: pd.DataFrame | None = None,
+) -> tuple[dict[str, pd.DataFrame], OverrideSummary | None]:
+    """The splits, with the overrides (a person's labels) applied after the rule."""
+    joined, summary = label_and_join(flights, weather, planes, label), None
+    if overrides is not None:
+        joined, summary = apply_overrides(joined, flights, overrides, LABEL)
+    return split_by_month(joined, split), summary
 
 
 def split_summary(splits: dict[str, pd.DataFrame]) -> dict[str, dict]:
-    """Rows, delayed rate and months of each split."""
+    """Rows, delayed rate, months and hand-set labels of each split."""
     return {
         name: {
             "rows": len(frame),
             "delayed_rate": round(float(frame[LABEL].mean()), 6) if len(frame) else None,
             "months": sorted(int(m) for m in frame["month"].unique()),
+            "label_overrides": int(frame[OVERRIDDEN].sum()) if OVERRIDDEN in frame else 0,
         }
         for name, frame in splits.items()
     }
@@ -106,7 +120,13 @@ def main() -> None:
     tables = {
         t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in ("flights", "weather", "planes")
     }
-    splits = prepare(**tables, label=config.label, split=config.split)
+    try:
+        overrides = read_overrides(LABEL_OVERRIDES)
+        splits, summary = prepare(**tables, label=config.label, split=config.split,
+                                  overrides=overrides)  # fmt: skip
+    except OverrideError as err:
+        raise SystemExit(f"prepare: {err}") from None
+    say("prepare", f"label overrides ({LABEL_OVERRIDES}): {summary.as_dict()}")
     for name, frame in splits.items():
         if frame.empty:
             raise SystemExit(f"prepare: the {name} split is empty; check split.* and data.months")

@@ -40,7 +40,14 @@ def log_training_run(model: Pipeline, train: pd.DataFrame, config: PipelineConfi
     with tracking_run(config.tracking, file_md5(MODEL_FILE), run_name="train") as run:
         # what shaped the model; gate, registry, serving and monitoring settings do not
         trained_on = config.model_dump(
-            mode="json", exclude={"gate", "registry", "serve", "monitor"}
+            mode="json",
+            exclude={
+                "gate": True,
+                "registry": True,
+                "serve": True,
+                "monitor": True,
+                "features": {"groups"},
+            },  # fmt: skip
         )
         mlflow.log_params(flatten(trained_on))
         mlflow.set_tags({**git_lineage(), **input_hashes([TRAIN_FILE]), "stage": "train"})

@@ -144,7 +144,7 @@ def test_split_by_month_sorts_on_the_whole_key():
 
 
 def test_prepare_labels_joins_and_splits_without_leakage(flights, weather, planes):
-    splits = prepare(flights, weather, planes, label=DROP, split=SPLIT)
+    splits, _ = prepare(flights, weather, planes, label=DROP, split=SPLIT)
     assert {n: p["flight"].tolist() for n, p in splits.items()} == {
         "train": [1545, 1714],
         "valid": [300],

@@ -1,0 +1,160 @@
+"""Stage `datacard`: describe the prepared data in reports/dataset-card.{json,md}.
+
+Rows and label rate per split and per month, hand-set labels, missing rates and
+value ranges per column, and the md5 of every file described (the hashes DVC
+records for them), so a reader can tell exactly which data a card is about.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from flight_delay.config import PipelineConfig, load_config
+from flight_delay.io import file_md5, write_json, write_text
+from flight_delay.label_overrides import OVERRIDDEN
+from flight_delay.log import run_stage, say
+from flight_delay.paths import DATASET_CARD, DATASET_CARD_MD, LABEL_OVERRIDES, PREPARED_DIR
+from flight_delay.prepare import LABEL, SPLITS
+
+TOP_VALUES = 5
+DIGITS = 6
+
+
+def _rate(values: pd.Series) -> float | None:
+    return round(float(values.mean()), DIGITS) if len(values) else None
+
+
+def _number(value: object) -> float | int | None:
+    if pd.isna(value):
+        return None
+    return int(value) if float(value).is_integer() else round(float(value), DIGITS)
+
+
+def column_profile(frame: pd.DataFrame, column: str) -> dict:
+    """dtype, missing rate and the range (numeric) or commonest values (others)."""
+    values = frame[column]
+    profile: dict = {"dtype": str(values.dtype), "missing_rate": _rate(values.isna())}
+    present = values.dropna()
+    if pd.api.types.is_bool_dtype(values):
+        profile["true_rate"] = _rate(present.astype(float))
+    elif pd.api.types.is_numeric_dtype(values):
+        profile |= {"min": _number(present.min()), "max": _number(present.max()),
+                    "mean": _number(present.mean()) if len(present) else None}  # fmt: skip
+    elif pd.api.types.is_datetime64_any_dtype(values):
+        profile |= {"min": str(present.min()), "max": str(present.max())}
+    else:
+        counts = present.astype("string").value_counts()
+        counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+        top = {str(k): int(v) for k, v in counts.head(TOP_VALUES).items()}
+        profile |= {"distinct": int(len(counts)), "top": top}
+    return profile
+
+
+def by_month(splits: dict[str, pd.DataFrame]) -> list[dict]:
+    rows = []
+    for name, frame in splits.items():
+        for (year, month), group in frame.groupby(["year", "month"], sort=True):
+            rows.append({"split": name, "year": int(year), "month": int(month),
+                         "rows": len(group), "delayed_rate": _rate(group[LABEL])})  # fmt: skip
+    return sorted(rows, key=lambda r: (r["year"], r["month"]))
+
+
+def build_card(
+    splits: dict[str, pd.DataFrame], files: dict[str, str], config: PipelineConfig
+) -> dict:
+    """The card as one JSON-ready mapping. Pure: `files` maps path -> md5."""
+    everything = pd.concat(list(splits.values()), ignore_index=True)
+    return {
+        "label": {
+            "column": LABEL,
+            "rule": f"arr_delay > {config.label.threshold_minutes:g} minutes",
+            "cancelled": config.label.cancelled,
+        },
+        "files": files,
+        "splits": {
+            name: {
+                "rows": len(frame),
+                "delayed_rate": _rate(frame[LABEL]),
+                "months": sorted(int(m) for m in frame["month"].unique()),
+                "label_overrides": int(frame[OVERRIDDEN].sum()) if OVERRIDDEN in frame else 0,
+            }
+            for name, frame in splits.items()
+        },
+        "months": by_month(splits),
+        "columns": {
+            column: {
+                **column_profile(everything, column),
+                "missing_rate_by_split": {n: _rate(f[column].isna()) for n, f in splits.items()},
+            }
+            for column in sorted(everything.columns)
+        },
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def card_markdown(card: dict) -> str:
+    label = card["label"]
+    lines = [
+        "# Dataset card: prepared flights",
+        "",
+        "Written by the `datacard` stage (`src/flight_delay/datacard.py`) from "
+        "`data/prepared/`; do not edit by hand. Definition, hypothesis and known "
+        "biases: [docs/data-definition.md](../docs/data-definition.md).",
+        "",
+        f"**Label** `{label['column']}`: {label['rule']}; cancelled or diverted flights: "
+        f"`{label['cancelled']}`. Hand-set labels come from `{LABEL_OVERRIDES.as_posix()}`.",
+        "",
+        "## Splits",
+        "",
+        "| split | months | rows | delayed | hand-set labels |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, split in card["splits"].items():
+        months = ", ".join(map(str, split["months"]))
+        lines.append(f"| {name} | {months} | {split['rows']:,} | "
+                     f"{_pct(split['delayed_rate'])} | {split['label_overrides']:,} |")  # fmt: skip
+    lines += ["", "## Months", "", "| month | split | rows | delayed |", "|---|---|---:|---:|"]
+    lines += [f"| {m['year']}-{m['month']:02d} | {m['split']} | {m['rows']:,} | "
+              f"{_pct(m['delayed_rate'])} |" for m in card["months"]]  # fmt: skip
+    lines += ["", "## Columns", "", "| column | dtype | missing | missing by split | range |",
+              "|---|---|---:|---|---|"]  # fmt: skip
+    for column, profile in card["columns"].items():
+        by_split = ", ".join(f"{n} {_pct(r)}" for n, r in profile["missing_rate_by_split"].items())
+        lines.append(f"| {column} | {profile['dtype']} | {_pct(profile['missing_rate'])} | "
+                     f"{by_split} | {_range(profile)} |")  # fmt: skip
+    lines += ["", "## Files (md5, as DVC records them)", "", "| file | md5 |", "|---|---|"]
+    lines += [f"| `{path}` | `{md5}` |" for path, md5 in card["files"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _range(profile: dict) -> str:
+    if "top" in profile:
+        top = ", ".join(f"{k} ({v:,})" for k, v in profile["top"].items())
+        return f"{profile['distinct']:,} values; top: {top}"
+    if "true_rate" in profile:
+        return f"true {_pct(profile['true_rate'])}"
+    if "min" in profile:
+        return f"{profile['min']} … {profile['max']}"
+    return ""
+
+
+def main() -> None:
+    config = load_config()
+    paths = {name: PREPARED_DIR / f"{name}.parquet" for name in SPLITS}
+    splits = {name: pd.read_parquet(path) for name, path in paths.items()}
+    described = [*paths.values(), LABEL_OVERRIDES]
+    files = {path.as_posix(): file_md5(path) for path in sorted(described)}
+    card = build_card(splits, files, config)
+    json.dumps(card, allow_nan=False)  # fail here, not half-way through a write
+    write_json(card, DATASET_CARD)
+    write_text(card_markdown(card), DATASET_CARD_MD)
+    say("datacard", f"wrote {DATASET_CARD_MD} and {DATASET_CARD}")
+
+
+if __name__ == "__main__":
+    run_stage("datacard", main)
