@@ -1,9 +1,14 @@
-"""SHAP values of the model's raw feature columns (shap's TreeExplainer or LinearExplainer).
+"""SHAP values of the model's raw feature columns.
 
 The model is a Pipeline (encoding, then the estimator); SHAP explains the
 estimator on the encoded columns, and an encoded column's values are added back
 to the raw feature it came from (SHAP values are additive), so one-hot encoded
 features are explained as one feature, like the others.
+
+Histogram gradient boosting: exact TreeSHAP in tree_shap.py (shap 0.51's
+TreeExplainer gets native categorical splits wrong); random forest: shap's
+TreeExplainer; logistic regression: shap's LinearExplainer. All in log-odds
+except the forest's, which shap explains in probability.
 """
 
 from __future__ import annotations
@@ -41,15 +46,19 @@ def source_columns(columns: ColumnTransformer) -> list[str]:
 
 
 def _estimator_shap(estimator, encoded: np.ndarray) -> np.ndarray:
+    kind = type(estimator).__name__
+    if kind == "HistGradientBoostingClassifier":
+        from flight_delay.tree_shap import hist_gradient_boosting_shap
+
+        return hist_gradient_boosting_shap(estimator, encoded)[0]
+    if kind not in {"RandomForestClassifier", "LogisticRegression"}:
+        raise ExplainError(f"no SHAP explainer configured for {kind}")
     import shap
 
-    kind = type(estimator).__name__
-    if kind in {"HistGradientBoostingClassifier", "RandomForestClassifier"}:
-        values = shap.TreeExplainer(estimator).shap_values(encoded, check_additivity=False)
-    elif kind == "LogisticRegression":
-        values = shap.LinearExplainer(estimator, encoded).shap_values(encoded)
+    if kind == "RandomForestClassifier":
+        values = shap.TreeExplainer(estimator).shap_values(encoded)
     else:
-        raise ExplainError(f"no SHAP explainer configured for {kind}")
+        values = shap.LinearExplainer(estimator, encoded).shap_values(encoded)
     values = np.asarray(values)
     return values[..., 1] if values.ndim == 3 else values  # class 1 of a two-class output
 

@@ -38,18 +38,19 @@ class OverrideSummary:
 
 
 def _rows(mask: pd.Series) -> str:
-    lines = [i + 2 for i in mask[mask].index[:SHOWN]]  # +2: header line, 1-based lines
+    lines = [int(i) + 2 for i in mask[mask].index[:SHOWN]]  # +2: header line, 1-based lines
     more = f" and {int(mask.sum()) - SHOWN} more" if mask.sum() > SHOWN else ""
     return f"line(s) {lines}{more}"
 
 
 def check_overrides(frame: pd.DataFrame, origin: str = "overrides") -> pd.DataFrame:
-    """The overrides with typed key columns and `delayed` as int8, or OverrideError."""
+    """The overrides with typed key columns and `delayed` as int8, or OverrideError.
+
+    Errors name file lines from the frame's index (row 0 is line 2, under the header)."""
     if list(frame.columns) != OVERRIDE_COLUMNS:
         raise OverrideError(
             f"{origin}: columns must be {OVERRIDE_COLUMNS}, found {list(frame.columns)}"
         )
-    frame = frame.reset_index(drop=True)
     problems = []
     for column in ("year", "month", "day", "flight", "delayed"):
         numbers = pd.to_numeric(frame[column], errors="coerce")
@@ -71,7 +72,7 @@ def check_overrides(frame: pd.DataFrame, origin: str = "overrides") -> pd.DataFr
     duplicated = typed.duplicated(FLIGHT_KEY, keep=False)
     if duplicated.any():
         raise OverrideError(f"{origin}: a flight is listed twice ({_rows(duplicated)})")
-    return typed
+    return typed.reset_index(drop=True)
 
 
 def read_overrides(path: Path) -> pd.DataFrame:

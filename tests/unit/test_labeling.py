@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from flight_delay.label_overrides import OVERRIDE_COLUMNS, OverrideError, check_overrides
+from flight_delay.labeling import MISS, NEAR, REVIEW_COLUMNS, merge_review, review_sample
+
+
+def scored_flights(n: int = 40) -> pd.DataFrame:
+    """Flight i arrives i - 5 minutes late; the model says 0.9 for even flights."""
+    arr_delay = [float(i - 5) for i in range(n)]
+    return pd.DataFrame(
+        {
+            "year": 2013, "month": 9, "day": 1, "carrier": "UA", "flight": range(n),
+            "origin": "EWR", "sched_dep_time": 900, "dest": "ORD", "dep_delay": 0.0,
+            "arr_delay": arr_delay, "delayed": [int(d > 15) for d in arr_delay],
+            "model_probability": [0.9 if i % 2 == 0 else 0.1 for i in range(n)],
+        }
+    )  # fmt: skip
+
+
+def test_review_sample_takes_flights_near_the_threshold_and_confident_misses():
+    sample = review_sample(scored_flights(), threshold=15, margin=2, size=10, seed=0)
+    assert list(sample.columns) == REVIEW_COLUMNS
+    near = sample[sample["why"] == NEAR]
+    assert len(near) == 5 and set(near["arr_delay"]) == {13.0, 14.0, 15.0, 16.0, 17.0}
+    misses = sample[sample["why"] == MISS]
+    assert len(misses) == 5
+    # confident misses: on time but scored 0.9, or late but scored 0.1
+    assert ((misses["delayed"] - misses["model_probability"]).abs() == 0.9).all()
+    assert sample["corrected_delayed"].eq("").all()
+
+
+def test_review_sample_is_deterministic_and_never_repeats_a_flight():
+    first = review_sample(scored_flights(), threshold=15, margin=2, size=12, seed=7)
+    again = review_sample(scored_flights(), threshold=15, margin=2, size=12, seed=7)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.duplicated(["flight"]).any()
+
+
+def review(*verdicts: tuple) -> pd.DataFrame:
+    """Review rows of (flight, corrected_delayed or None, reviewer or None)."""
+    return pd.DataFrame(
+        {
+            "year": "2013", "month": "9", "day": "1", "carrier": "UA",
+            "flight": [str(f) for f, _, _ in verdicts], "origin": "EWR",
+            "corrected_delayed": pd.array([v for _, v, _ in verdicts], dtype="string"),
+            "reviewer": pd.array([r for _, _, r in verdicts], dtype="string"),
+            "reason": "gate log",
+        }
+    )  # fmt: skip
+
+
+EMPTY = check_overrides(pd.DataFrame(columns=OVERRIDE_COLUMNS, dtype="string"))
+
+
+def test_only_rows_with_a_verdict_are_merged():
+    merged, added, updated = merge_review(EMPTY, review((1, "1", "ana"), (2, None, None)))
+    assert (added, updated) == (1, 0)
+    assert merged["flight"].tolist() == [1] and merged["delayed"].tolist() == [1]
+
+
+def test_a_flight_reviewed_again_takes_the_new_verdict():
+    first, _, _ = merge_review(EMPTY, review((1, "1", "ana"), (3, "0", "ana")))
+    merged, added, updated = merge_review(first, review((1, "0", "bo"), (2, "1", "bo")))
+    assert (added, updated) == (1, 1)
+    assert merged[["flight", "delayed", "reviewer"]].values.tolist() == [
+        [1, 0, "bo"], [2, 1, "bo"], [3, 0, "ana"],
+    ]  # fmt: skip
+
+
+def test_a_verdict_without_a_reviewer_is_refused_unless_one_is_given():
+    with pytest.raises(OverrideError, match=r"line\(s\) \[3\] have a verdict but no reviewer"):
+        merge_review(EMPTY, review((1, None, None), (2, "1", None)))
+    merged, _, _ = merge_review(EMPTY, review((2, "1", None)), reviewer="cy")
+    assert merged["reviewer"].tolist() == ["cy"]
+
+
+def test_a_bad_verdict_is_refused_naming_its_line_in_the_review_file():
+    verdicts = review((1, None, None), (2, None, None), (3, "yes", "ana"))
+    with pytest.raises(OverrideError, match=r"review file: delayed must be 0 or 1 .*\[4\]"):
+        merge_review(EMPTY, verdicts)
