@@ -88,6 +88,25 @@ def _matches(frame: pd.DataFrame, overrides: pd.DataFrame) -> pd.Series:
     return found["_found"].fillna(False).astype(bool)
 
 
+def check_known_flights(
+    overrides: pd.DataFrame, flights: pd.DataFrame, origin: str = "label overrides"
+) -> tuple[pd.Series, pd.Series]:
+    """(in `flights`, in a month `flights` holds) per override; OverrideError for a flight
+    that is missing although its month is there (a typo in the key)."""
+    in_flights = _matches(flights, overrides)
+    months_held = set(zip(flights["year"], flights["month"], strict=True))
+    held = pd.Series(
+        [(y, m) in months_held for y, m in zip(overrides["year"], overrides["month"], strict=True)],
+        index=overrides.index,
+        dtype=bool,
+    )
+    unknown = ~in_flights & held
+    if unknown.any():
+        names = overrides.loc[unknown, FLIGHT_KEY].head(SHOWN).to_dict("records")
+        raise OverrideError(f"{origin}: no such flight in the data ({_rows(unknown)}): {names}")
+    return in_flights, held
+
+
 def apply_overrides(
     labelled: pd.DataFrame, flights: pd.DataFrame, overrides: pd.DataFrame, label: str
 ) -> tuple[pd.DataFrame, OverrideSummary]:
@@ -98,17 +117,7 @@ def apply_overrides(
     month it does not hold (a `data.months` subset) or for a flight the label rule
     dropped is counted and skipped.
     """
-    in_flights = _matches(flights, overrides)
-    months_held = set(zip(flights["year"], flights["month"], strict=True))
-    held = pd.Series(
-        [(y, m) in months_held for y, m in zip(overrides["year"], overrides["month"], strict=True)]
-    )
-    unknown = ~in_flights & held
-    if unknown.any():
-        names = overrides.loc[unknown, FLIGHT_KEY].head(SHOWN).to_dict("records")
-        raise OverrideError(
-            f"label overrides: no such flight in the data ({_rows(unknown)}): {names}"
-        )
+    in_flights, held = check_known_flights(overrides, flights)
     in_labelled = _matches(labelled, overrides)
     used = overrides[in_labelled]
     keys = labelled[FLIGHT_KEY].astype({"carrier": "string", "origin": "string"})

@@ -78,8 +78,10 @@ def merge_review(
             f"review file: line(s) {lines} have a verdict but no reviewer "
             "(fill the column or pass REVIEWER=name)"
         )
+    # `delayed` in the review file is the rule's label; the verdict is `corrected_delayed`
+    verdict_columns = [*FLIGHT_KEY, "corrected_delayed", "reviewer", "reason"]
     verdicts = check_overrides(
-        filled.rename(columns={"corrected_delayed": "delayed"})[OVERRIDE_COLUMNS],
+        filled[verdict_columns].rename(columns={"corrected_delayed": "delayed"}),
         origin="review file",
     )
     key = FLIGHT_KEY

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from flight_delay.compare import as_number, lookup
 from flight_delay.config import TrackingConfig
 from flight_delay.gate import judge
 from flight_delay.io import write_text
-from flight_delay.paths import MODEL_FILE, PR_REPORT_DIR
+from flight_delay.paths import DATASET_CARD_MD, IMAGES_DIR, MODEL_FILE, PR_REPORT_DIR
 from flight_delay.snapshot import CURVE_COLUMNS, DEFAULT_BASE, SPLITS, Snapshot, read_pair
 
 REPORT_FILE = "report.md"
@@ -44,6 +45,7 @@ class Context:
     gate: compare.GateResult | None
     gate_notes: tuple[str, ...] = ()
     run_link: str | None = None
+    card_link: str = DATASET_CARD_MD.as_posix()  # a URL on GitHub (see `card_link`)
 
 
 def _fmt(value: float | None, metric: str) -> str:
@@ -151,11 +153,40 @@ def validation_lines(validation: dict) -> list[str]:
     return [f"Validation {state}.", *_capped(messages)]
 
 
-def data_section(base: Snapshot | None, new: Snapshot) -> list[str]:
-    if not new.splits:
-        lines = ["No split summary (reports/splits.json) in the workspace."]
+def _overrides(snapshot: Snapshot | None) -> int | None:
+    splits = lookup(snapshot.datacard, "splits") if snapshot else None
+    if not isinstance(splits, dict):
+        return None
+    counts = [as_number(lookup(s, "label_overrides")) for s in splits.values()]
+    return None if None in counts else int(sum(counts))
+
+
+def card_lines(base: Snapshot | None, new: Snapshot, link: str) -> list[str]:
+    """The dataset card's link, which described files changed, and the hand-set labels."""
+    files = lookup(new.datacard, "files")
+    if not isinstance(files, dict):
+        return ["No dataset card (reports/dataset-card.json) in the workspace."]
+    base_files = lookup(base.datacard, "files") if base else None
+    if not isinstance(base_files, dict):
+        changed = "no base card to compare with"
     else:
-        lines = [
+        moved = sorted(p for p, md5 in files.items() if base_files.get(p) != md5)
+        changed = f"changed: {', '.join(f'`{p}`' for p in moved)}" if moved else "data unchanged"
+    labels = _overrides(new)
+    before = _overrides(base)
+    shown = "—" if labels is None else f"{labels:,}"
+    if before is not None and before != labels:
+        shown += f" (base {before:,})"
+    return [f"Dataset card: [{DATASET_CARD_MD.as_posix()}]({link}) ({changed}); "
+            f"hand-set labels (data/labels/overrides.csv): {shown}"]  # fmt: skip
+
+
+def data_section(base: Snapshot | None, new: Snapshot, card_link: str) -> list[str]:
+    lines = card_lines(base, new, card_link) + [""]
+    if not new.splits:
+        lines += ["No split summary (reports/splits.json) in the workspace."]
+    else:
+        lines += [
             "| split | months | rows (base) | rows (PR) | delayed (base) | delayed (PR) |",
             "|---|---|---:|---:|---:|---:|",
         ]
@@ -168,6 +199,48 @@ def data_section(base: Snapshot | None, new: Snapshot) -> list[str]:
             )
     if new.validation:
         lines += ["", *validation_lines(new.validation)]
+    return lines
+
+
+def _values(table, key: str, column: str) -> dict[str, float]:
+    if table is None or column not in table.columns:
+        return {}
+    return {str(k): as_number(v) for k, v in zip(table[key], table[column], strict=True)}
+
+
+def _cell(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def reliance_section(base: Snapshot | None, new: Snapshot) -> list[str]:
+    """Grouped permutation importance and SHAP per group, then SHAP per feature."""
+    groups = new.curves.get("group_importance")
+    if groups is None:
+        return ["No plots/group_importance.csv in the workspace."]
+    base_curves = base.curves if base else {}
+    drop, shap = (
+        {side: _values(curves.get("group_importance"), "group", column)
+         for side, curves in (("base", base_curves), ("PR", new.curves))}
+        for column in ("importance_mean", "mean_abs_shap")
+    )  # fmt: skip
+    lines = [
+        "Test ROC AUC lost when a group's columns are shuffled together, and the group's "
+        "mean absolute SHAP value (log-odds):",
+        "",
+        "| group | drop (base) | drop (PR) | SHAP (base) | SHAP (PR) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for group in map(str, groups["group"]):
+        cells = [_cell(d.get(group)) for d in (drop["base"], drop["PR"], shap["base"], shap["PR"])]
+        lines.append(f"| {group} | " + " | ".join(cells) + " |")
+    features = new.curves.get("shap_importance")
+    if features is None or features.empty:
+        return [*lines, "", "No SHAP values per feature (plots/shap_importance.csv)."]
+    base_shap = _values(base_curves.get("shap_importance"), "feature", "mean_abs_shap")
+    lines += ["", f"Mean absolute SHAP value, top {TOP_FEATURES} features:", "",
+              "| feature | base | PR |", "|---|---:|---:|"]  # fmt: skip
+    for feature, value in features.head(TOP_FEATURES)[["feature", "mean_abs_shap"]].values:
+        lines.append(f"| {feature} | {_cell(base_shap.get(str(feature)))} | {_cell(value)} |")
     return lines
 
 
@@ -204,7 +277,8 @@ def build_report(
         ("Slices that moved most (test ROC AUC)", lambda: slices_section(base, new)),
         ("What changed", lambda: changes_section(base, new, context)),
         ("Plots", lambda: images_section(images)),
-        ("Data", lambda: data_section(base, new)),
+        ("What the model relies on", lambda: reliance_section(base, new)),
+        ("Data", lambda: data_section(base, new, context.card_link)),
     ]
     for title, draw in sections:
         lines += [f"## {title}", "", *_guarded(draw, lambda why: [f"Not shown: {why}"]), ""]
@@ -224,8 +298,11 @@ def _test_counts(snapshot: Snapshot | None) -> dict[str, float] | None:
     return None if None in counts.values() else counts
 
 
-def draw_images(base: Snapshot | None, new: Snapshot, out_dir: Path) -> dict[str, str]:
-    """Write the PNGs the data allows; title -> file name, or why it was not drawn."""
+def draw_images(
+    base: Snapshot | None, new: Snapshot, out_dir: Path, root: Path | None = None
+) -> dict[str, str]:
+    """Write the PNGs the data allows; title -> file name, or why it was not drawn.
+    `root` is the workspace, whose SHAP image `evaluate` drew (copied as it is)."""
     from flight_delay import report_plots as rp
 
     def curves(key: str, title: str, labels: tuple[str, str], metric: str | None) -> str:
@@ -251,6 +328,13 @@ def draw_images(base: Snapshot | None, new: Snapshot, out_dir: Path) -> dict[str
         rp.confusion_pair_png(counts, threshold, out_dir / "confusion_matrix.png")
         return "confusion_matrix.png"
 
+    def shap_summary(workspace: Path | None) -> str:
+        source = (workspace or Path(".")) / IMAGES_DIR / "shap_summary.png"
+        if workspace is None or not source.is_file():
+            return f"no {IMAGES_DIR.as_posix()}/shap_summary.png in the workspace"
+        shutil.copyfile(source, out_dir / "shap_summary.png")
+        return "shap_summary.png"
+
     def importance() -> str:
         if new.curves.get("feature_importance") is None:
             return "no plots/feature_importance.csv in the workspace"
@@ -269,6 +353,7 @@ def draw_images(base: Snapshot | None, new: Snapshot, out_dir: Path) -> dict[str
             None),
         "Confusion matrix": confusion,
         "Feature importance": importance,
+        "SHAP values": lambda: shap_summary(root),
     }  # fmt: skip
     return {title: _guarded(draw, lambda why: why) for title, draw in drawers.items()}
 
@@ -287,6 +372,16 @@ def params_diff(base_commit: str | None, base_ref: str, root: Path) -> dict | st
         pass
     reason = (done.stderr.strip().splitlines() or ["unexpected output"])[-1]
     return f"Not compared: `dvc params diff` failed ({reason})."
+
+
+def card_link(env: dict[str, str] | os._Environ) -> str:
+    """The dataset card at the PR's head on GitHub (the workflow sets PR_HEAD_SHA), else
+    its path in the repository."""
+    server, repo = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
+    commit = env.get("PR_HEAD_SHA") or env.get("GITHUB_SHA")
+    if not (server and repo and commit):
+        return DATASET_CARD_MD.as_posix()
+    return f"{server}/{repo}/blob/{commit}/{DATASET_CARD_MD.as_posix()}"
 
 
 def mlflow_link(new: Snapshot) -> str | None:
@@ -310,7 +405,7 @@ def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.png"):
         stale.unlink()
-    images = draw_images(base, new, out_dir)
+    images = draw_images(base, new, out_dir, root)
     gate, notes = judge(base, new, base_ref, base_commit, root) if new.metrics else (None, [])
     context = Context(
         base_ref=base_ref,
@@ -319,6 +414,7 @@ def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
         gate=gate,
         gate_notes=tuple(notes),
         run_link=mlflow_link(new),
+        card_link=card_link(os.environ),
     )
     target = out_dir / REPORT_FILE
     write_text(build_report(base, new, context, images), target)

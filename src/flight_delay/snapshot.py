@@ -20,7 +20,10 @@ import yaml
 from flight_delay.config import PARAMS_FILE
 from flight_delay.paths import (
     CURVE_FILES,
+    DATASET_CARD,
+    GROUP_IMPORTANCE_FILE,
     METRICS_FILE,
+    SHAP_IMPORTANCE_FILE,
     SLICES_FILE,
     SPLITS_SUMMARY,
     VALIDATION_REPORT,
@@ -32,6 +35,7 @@ JSON_FILES = {
     "slices": SLICES_FILE,
     "splits": SPLITS_SUMMARY,
     "validation": VALIDATION_REPORT,
+    "datacard": DATASET_CARD,
 }
 YAML_FILES = {"lock": LOCK_FILE, "params": PARAMS_FILE}
 CURVE_COLUMNS = {
@@ -39,6 +43,13 @@ CURVE_COLUMNS = {
     "precision_recall": ["recall", "precision"],
     "calibration": ["mean_predicted", "fraction_delayed"],
     "feature_importance": ["feature", "importance_mean"],
+    "group_importance": ["group", "importance_mean", "mean_abs_shap"],
+    "shap_importance": ["feature", "mean_abs_shap"],
+}
+TABLE_FILES = {
+    **CURVE_FILES,
+    "group_importance": GROUP_IMPORTANCE_FILE,
+    "shap_importance": SHAP_IMPORTANCE_FILE,
 }
 
 SPLITS = ("train", "valid", "test")  # in time order, as the report and the card show them
@@ -53,6 +64,7 @@ class Snapshot:
     slices: dict = field(default_factory=dict)
     splits: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
+    datacard: dict = field(default_factory=dict)
     lock: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     curves: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -83,7 +95,7 @@ def read_snapshot(name: str, read: Reader) -> Snapshot:
         *((found, key, path, lambda d: _mapping(d, yaml.safe_load))
           for key, path in YAML_FILES.items()),
         *((found["curves"], key, path, lambda d, key=key: _curve(d, CURVE_COLUMNS[key]))
-          for key, path in CURVE_FILES.items()),
+          for key, path in TABLE_FILES.items()),
     ]  # fmt: skip
     for into, key, path, parse in sources:
         data = read(path)

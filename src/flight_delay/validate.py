@@ -1,4 +1,5 @@
-"""Stage `validate`: check every raw table against its schema; stop on any violation.
+"""Stage `validate`: check every raw table against its schema, and the hand-set labels
+(data/labels/overrides.csv) against the flights; stop on any violation.
 
 Writes reports/validation.json whether or not the data passes, and exits
 non-zero naming table, column, rule and a few offending rows on failure.
@@ -7,6 +8,7 @@ non-zero naming table, column, rule and a few offending rows on failure.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
@@ -14,8 +16,15 @@ import pandera.pandas as pa
 from flight_delay.config import load_config
 from flight_delay.ingest import UNREADABLE
 from flight_delay.io import write_json
+from flight_delay.label_overrides import (
+    FLIGHT_KEY,
+    OVERRIDE_COLUMNS,
+    OverrideError,
+    check_known_flights,
+    read_overrides,
+)
 from flight_delay.log import run_stage, say
-from flight_delay.paths import RAW_DIR, VALIDATION_REPORT
+from flight_delay.paths import LABEL_OVERRIDES, RAW_DIR, VALIDATION_REPORT
 from flight_delay.schemas import PLAUSIBILITY, RAW_SCHEMAS
 
 MAX_EXAMPLES = 5
@@ -135,10 +144,28 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> dict:
     return report
 
 
+def overrides_entry(path: Path, flights: pd.DataFrame | None) -> dict:
+    """The overrides file as a table of the report: well formed, and naming real flights
+    (checked here so that `prepare` never starts on a bad file)."""
+    rows, errors = 0, []
+    try:
+        overrides = read_overrides(path)
+        rows = len(overrides)
+        if flights is not None and set(FLIGHT_KEY) <= set(flights.columns):
+            check_known_flights(overrides, flights, origin=str(path))
+    except OverrideError as err:
+        errors = [table_error("label_overrides", f"label_overrides: {err}")]
+    return {"rows": rows, "columns": len(OVERRIDE_COLUMNS), "errors": errors, "warnings": []}
+
+
 def main() -> None:
     config = load_config()
     tables = {t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in config.data.files}
     report = validate_tables(tables)
+    flights_ok = "flights" in tables and not report["tables"]["flights"]["errors"]
+    entry = overrides_entry(LABEL_OVERRIDES, tables["flights"] if flights_ok else None)
+    report["tables"]["label_overrides"] = entry
+    report["passed"] = report["passed"] and not entry["errors"]
     write_json(report, VALIDATION_REPORT)
     for table, entry in report["tables"].items():
         say("validate", f"{table}: {entry['rows']:,} rows, {len(entry['errors'])} error(s)")
@@ -147,7 +174,7 @@ def main() -> None:
     if not report["passed"]:
         messages = [e["message"] for t in report["tables"].values() for e in t["errors"]]
         sys.exit(
-            "validate: raw data violates its schema:\n  "
+            "validate: the input data violates its rules:\n  "
             + "\n  ".join(messages)
             + f"\n(full report: {VALIDATION_REPORT})"
         )

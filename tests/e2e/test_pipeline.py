@@ -12,7 +12,9 @@ import yaml
 from tests.conftest import edit_yaml, lock_hashes, make_scratch_repo, ran_stages, run
 
 pytestmark = pytest.mark.e2e
-ALL_STAGES = {"compose", "ingest", "validate", "prepare", "featurize", "train", "evaluate"}
+ALL_STAGES = {
+    "compose", "ingest", "validate", "prepare", "datacard", "featurize", "train", "evaluate"
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

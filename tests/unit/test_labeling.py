@@ -44,7 +44,7 @@ def review(*verdicts: tuple) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "year": "2013", "month": "9", "day": "1", "carrier": "UA",
-            "flight": [str(f) for f, _, _ in verdicts], "origin": "EWR",
+            "flight": [str(f) for f, _, _ in verdicts], "origin": "EWR", "delayed": "0",
             "corrected_delayed": pd.array([v for _, v, _ in verdicts], dtype="string"),
             "reviewer": pd.array([r for _, _, r in verdicts], dtype="string"),
             "reason": "gate log",

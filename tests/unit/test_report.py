@@ -86,6 +86,7 @@ def test_report_names_images_that_could_not_be_drawn():
 
 def test_draw_images_overlays_both_sides_and_skips_missing_data(tmp_path):
     images = draw_images(snapshot("main", 0.7), snapshot("PR", 0.71), tmp_path)
+    assert images.pop("SHAP values") == "no plots/images/shap_summary.png in the workspace"
     assert set(images.values()) == {
         "roc.png", "precision_recall.png", "calibration.png", "confusion_matrix.png",
         "feature_importance.png",
@@ -187,3 +188,69 @@ def test_the_mlflow_link_never_carries_credentials_and_never_raises(monkeypatch)
     assert mlflow_link(snapshot("PR", 0.7)) is None  # local store: no link
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
     assert mlflow_link(snapshot("PR", 0.7, lock={"stages": {"train": None}})) is None
+
+
+GROUPS = pd.DataFrame({"group": ["weather", "plane"], "importance_mean": [0.11, 0.001],
+                       "mean_abs_shap": [0.46, 0.04]})  # fmt: skip
+SHAP = pd.DataFrame({"feature": ["dep_hour", "humid"], "mean_abs_shap": [0.45, 0.28]})
+
+
+def card(md5: str, overrides: int) -> dict:
+    return {
+        "files": {"data/prepared/train.parquet": md5, "data/labels/overrides.csv": "x"},
+        "splits": {"train": {"label_overrides": overrides}, "test": {"label_overrides": 1}},
+    }
+
+
+def test_report_shows_group_importance_shap_and_the_dataset_card_against_the_base():
+    base = snapshot(
+        "main",
+        0.70,
+        datacard=card("aaa", 0),
+        curves={
+            "group_importance": GROUPS.assign(importance_mean=[0.1, 0.002]).drop(
+                columns="mean_abs_shap"
+            )
+        },
+    )
+    new = snapshot(
+        "PR",
+        0.71,
+        datacard=card("bbb", 2),
+        curves={"group_importance": GROUPS, "shap_importance": SHAP},
+    )
+    context = Context("main", "abc", {}, None, card_link="https://example.com/card.md")
+    report = build_report(base, new, context, {})
+    assert "| weather | 0.1000 | 0.1100 | — | 0.4600 |" in report
+    assert "| plane | 0.0020 | 0.0010 | — | 0.0400 |" in report
+    assert "| dep_hour | — | 0.4500 |" in report
+    assert ("Dataset card: [reports/dataset-card.md](https://example.com/card.md) "
+            "(changed: `data/prepared/train.parquet`); hand-set labels "
+            "(data/labels/overrides.csv): 3 (base 1)") in report  # fmt: skip
+
+
+def test_report_without_a_card_or_importance_says_so():
+    report = build_report(None, snapshot("PR", 0.7), CONTEXT, {})
+    assert "No dataset card (reports/dataset-card.json) in the workspace." in report
+    assert "No plots/group_importance.csv in the workspace." in report
+    unchanged = snapshot("PR", 0.7, datacard=card("aaa", 0))
+    report = build_report(snapshot("main", 0.7, datacard=card("aaa", 0)), unchanged, CONTEXT, {})
+    assert "(data unchanged); hand-set labels (data/labels/overrides.csv): 1" in report
+
+
+def test_the_card_link_points_at_the_prs_head_on_github():
+    from flight_delay.report import card_link
+
+    env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r",
+           "GITHUB_SHA": "merge", "PR_HEAD_SHA": "head"}  # fmt: skip
+    assert card_link(env) == "https://github.com/o/r/blob/head/reports/dataset-card.md"
+    assert card_link({}) == "reports/dataset-card.md"
+
+
+def test_the_shap_image_of_the_workspace_is_copied(tmp_path):
+    write(tmp_path, "plots/images/shap_summary.png", "\x89PNG fake")
+    out = tmp_path / "out"
+    out.mkdir()
+    images = draw_images(None, snapshot("PR", 0.7), out, root=tmp_path)
+    assert images["SHAP values"] == "shap_summary.png"
+    assert (out / "shap_summary.png").read_text() == "\x89PNG fake"

@@ -168,3 +168,19 @@ def test_validate_tables_fails_a_table_without_a_schema():
         "has_schema",
         "gates: no schema in schemas.RAW_SCHEMAS",
     )
+
+
+def test_label_overrides_are_checked_against_the_flights(flights, tmp_path):
+    from flight_delay.validate import overrides_entry
+
+    path = tmp_path / "overrides.csv"
+    header = "year,month,day,carrier,flight,origin,delayed,reviewer,reason\n"
+    path.write_text(header + "2013,1,1,UA,1545,EWR,1,ana,late gate\n")
+    assert overrides_entry(path, flights) == {"rows": 1, "columns": 9, "errors": [], "warnings": []}
+    path.write_text(header + "2013,1,1,UA,7,EWR,1,ana,typo\n")
+    (error,) = overrides_entry(path, flights)["errors"]
+    assert error["message"].startswith(f"label_overrides: {path}: no such flight in the data")
+    assert overrides_entry(path, None)["errors"] == []  # flights unusable: format checked only
+    path.write_text(header + "2013,1,1,UA,1545,EWR,yes,ana,\n")
+    (error,) = overrides_entry(path, flights)["errors"]
+    assert "delayed must be 0 or 1 (line(s) [2])" in error["message"]

@@ -1,0 +1,163 @@
+"""The repo as a data registry (`dvc list/get/import/update` from a second repo) and
+labels corrected by hand (`make label-sample`, `make label-apply`, `dvc repro`).
+
+One scenario, in order: a consumer imports the prepared data; the producer corrects
+labels; the consumer's `dvc update` brings the corrected data; bad overrides stop
+`prepare` and keep what was built.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from flight_delay.io import file_md5
+from flight_delay.label_overrides import FLIGHT_KEY, OVERRIDDEN
+from tests.conftest import lock_stage, make, make_scratch_repo, ran_stages, run
+
+pytestmark = pytest.mark.e2e
+FLIPPED = 6  # labels a reviewer corrects
+VALID = "data/prepared/valid.parquet"
+
+
+@pytest.fixture(scope="module")
+def producer(tmp_path_factory):
+    repo = make_scratch_repo(tmp_path_factory.mktemp("producer"))
+    run(repo, "dvc", "repro")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", "first reproduction")
+    run(repo, "dvc", "push")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def consumer(tmp_path_factory):
+    repo = tmp_path_factory.mktemp("consumer")
+    run(repo, "git", "init", "-q", "-b", "main")
+    run(repo, "dvc", "init", "-q")
+    return repo
+
+
+def test_another_project_lists_gets_and_imports_the_prepared_data(producer, consumer):
+    listed = run(consumer, "dvc", "list", str(producer), "data/prepared").stdout.split()
+    assert {"train.parquet", "valid.parquet", "test.parquet"} <= set(listed)
+    run(consumer, "dvc", "get", str(producer), "reports/dataset-card.json", "-o", "card.json")
+    card = json.loads((consumer / "card.json").read_text())
+    run(consumer, "dvc", "get", str(producer), "data/prepared/train.parquet", "-o", "train.parquet")
+    assert file_md5(consumer / "train.parquet") == card["files"]["data/prepared/train.parquet"]
+    run(consumer, "dvc", "import", str(producer), "data/prepared", "-o", "prepared")
+    for name in ("train", "valid", "test"):
+        got = file_md5(consumer / f"prepared/{name}.parquet")
+        assert got == file_md5(producer / f"data/prepared/{name}.parquet")
+    source = yaml.safe_load((consumer / "prepared.dvc").read_text())["deps"][0]
+    assert source["path"] == "data/prepared" and source["repo"]["url"] == str(producer)
+    run(consumer, "git", "add", "-A")
+    run(consumer, "git", "commit", "-qm", "import the prepared flights")
+
+
+def review_and_flip(producer: Path) -> pd.DataFrame:
+    """A reviewer corrects the first FLIPPED sampled flights; returns what they decided."""
+    sampled = make(producer, "label-sample", "SPLIT=valid", "ROWS=20")
+    assert "wrote 20 valid flights to reports/labeling/review.csv" in sampled.stdout
+    path = producer / "reports/labeling/review.csv"
+    text = {c: "string" for c in ("corrected_delayed", "reviewer", "reason")}
+    review = pd.read_csv(path, dtype=text)
+    assert set(review["why"]) == {"near_threshold", "confident_miss"}
+    chosen = review.index[:FLIPPED]
+    review.loc[chosen, "corrected_delayed"] = (1 - review.loc[chosen, "delayed"]).astype(str)
+    review.loc[chosen, "reason"] = "gate log shows another arrival time"
+    review.to_csv(path, index=False)
+    applied = make(producer, "label-apply", "REVIEWER=ana")
+    assert f"{FLIPPED} added, 0 updated" in applied.stdout
+    return review.loc[chosen]
+
+
+def test_corrected_labels_change_exactly_those_flights_and_rerun_only_downstream(producer):
+    before = pd.read_parquet(producer / VALID)
+    untouched = {s: lock_stage(producer, s) for s in ("compose", "ingest", "train")}
+    decided = review_and_flip(producer)
+    overrides = pd.read_csv(producer / "data/labels/overrides.csv")
+    assert len(overrides) == FLIPPED and set(overrides["reviewer"]) == {"ana"}
+
+    done = run(producer, "dvc", "repro")
+    # validate checks the file, prepare applies it; train re-runs only if its data
+    # changed, and these flights are all in the valid split
+    assert ran_stages(done) == {"validate", "prepare", "datacard", "featurize", "evaluate"}
+    assert {s: lock_stage(producer, s) for s in untouched} == untouched
+
+    after = pd.read_parquet(producer / VALID)
+    changed = after[after["delayed"] != before["delayed"]]
+    key = decided[FLIGHT_KEY].astype({"carrier": "str", "origin": "str"})
+    assert sorted(map(tuple, changed[FLIGHT_KEY].values)) == sorted(map(tuple, key.values))
+    merged = changed.merge(decided, on=FLIGHT_KEY, suffixes=("", "_review"))
+    assert (merged["delayed"] == merged["corrected_delayed"].astype(int)).all()
+    assert after[OVERRIDDEN].sum() == FLIPPED
+    others = ["delayed", OVERRIDDEN]
+    pd.testing.assert_frame_equal(after.drop(columns=others), before.drop(columns=others))
+
+    splits = json.loads((producer / "reports/splits.json").read_text())
+    assert splits["valid"]["label_overrides"] == FLIPPED
+    card = json.loads((producer / "reports/dataset-card.json").read_text())
+    assert card["splits"]["valid"]["label_overrides"] == FLIPPED
+    overrides_md5 = file_md5(producer / "data/labels/overrides.csv")
+    assert card["files"]["data/labels/overrides.csv"] == overrides_md5
+    assert card["files"][VALID] == file_md5(producer / VALID)
+    run(producer, "git", "add", "-A")
+    run(producer, "git", "commit", "-qm", "corrected labels")
+    run(producer, "dvc", "push")
+
+
+def test_the_consumer_updates_to_the_corrected_labels(producer, consumer):
+    old_train = file_md5(consumer / "prepared/train.parquet")
+    run(consumer, "dvc", "update", "prepared.dvc")
+    assert file_md5(consumer / "prepared/valid.parquet") == file_md5(producer / VALID)
+    assert file_md5(consumer / "prepared/train.parquet") == old_train
+    assert pd.read_parquet(consumer / "prepared/valid.parquet")[OVERRIDDEN].sum() == FLIPPED
+    assert "up to date" in run(consumer, "dvc", "status").stdout
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("2013,2,1,UA,1545,EWR,2,ana,typo", "delayed must be 0 or 1 (line(s) [8])"),
+        ("2013,2,1,UA,99999,EWR,1,ana,typo", "no such flight in the data (line(s) [8])"),
+    ],
+)
+def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, row, message):
+    path = producer / "data/labels/overrides.csv"
+    good = path.read_text()
+    kept = {p: file_md5(producer / p) for p in (VALID, "models/model.skops")}
+    locks = {s: lock_stage(producer, s) for s in ("validate", "prepare")}
+    path.write_text(good + row + "\n")
+    try:
+        done = run(producer, "dvc", "repro", check=False)
+    finally:
+        path.write_text(good)
+    assert done.returncode != 0
+    assert "failed to reproduce 'validate'" in done.stderr
+    assert f"label_overrides: data/labels/overrides.csv: {message}" in done.stderr
+    assert not ran_stages(done) & {"prepare", "datacard", "featurize", "train", "evaluate"}
+    assert {p: file_md5(producer / p) for p in kept} == kept
+    assert {s: lock_stage(producer, s) for s in locks} == locks
+    assert ran_stages(run(producer, "dvc", "repro")) <= {"validate"}
+    assert {p: file_md5(producer / p) for p in kept} == kept
+
+
+def test_a_review_without_a_reviewer_is_refused_and_overrides_are_kept(producer):
+    path = producer / "data/labels/overrides.csv"
+    before = path.read_bytes()
+    make(producer, "label-sample", "SPLIT=valid", "ROWS=4")
+    review_path = producer / "reports/labeling/review.csv"
+    review = pd.read_csv(review_path, dtype="string")
+    review.loc[0, "corrected_delayed"] = "1"
+    review.to_csv(review_path, index=False)
+    done = make(producer, "label-apply", check=False)
+    assert done.returncode != 0
+    assert "line(s) [2] have a verdict but no reviewer" in done.stderr
+    assert path.read_bytes() == before
+    shutil.rmtree(producer / "reports/labeling")
