@@ -20,7 +20,8 @@ export ITERATIVE_DO_NOT_TRACK := 1
 .PHONY: help install repro test lint format params check-params exp-show ui dag clean \
 	report gate post-report ci-repro install-cml lint-workflows \
 	register assign promote registry-check lineage release \
-	serve predict feedback monitor bench-serve
+	serve predict feedback monitor bench-serve \
+	label-sample label-apply eda strip-notebooks check-notebooks maturity
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -39,9 +40,10 @@ repro: install ## Run the pipeline (plain `dvc repro`; composes conf/ into param
 test: install ## Run the whole test suite
 	$(RUN) pytest
 
-lint: install ## ruff check and format check
+lint: install ## ruff check and format check; notebooks carry no outputs
 	$(RUN) ruff check src tests
 	$(RUN) ruff format --check src tests
+	$(RUN) python -m flight_delay.notebooks check
 
 format: install ## Format the code with ruff
 	$(RUN) ruff check --fix src tests
@@ -121,6 +123,25 @@ retrain-pr: install ## CI: open the retraining pull request with CML (after make
 
 simulate: install ## Replay 2013 month by month: serve, log, monitor, retrain, promote (FIRST=6 LAST=12 PLANT= FLOOR=)
 	$(RUN) python -m flight_delay.simulate
+
+label-sample: install ## Flights whose label deserves review -> reports/labeling/review.csv (SPLIT=valid ROWS=200)
+	$(RUN) python -m flight_delay.labeling sample $${SPLIT:+--split "$$SPLIT"} $${ROWS:+--rows "$$ROWS"}
+
+label-apply: install ## Merge a reviewed CSV (REVIEW=, REVIEWER=) into data/labels/overrides.csv
+	$(RUN) python -m flight_delay.labeling apply $${REVIEW:+--review "$$REVIEW"} \
+		$${REVIEWER:+--reviewer "$$REVIEWER"}
+
+eda: install ## Run the EDA notebook headless on the pipeline's data -> reports/eda/eda.ipynb
+	$(RUN) python -m flight_delay.notebooks run
+
+strip-notebooks: install ## Remove outputs and execution counts from notebooks/*.ipynb
+	$(RUN) python -m flight_delay.notebooks strip
+
+check-notebooks: install ## Fail if a notebook in notebooks/ carries outputs
+	$(RUN) python -m flight_delay.notebooks check
+
+maturity: install ## Microsoft's MLOps maturity checklist: what in this repo meets each item, checked now
+	$(RUN) python -m flight_delay.maturity
 
 install-cml: ## CI: install CML (npm @dvcorg/cml, pinned) for post-report
 	npm install --global --ignore-scripts --no-audit --no-fund "@dvcorg/cml@$(CML_VERSION)"
