@@ -37,8 +37,12 @@ install: $(if $(filter .uv/bin/uv,$(UV)),.uv/bin/uv) ## Create .venv with the lo
 repro: install ## Run the pipeline (plain `dvc repro`; composes conf/ into params.yaml first)
 	$(RUN) dvc repro
 
-test: install ## Run the whole test suite
-	$(RUN) pytest
+# Both cores: the end-to-end tests are mostly single-threaded processes (dvc, python).
+# Each test module stays on one worker (--dist loadscope): its scratch repo is shared.
+TEST_WORKERS ?= 2
+
+test: install ## Run the whole test suite (TEST_WORKERS=2 processes)
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: install ## ruff check and format check; notebooks carry no outputs
 	$(RUN) ruff check src tests

@@ -17,14 +17,29 @@ VENV_BIN = Path(sys.executable).parent
 REDUCED_CONF = {  # three months: train January, validate February, test March
     "data/nycflights13.yaml": {"months": [1, 2, 3]},
     "split/by_month.yaml": {"train_months": [1], "valid_months": [2], "test_months": [3]},
-    "evaluate/default.yaml": {"permutation_max_rows": 2000},
+    "evaluate/default.yaml": {"permutation_max_rows": 2000, "shap_max_rows": 100},
 }
+
+
+# Tests run on two workers (make test): a process with an OpenMP pool of 2 beside another
+# busy process spins and crawls (HistGradientBoosting), so each process gets one thread.
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_thread():
+    """The same for the models the tests fit in their own process."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 
 
 def scratch_env(repo: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_", "GIT_"))}
     return env | {
         "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        **ONE_THREAD,
         "DVC_NO_ANALYTICS": "1",
         "ITERATIVE_DO_NOT_TRACK": "1",
         "MLFLOW_TRACKING_URI": f"sqlite:///{repo / 'mlflow.db'}",
@@ -45,6 +60,14 @@ def run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 def make(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     # UV=true RUN= : use the test's interpreter (first on PATH) instead of a new .venv
     return run(repo, "make", "--no-print-directory", *args, "UV=true", "RUN=", check=check)
+
+
+def repro_and_commit(repo: Path, message: str) -> subprocess.CompletedProcess[str]:
+    """`dvc repro`, then commit everything it changed; returns what `dvc repro` printed."""
+    done = run(repo, "dvc", "repro")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", message)
+    return done
 
 
 def ran_stages(done: subprocess.CompletedProcess[str]) -> set[str]:

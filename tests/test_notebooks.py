@@ -15,7 +15,7 @@ from jupyter_client.manager import AsyncKernelManager
 from flight_delay import notebooks
 from flight_delay.hypothesis import SET_NAMES
 from flight_delay.prepare import SPLITS
-from tests.conftest import REPO_ROOT
+from tests.conftest import ONE_THREAD, REPO_ROOT
 
 COMMITTED = sorted((REPO_ROOT / notebooks.NOTEBOOKS_DIR).glob("*.ipynb"))
 PLOTS_READ = ["plots/group_importance.csv", "plots/shap_importance.csv"]
@@ -80,7 +80,12 @@ def ablation_aucs(nb) -> dict[str, float]:
 
 
 @pytest.mark.e2e
-def test_eda_notebook_runs_on_the_real_data(tmp_path, real_prepared, real_features, capsys):
+def test_eda_notebook_runs_on_the_real_data(
+    tmp_path, real_prepared, real_features, capsys, monkeypatch
+):
+    # the ablation on 30,000 training rows (14 s, not 40) reaches the same verdict
+    for name, value in {"EDA_MAX_TRAIN_ROWS": "30000", **ONE_THREAD}.items():
+        monkeypatch.setenv(name, value)
     for folder, frames in (("prepared", real_prepared), ("features", real_features)):
         (tmp_path / "data" / folder).mkdir(parents=True)
         for split in SPLITS:
@@ -100,7 +105,7 @@ def test_eda_notebook_runs_on_the_real_data(tmp_path, real_prepared, real_featur
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)  # plots shown inline
     last = nb.cells[-1].outputs[-1].text.splitlines()[-1]
-    assert last in {"HYPOTHESIS: holds", "HYPOTHESIS: does not hold"}
+    assert last == "HYPOTHESIS: holds"  # as docs/data-definition.md and the README report
     assert capsys.readouterr().out.strip() == last
     aucs = ablation_aucs(nb)
     assert list(aucs) == SET_NAMES

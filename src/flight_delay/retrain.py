@@ -118,7 +118,8 @@ def pr_text(window: list[int], report: dict, old: SplitConfig, new: SplitConfig)
 
 # What a retraining changes in git (DVC-tracked data and models go to the DVC remote).
 PR_PATHS = ["conf/split/by_month.yaml", "params.yaml", "params.composed.json", "dvc.lock",
-            "metrics", "plots", "reports/splits.json", "reports/validation.json"]  # fmt: skip
+            "metrics", "plots", "reports/splits.json", "reports/validation.json",
+            "reports/dataset-card.json", "reports/dataset-card.md"]  # fmt: skip
 
 
 def cml_pr_command(window_branch: str, title: str, body: str) -> list[str]:

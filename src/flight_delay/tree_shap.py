@@ -60,15 +60,19 @@ def _unwind(path: _Path, index: int) -> None:
     path.weight.pop()
 
 
-def _unwound_sum(path: _Path, index: int) -> np.ndarray:
+def _unwound_sums(path: _Path) -> np.ndarray:
+    """For every feature on the path (1 ... depth), the total weight of the path with that
+    feature unwound; one row per feature, computed together (this is the hot loop)."""
     depth = len(path.feature) - 1
-    one, zero = path.one[index], path.zero[index]
+    one = np.stack(path.one[1:])  # (depth, rows)
+    zero = np.asarray(path.zero[1:])[:, None]
     follows = one != 0
     safe_one = np.where(follows, one, 1.0)
-    next_one, total = path.weight[depth], np.zeros_like(one)
+    next_one = np.broadcast_to(path.weight[depth], one.shape)
+    total = np.zeros_like(one)
     for i in range(depth - 1, -1, -1):
         step = next_one / ((i + 1) * safe_one)
-        total = total + np.where(follows, step, path.weight[i] / (zero * (depth - i)))
+        total += np.where(follows, step, path.weight[i] / (zero * (depth - i)))
         next_one = path.weight[i] - step * zero * (depth - i)
     return total * (depth + 1)
 
@@ -99,9 +103,11 @@ class _Tree:
         path = path.copy()
         _extend(path, zero, one, feature)
         if f.is_leaf[node]:
-            for i in range(1, len(path.feature)):
-                contribution = _unwound_sum(path, i) * (path.one[i] - path.zero[i])
-                self.phi[:, path.feature[i]] += contribution * f.value[node]
+            if len(path.feature) > 1:
+                sums = _unwound_sums(path)
+                for i, feature in enumerate(path.feature[1:]):
+                    contribution = sums[i] * (path.one[i + 1] - path.zero[i + 1])
+                    self.phi[:, feature] += contribution * f.value[node]
             self.expected += f.value[node] * self.count[node] / self.count[self.root]
             return
         split = int(f.feature[node])

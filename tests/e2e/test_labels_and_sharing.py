@@ -18,7 +18,7 @@ import yaml
 
 from flight_delay.io import file_md5
 from flight_delay.label_overrides import FLIGHT_KEY, OVERRIDDEN
-from tests.conftest import lock_stage, make, make_scratch_repo, ran_stages, run
+from tests.conftest import lock_stage, make, make_scratch_repo, ran_stages, repro_and_commit, run
 
 pytestmark = pytest.mark.e2e
 FLIPPED = 6  # labels a reviewer corrects
@@ -28,9 +28,7 @@ VALID = "data/prepared/valid.parquet"
 @pytest.fixture(scope="module")
 def producer(tmp_path_factory):
     repo = make_scratch_repo(tmp_path_factory.mktemp("producer"))
-    run(repo, "dvc", "repro")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-qm", "first reproduction")
+    repro_and_commit(repo, "first reproduction")
     run(repo, "dvc", "push")
     return repo
 

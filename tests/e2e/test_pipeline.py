@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import edit_yaml, lock_hashes, make_scratch_repo, ran_stages, run
+from tests.conftest import (
+    edit_yaml,
+    lock_hashes,
+    make_scratch_repo,
+    ran_stages,
+    repro_and_commit,
+    run,
+)
 
 pytestmark = pytest.mark.e2e
 ALL_STAGES = {
@@ -20,9 +27,7 @@ ALL_STAGES = {
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     repo = make_scratch_repo(tmp_path_factory.mktemp("pipeline"))
-    first = run(repo, "dvc", "repro")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-qm", "first reproduction")  # the state `reset` returns to
+    first = repro_and_commit(repo, "first reproduction")  # the state `reset` returns to
     return repo, first
 
 

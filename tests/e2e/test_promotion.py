@@ -14,7 +14,15 @@ import pytest
 import yaml
 
 from flight_delay.io import file_md5
-from tests.conftest import REDUCED_CONF, edit_yaml, lock_hashes, make, make_scratch_repo, run
+from tests.conftest import (
+    REDUCED_CONF,
+    edit_yaml,
+    lock_hashes,
+    make,
+    make_scratch_repo,
+    repro_and_commit,
+    run,
+)
 
 pytestmark = pytest.mark.e2e
 MODEL = "train:models/model.skops"
@@ -44,9 +52,7 @@ def versions(repo: Path) -> list[dict]:
 
 
 def commit(repo: Path, message: str) -> str:
-    run(repo, "dvc", "repro")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-qm", message)
+    repro_and_commit(repo, message)
     return run(repo, "git", "rev-parse", "HEAD").stdout.strip()
 
 

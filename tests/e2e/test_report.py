@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import edit_yaml, make, make_scratch_repo, ran_stages, run
+from tests.conftest import edit_yaml, make, make_scratch_repo, ran_stages, repro_and_commit, run
 
 pytestmark = pytest.mark.e2e
 IMAGES = {"roc", "precision_recall", "calibration", "confusion_matrix", "feature_importance"}
@@ -20,14 +20,10 @@ IMAGES = {"roc", "precision_recall", "calibration", "confusion_matrix", "feature
 @pytest.fixture(scope="module")
 def pr_repo(tmp_path_factory):
     repo = make_scratch_repo(tmp_path_factory.mktemp("report"))
-    run(repo, "dvc", "repro")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-qm", "base: the pipeline on main")
+    repro_and_commit(repo, "base: the pipeline on main")
     run(repo, "git", "checkout", "-qb", "faster-learning")
     edit_yaml(repo / "conf/model/hist_gradient_boosting.yaml", {"learning_rate": 0.3})
-    rerun = run(repo, "dvc", "repro")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-qm", "PR: learning rate 0.3")
+    rerun = repro_and_commit(repo, "PR: learning rate 0.3")
     return repo, rerun
 
 

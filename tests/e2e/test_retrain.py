@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from tests.conftest import REDUCED_CONF, make, make_scratch_repo, run
+from tests.conftest import REDUCED_CONF, make, make_scratch_repo, repro_and_commit, run
 
 pytestmark = pytest.mark.e2e
 CONF = REDUCED_CONF | {
@@ -19,9 +19,7 @@ CONF = REDUCED_CONF | {
 
 def test_a_drifted_new_month_moves_the_window_retrains_and_passes_the_gate(tmp_path):
     repo = make_scratch_repo(tmp_path / "repo", CONF)
-    run(repo, "dvc", "repro")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-qm", "main: trained on January")
+    repro_and_commit(repo, "main: trained on January")
     outputs = tmp_path / "github_output"
     done = make(repo, "retrain", f"GITHUB_OUTPUT={outputs}")
     out = done.stdout + done.stderr

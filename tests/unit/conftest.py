@@ -12,19 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from threadpoolctl import threadpool_limits
 
 from flight_delay.config import FeaturesConfig, PipelineConfig, parse_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAN = np.nan
-
-
-@pytest.fixture(autouse=True, scope="session")
-def one_thread():
-    """OpenMP threads (HistGradientBoosting) crawl on a busy machine; tiny fits need one."""
-    with threadpool_limits(limits=1):
-        yield
 
 
 @pytest.fixture

@@ -25,3 +25,30 @@ def test_the_split_file_reads_back_as_the_same_split():
     assert text.startswith("# Time-ordered split")
     assert SplitConfig.model_validate(yaml.safe_load(text)) == SplitConfig(
         train_months=[1, 2, 3], valid_months=[4], test_months=[5])  # fmt: skip
+
+
+def test_a_retraining_pr_carries_every_output_kept_in_git(repo_root):
+    """Each `cache: false` output of dvc.yaml changes with the window: the PR commits it
+    and the workflow keeps it."""
+    import yaml
+
+    from flight_delay.retrain import PR_PATHS
+
+    stages = yaml.safe_load((repo_root / "dvc.yaml").read_text())["stages"]
+    kept = [
+        path
+        for stage in stages.values()
+        for entry in [*stage.get("outs", []), *stage.get("metrics", [])]
+        if isinstance(entry, dict)
+        for path, options in entry.items()
+        if options.get("cache") is False and not options.get("persist")
+    ]
+    workflow = yaml.safe_load((repo_root / ".github/workflows/retrain.yml").read_text())
+    steps = workflow["jobs"]["retrain"]["steps"]
+    uploaded = next(s["with"]["path"] for s in steps if "upload-artifact" in s.get("uses", ""))
+    listed = [line.strip() for line in uploaded.splitlines() if line.strip()]
+    for path in kept:
+        if path == "params.ready":  # compose's stamp: the same text on every run
+            continue
+        assert any(path == p or path.startswith(p.rstrip("/") + "/") for p in PR_PATHS), path
+        assert any(path == line or path.startswith(line) for line in listed if line), path
