@@ -37,12 +37,14 @@ install: $(if $(filter .uv/bin/uv,$(UV)),.uv/bin/uv) ## Create .venv with the lo
 repro: install ## Run the pipeline (plain `dvc repro`; composes conf/ into params.yaml first)
 	$(RUN) dvc repro
 
-# Both cores: the end-to-end tests are mostly single-threaded processes (dvc, python).
-# Each test module stays on one worker (--dist loadscope): its scratch repo is shared.
-TEST_WORKERS ?= 2
+# Three workers on two cores: the end-to-end tests are single-threaded processes that
+# also wait (servers starting, subprocesses), so a third keeps both cores busy. Each
+# test module stays on one worker (its scratch repo is shared by its tests), and the
+# slowest modules start first (tests/conftest.py: SLOWEST_FIRST).
+TEST_WORKERS ?= 3
 
-test: install ## Run the whole test suite (TEST_WORKERS=2 processes)
-	$(RUN) pytest -n $(TEST_WORKERS) --dist loadscope
+test: install ## Run the whole test suite (TEST_WORKERS=3 processes)
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 lint: install ## ruff check and format check; notebooks carry no outputs
 	$(RUN) ruff check src tests

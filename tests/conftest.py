@@ -17,8 +17,9 @@ VENV_BIN = Path(sys.executable).parent
 REDUCED_CONF = {  # three months: train January, validate February, test March
     "data/nycflights13.yaml": {"months": [1, 2, 3]},
     "split/by_month.yaml": {"train_months": [1], "valid_months": [2], "test_months": [3]},
+    # SHAP values cost about 3 s an evaluate run; test_pipeline turns them on
     "evaluate/default.yaml": {
-        "permutation_max_rows": 2000, "permutation_repeats": 1, "shap_max_rows": 100
+        "permutation_max_rows": 2000, "permutation_repeats": 1, "shap_max_rows": 0
     },
 }  # fmt: skip
 # For scratch repos whose tests read nothing from MLflow: importing and logging to it
@@ -38,6 +39,20 @@ def one_thread():
 
     with threadpool_limits(limits=1):
         yield
+
+
+# The slowest modules, slowest first: with `make test`'s workers (--dist loadscope
+# --no-loadscope-reorder) they start at once instead of ending the run alone.
+SLOWEST_FIRST = [
+    "tests/e2e/test_promotion.py", "tests/e2e/test_pipeline.py", "tests/e2e/test_simulate.py",
+    "tests/e2e/test_bad_input.py", "tests/e2e/test_report.py", "tests/e2e/test_retrain.py",
+    "tests/e2e/test_labels_and_sharing.py", "tests/e2e/test_serve.py", "tests/test_notebooks.py",
+]  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: index for index, path in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable
 
 
 def scratch_env(repo: Path) -> dict[str, str]:

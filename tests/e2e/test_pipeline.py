@@ -6,10 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from tests.conftest import (
+    REDUCED_CONF,
     edit_yaml,
     lock_hashes,
     make_scratch_repo,
@@ -26,7 +28,9 @@ ALL_STAGES = {
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    repo = make_scratch_repo(tmp_path_factory.mktemp("pipeline"))
+    evaluate = REDUCED_CONF["evaluate/default.yaml"] | {"shap_max_rows": 100}
+    conf = REDUCED_CONF | {"evaluate/default.yaml": evaluate}
+    repo = make_scratch_repo(tmp_path_factory.mktemp("pipeline"), conf)
     first = repro_and_commit(repo, "first reproduction")  # the state `reset` returns to
     return repo, first
 
@@ -62,8 +66,17 @@ def test_repro_runs_every_stage_on_the_composed_config(pipeline):
         "calibration",
         "confusion_matrix",
         "feature_importance",
+        "group_importance",
+        "shap_summary",
     ):
         assert (repo / f"plots/images/{image}.png").read_bytes()[:4] == b"\x89PNG"
+    groups = pd.read_csv(repo / "plots/group_importance.csv")
+    assert set(groups["group"]) == {"carrier_route", "schedule", "weather", "plane"}
+    assert groups["mean_abs_shap"].notna().all()
+    shap = pd.read_csv(repo / "plots/shap_importance.csv")
+    assert len(shap) == 18 and (shap["mean_abs_shap"] >= 0).all()
+    card = json.loads((repo / "reports/dataset-card.json").read_text())
+    assert card["splits"]["test"]["months"] == [3]
     report = json.loads((repo / "reports/validation.json").read_text())
     assert report["passed"] is True
     slices = json.loads((repo / "metrics/slices.json").read_text())
