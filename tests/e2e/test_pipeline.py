@@ -146,23 +146,19 @@ def test_model_param_change_reruns_exactly_train_and_evaluate(pipeline):
     reset(repo)
 
 
-def test_exp_run_switches_model_group(pipeline):
+def test_temp_dir_experiment_switches_model_group_and_logs_to_the_repo_store(pipeline):
     repo, _ = pipeline
-    done = run(repo, "dvc", "exp", "run", "-S", "model=logistic_regression")
+    done = run(repo, "dvc", "exp", "run", "--temp", "-n", "temp-logreg",
+               "-S", "model=logistic_regression")  # fmt: skip
     assert {"train", "evaluate"} <= ran_stages(done) and "compose" not in ran_stages(done)
-    assert params(repo)["model"] == {"name": "logistic_regression", "C": 1.0, "max_iter": 1000}
-    assert newest_run(repo).data.params["model.name"] == "logistic_regression"
-    reset(repo)
-
-
-def test_temp_dir_experiment_logs_to_the_repo_store(pipeline):
-    repo, _ = pipeline
-    run(repo, "dvc", "exp", "run", "--temp", "-n", "temp-logreg", "-S", "model=logistic_regression")
     latest = newest_run(repo)  # in the repo's mlflow.db, not the deleted temp copy
     assert latest.data.tags["dvc_exp_name"] == "temp-logreg"
+    trained = latest.data.params
+    assert (trained["model.name"], trained["model.C"]) == ("logistic_regression", "1.0")
     artifacts = Path(latest.info.artifact_uri.removeprefix("file://"))
     assert artifacts.is_relative_to(repo / "mlruns") and (artifacts / "plots/roc.png").exists()
     assert "temp-logreg" in run(repo, "dvc", "exp", "show", "--md").stdout
+    assert params(repo)["model"]["name"] == "hist_gradient_boosting"  # the workspace kept its
 
 
 def test_conf_edit_reaches_training_with_plain_repro(pipeline):

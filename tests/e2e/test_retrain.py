@@ -7,10 +7,10 @@ import json
 import pytest
 import yaml
 
-from tests.conftest import REDUCED_CONF, make, make_scratch_repo, repro_and_commit, run
+from tests.conftest import UNTRACKED_CONF, make, make_scratch_repo, repro_and_commit, run
 
 pytestmark = pytest.mark.e2e
-CONF = REDUCED_CONF | {
+CONF = UNTRACKED_CONF | {
     "data/nycflights13.yaml": {"months": [1, 2, 3, 4]},  # April is newer than the test month
     "gate/default.yaml": {"floor": 0.55},
     "monitor/default.yaml": {"drift_share": 0.05},  # one drifted feature in 18 is enough
