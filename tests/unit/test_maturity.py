@@ -186,21 +186,22 @@ def test_an_unmet_item_never_passes_and_says_when_the_missing_piece_appears(repo
     assert exit_code([result]) == 0 and exit_code([result], strict=True) == 1
 
 
-def make_store(path: Path, tags: dict[str, str]) -> None:
+def make_store(path: Path, tags: dict[str, str], metrics: bool = True) -> None:
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE runs (run_uuid TEXT, lifecycle_stage TEXT)")
         db.execute("CREATE TABLE tags (key TEXT, value TEXT, run_uuid TEXT)")
         db.execute("CREATE TABLE metrics (key TEXT, value REAL, run_uuid TEXT)")
         db.execute("INSERT INTO runs VALUES ('r1', 'active')")
         db.executemany("INSERT INTO tags VALUES (?, ?, 'r1')", tags.items())
-        db.execute("INSERT INTO metrics VALUES ('test_roc_auc', 0.7, 'r1')")
+        if metrics:
+            db.execute("INSERT INTO metrics VALUES ('test_roc_auc', 0.7, 'r1')")
 
 
 def test_runs_in_the_store_must_carry_their_git_commit(repo):
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
     ).stdout.strip()
-    make_store(repo / "mlflow.db", {"git_commit": head})
+    make_store(repo / "mlflow.db", {"git_commit": head, "model_md5": "abc"})
     result = assess(ITEM["traceability"], repo)
     assert result.check.outcome == "pass" and "1 in this clone" in result.check.reason
     assert assess(ITEM["tracking"], repo).check.outcome == "pass"
@@ -209,6 +210,16 @@ def test_runs_in_the_store_must_carry_their_git_commit(repo):
     make_store(repo / "mlflow.db", {"model_md5": "abc"})
     result = assess(ITEM["traceability"], repo)
     assert result.check.outcome == "fail" and "git_commit" in result.check.reason
+
+
+def test_tracking_wants_runs_the_pipeline_logged_not_test_metrics(repo):
+    make_store(repo / "mlflow.db", {"git_commit": "abc"}, metrics=False)
+    result = assess(ITEM["tracking"], repo).check
+    assert result.outcome == "fail" and "model_md5" in result.reason
+    (repo / "mlflow.db").unlink()
+    make_store(repo / "mlflow.db", {"model_md5": "abc"}, metrics=False)  # evaluate skipped
+    result = assess(ITEM["tracking"], repo).check
+    assert result.outcome == "pass" and "1 with lineage, 0 with test metrics" in result.reason
 
 
 def test_a_check_that_cannot_read_its_file_fails_naming_it(repo):

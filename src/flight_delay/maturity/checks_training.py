@@ -153,13 +153,22 @@ def check_tracking(root: Path) -> CheckResult:
         return CheckResult("skip", store)
     if not (runs := repo.active_runs(store)):
         return CheckResult("skip", f"{store.name} holds no runs yet")
+    # runs the pipeline logged carry the model's hash; on a fresh clone `evaluate` may be
+    # skipped (the rebuilt model is identical), so test metrics are counted, not required
+    ((tagged,),) = repo.query_store(
+        store,
+        """SELECT COUNT(DISTINCT t.run_uuid) FROM tags t JOIN runs r ON r.run_uuid = t.run_uuid
+        WHERE t.key = 'model_md5' AND r.lifecycle_stage = 'active'""",
+    )
     ((measured,),) = repo.query_store(
         store,
         """SELECT COUNT(DISTINCT m.run_uuid) FROM metrics m JOIN runs r ON r.run_uuid = m.run_uuid
         WHERE m.key LIKE 'test_%' AND r.lifecycle_stage = 'active'""",
     )
-    problems = [] if measured else [f"none of the {runs} runs in {store.name} has test metrics"]
-    return verdict(problems, f"{store.name}: {runs} runs, {measured} with test metrics")
+    problems = [] if tagged else [f"none of the {runs} runs in {store.name} has a model_md5 tag"]
+    return verdict(
+        problems, f"{store.name}: {runs} runs, {tagged} with lineage, {measured} with test metrics"
+    )
 
 
 SCORING_CODE = ("serve.py", "predict.py", "served_model.py", "fast_scoring.py", "feature_schema.py")
