@@ -21,7 +21,8 @@ export ITERATIVE_DO_NOT_TRACK := 1
 	report gate post-report ci-repro install-cml lint-workflows \
 	register assign promote registry-check lineage release \
 	serve predict feedback monitor bench-serve \
-	label-sample label-apply eda strip-notebooks check-notebooks maturity
+	label-sample label-apply eda strip-notebooks check-notebooks maturity \
+	team-up team-down team-env push pull
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -79,6 +80,23 @@ gate: install ## Quality gate: fail when the model is worse than BASE (threshold
 
 post-report: install ## CI: post reports/pr/report.md as a sticky PR comment with CML
 	$(RUN) python -m flight_delay.post_report
+
+TEAM_DIR ?= .team
+
+team-up: install ## Team servers on 127.0.0.1 (S3, PostgreSQL, MLflow with auth) under TEAM_DIR; prints exports: eval "$$(make -s team-up)"
+	@$(RUN) python -m flight_delay.team up --dir "$(TEAM_DIR)"
+
+team-down: install ## Stop exactly the team servers team-up started (their data stays in TEAM_DIR)
+	@$(RUN) python -m flight_delay.team down --dir "$(TEAM_DIR)"
+
+team-env: install ## Print the exports for the running team servers again
+	@$(RUN) python -m flight_delay.team env --dir "$(TEAM_DIR)"
+
+push: install ## dvc push (with the run cache) to DVC_REMOTE, else the default remote
+	$(RUN) python -m flight_delay.remote push
+
+pull: install ## dvc pull from DVC_REMOTE, else the default remote; names objects that fail their hash
+	$(RUN) python -m flight_delay.remote pull
 
 ci-repro: install ## CI: dvc repro, pulling from the remote named in DVC_REMOTE first when its keys are set
 	@if [ -n "$$DVC_REMOTE" ] && [ -n "$$AWS_ACCESS_KEY_ID" ]; then \

@@ -45,6 +45,7 @@ def one_thread():
 # --no-loadscope-reorder) they start at once instead of ending the run alone.
 SLOWEST_FIRST = [
     "tests/e2e/test_promotion.py", "tests/e2e/test_pipeline.py", "tests/e2e/test_simulate.py",
+    "tests/team/test_team_mode.py",
     "tests/e2e/test_bad_input.py", "tests/e2e/test_report.py", "tests/e2e/test_retrain.py",
     "tests/e2e/test_labels_and_sharing.py", "tests/e2e/test_serve.py", "tests/test_notebooks.py",
 ]  # fmt: skip
@@ -68,23 +69,30 @@ def scratch_env(repo: Path) -> dict[str, str]:
     }  # fmt: skip
 
 
-def run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    repo: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`args` in `repo` with scratch_env, plus `env` (team servers' variables, say)."""
     done = subprocess.run(
-        list(args), cwd=repo, env=scratch_env(repo), capture_output=True, text=True
+        list(args), cwd=repo, env=scratch_env(repo) | (env or {}), capture_output=True, text=True
     )
     if check and done.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done
 
 
-def make(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def make(
+    repo: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     # UV=true RUN= : use the test's interpreter (first on PATH) instead of a new .venv
-    return run(repo, "make", "--no-print-directory", *args, "UV=true", "RUN=", check=check)
+    return run(repo, "make", "--no-print-directory", *args, "UV=true", "RUN=", check=check, env=env)
 
 
-def repro_and_commit(repo: Path, message: str) -> subprocess.CompletedProcess[str]:
+def repro_and_commit(
+    repo: Path, message: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`dvc repro`, then commit everything it changed; returns what `dvc repro` printed."""
-    done = run(repo, "dvc", "repro")
+    done = run(repo, "dvc", "repro", env=env)
     run(repo, "git", "add", "-A")
     run(repo, "git", "commit", "-qm", message)
     return done
