@@ -191,20 +191,25 @@ def kill_when(process: subprocess.Popen, started, done, timeout: float = 60) -> 
     return "never started"
 
 
-def test_sigkill_during_push_and_pull_then_a_retry_ends_up_to_date(team_repo, team_env, tmp_path):
-    repo, _ = team_repo
-    prefix = "flight-delay/"
-    for key in bucket_keys(team_env, "dvc-store", prefix):  # start from an empty remote
-        s3(team_env).delete_object(Bucket="dvc-store", Key=key)
-    total = len(objects(repo))
-    push = subprocess.Popen(
-        ["dvc", "push", "--remote", "team", "-j", "1"],
+def one_at_a_time(repo: Path, action: str, team_env: dict[str, str]) -> subprocess.Popen:
+    """`dvc push|pull` of one object at a time, in its own process group (to be killed)."""
+    return subprocess.Popen(
+        ["dvc", action, "--remote", "team", "-j", "1"],
         cwd=repo,
         env=scratch_env(repo) | team_env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def test_sigkill_during_push_and_pull_then_a_retry_ends_up_to_date(team_repo, team_env, tmp_path):
+    repo, _ = team_repo
+    prefix = "flight-delay/"
+    for key in bucket_keys(team_env, "dvc-store", prefix):  # start from an empty remote
+        s3(team_env).delete_object(Bucket="dvc-store", Key=key)
+    total = len(objects(repo))
+    push = one_at_a_time(repo, "push", team_env)
     pushed = kill_when(
         push,
         lambda: len(bucket_keys(team_env, "dvc-store", prefix)) >= 5,
@@ -216,14 +221,7 @@ def test_sigkill_during_push_and_pull_then_a_retry_ends_up_to_date(team_repo, te
     assert "in sync" in status
 
     clone = fresh_clone(repo, tmp_path / "clone")
-    pull = subprocess.Popen(
-        ["dvc", "pull", "--remote", "team", "-j", "1"],
-        cwd=clone,
-        env=scratch_env(clone) | team_env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    pull = one_at_a_time(clone, "pull", team_env)
     pulled = kill_when(
         pull, lambda: len(objects(clone)) >= 20, lambda: len(objects(clone)) >= total
     )
