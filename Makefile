@@ -86,8 +86,8 @@ TEAM_DIR ?= .team
 team-up: install ## Team servers on 127.0.0.1 (S3, PostgreSQL, MLflow with auth) under TEAM_DIR; prints exports: eval "$$(make -s team-up)"
 	@$(RUN) python -m flight_delay.team up --dir "$(TEAM_DIR)"
 
-team-down: install ## Stop exactly the team servers team-up started (their data stays in TEAM_DIR)
-	@$(RUN) python -m flight_delay.team down --dir "$(TEAM_DIR)"
+team-down: install ## Stop exactly the team servers team-up started (their data stays in TEAM_DIR; PURGE=1 deletes it)
+	@$(RUN) python -m flight_delay.team down --dir "$(TEAM_DIR)" $(if $(PURGE),--purge)
 
 team-env: install ## Print the exports for the running team servers again
 	@$(RUN) python -m flight_delay.team env --dir "$(TEAM_DIR)"

@@ -9,6 +9,7 @@ if any of them outlives it.
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import sys
 import time
@@ -47,7 +48,7 @@ def up(team: Team) -> None:
     print(export_lines(team.environment()), end="")
 
 
-def down(team: Team) -> int:
+def down(team: Team, purge: bool = False) -> int:
     left = []
     for name, _, expect, sig in reversed(SERVICES):
         pid = team.pids().get(name)
@@ -65,6 +66,12 @@ def down(team: Team) -> int:
     if left or busy:
         say(f"still running: {left}; ports still answering: {busy}")
         return 1
+    if purge:  # the data too (CI's throwaway servers), the linked PostgreSQL folder included
+        linked = team.root / "postgres"
+        if linked.is_symlink():
+            shutil.rmtree(linked.resolve(), ignore_errors=True)
+        shutil.rmtree(team.root, ignore_errors=True)
+        say(f"removed {team.root}")
     return 0
 
 
@@ -77,13 +84,18 @@ def main(argv: list[str] | None = None) -> None:
         default=Path(".team"),
         help="the team folder (data, logs, credentials, PIDs)",
     )
+    parser.add_argument(
+        "--purge",
+        action="store_true",
+        help="down: also delete the folder (data, logs, credentials)",
+    )
     args = parser.parse_args(argv)
     team = Team(args.dir.resolve(), Ports.from_env())
     try:
         if args.action == "up":
             up(team)
         elif args.action == "down":
-            sys.exit(down(team))
+            sys.exit(down(team, purge=args.purge))
         elif not team.env_file.exists():
             sys.exit(f"team: no {team.env_file}; run make team-up first")
         else:

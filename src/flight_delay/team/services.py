@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -98,15 +99,9 @@ def as_postgres_user(args: list[str]) -> list[str]:
 
 def postgres(team: Team) -> int:
     """A cluster in <team>/postgres; databases `mlflow` and `mlflow_auth` owned by `mlflow`."""
-    pg, root = postgres_bin(), team.root / "postgres"
+    pg, root = postgres_bin(), postgres_folder(team).resolve()  # a path its user can reach
     data, sockets = root / "data", root / "sock"
     fresh = not (data / "PG_VERSION").exists()
-    reach = subprocess.run(as_postgres_user(["test", "-x", str(team.root)]))
-    if os.geteuid() == 0 and reach.returncode:
-        raise TeamError(
-            f"PostgreSQL runs as the postgres user, who cannot reach {team.root}: "
-            "make its parent folders traversable (chmod o+x) or pick another TEAM_DIR"
-        )
     for folder in (root, sockets):
         folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
@@ -162,6 +157,23 @@ def postgres(team: Team) -> int:
             log,
         )
     return pid
+
+
+def postgres_folder(team: Team) -> Path:
+    """<team>/postgres. As root the server runs as the `postgres` user; when that user
+    cannot reach the team folder (a parent of mode 0700, as mktemp makes), the cluster
+    lives in /var/tmp and <team>/postgres links to it."""
+    folder = team.root / "postgres"
+    if os.geteuid() != 0 or folder.is_symlink():
+        return folder
+    if subprocess.run(as_postgres_user(["test", "-x", str(team.root)])).returncode == 0:
+        return folder
+    digest = hashlib.sha1(str(team.root).encode()).hexdigest()[:12]
+    elsewhere = Path("/var/tmp") / f"flight-delay-team-{digest}"
+    elsewhere.mkdir(mode=0o700, exist_ok=True)
+    shutil.chown(elsewhere, "postgres")
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    return folder
 
 
 def _check(args: list[str], log: Path) -> None:
