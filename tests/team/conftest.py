@@ -1,5 +1,7 @@
-"""The team servers for these tests: the ones .ci/run started (FLIGHT_DELAY_TEAM_ENV names
-their env.sh), else a set started here on free ports and stopped afterwards."""
+"""The team servers for these tests: a set started with `python -m flight_delay.team up` on
+free ports for the module and stopped by its PIDs afterwards (they live only while the
+team tests run: SeaweedFS keeps a core busy for a while after a burst of transfers); or
+running ones, when FLIGHT_DELAY_TEAM_ENV names their env.sh."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -25,29 +26,21 @@ def read_exports(text: str) -> dict[str, str]:
     return dict(re.findall(r"^export (\w+)=(\S*)$", text, flags=re.MULTILINE))
 
 
-def free_range(width: int = 10) -> int:
-    """A base port with `width` free ports after it."""
-    for _ in range(50):
+def free_range(width: int = 8) -> int:
+    """A base port with `width` free ports after it, and base + 10003 free (SeaweedFS)."""
+    for _ in range(100):
         base = free_port()
-        if base + width < 65535 and not any(port_open(base + i) for i in range(width)):
+        wanted = [*range(base, base + width), base + 10003]
+        if base + 10003 < 65535 and not any(port_open(port) for port in wanted):
             return base
     raise RuntimeError("no free port range")
 
 
-def wait_for_team_up(env_file: Path, timeout: float = 300) -> str:
-    status, deadline = env_file.parent / "up.rc", time.monotonic() + timeout
-    while not status.exists() and time.monotonic() < deadline:
-        time.sleep(1)
-    said = (env_file.parent / "up.log").read_text() if status.exists() else "(timed out)"
-    assert status.exists() and status.read_text().strip() == "0", f"make team-up: {said}"
-    return env_file.read_text()
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def team_env(tmp_path_factory):
     given = os.environ.get("FLIGHT_DELAY_TEAM_ENV")
-    if given:  # .ci/run starts them beside the tests: wait for `make team-up` to finish
-        yield read_exports(wait_for_team_up(Path(given)))
+    if given:  # servers someone started with make team-up (its env.sh)
+        yield read_exports(Path(given).read_text())
         return
     # not under pytest's folder (mode 0700): PostgreSQL, run as its own user, must reach it
     folder = Path(tempfile.mkdtemp(prefix="team-"))

@@ -32,7 +32,7 @@ from tests.conftest import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.team]
 CONF = REDUCED_CONF | {"gate/default.yaml": {"floor": 0.55}}
-BULK_FILES = 300  # a tracked folder of many objects, so that a transfer can be cut short
+BULK_FILES = 150  # a tracked folder of many objects, so that a transfer can be cut short
 
 
 def s3(env: dict[str, str]):
@@ -154,16 +154,6 @@ def test_serving_loads_the_prod_model_from_the_server(team_repo, team_env, tmp_p
     assert got.loc[good, "probability"].to_numpy() == pytest.approx(expected)
 
 
-def test_a_fresh_clone_pulls_everything_and_reruns_nothing(team_repo, team_env, tmp_path):
-    repo, seen = team_repo
-    assert seen["push"].returncode == 0
-    clone = fresh_clone(repo, tmp_path / "clone")
-    done = make(clone, "ci-repro", env=team_env)  # what the PR workflow runs
-    assert ran_stages(done) == set()
-    assert "up to date" in run(clone, "dvc", "status", env=team_env).stdout
-    assert lock_hashes(clone) == lock_hashes(repo)
-
-
 def objects(repo: Path) -> list[Path]:
     cache = repo / ".dvc/cache/files/md5"
     return [path for path in cache.rglob("*") if path.is_file()] if cache.exists() else []
@@ -186,7 +176,7 @@ def kill_when(process: subprocess.Popen, started, done, timeout: float = 60) -> 
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             return "finished first" if done() else "cut short"
-        time.sleep(0.05)
+        time.sleep(0.2)
     process.wait()
     return "never started"
 
@@ -203,7 +193,9 @@ def one_at_a_time(repo: Path, action: str, team_env: dict[str, str]) -> subproce
     )
 
 
-def test_sigkill_during_push_and_pull_then_a_retry_ends_up_to_date(team_repo, team_env, tmp_path):
+def test_sigkill_during_push_and_pull_then_a_retry_ends_up_to_date_and_reruns_nothing(
+    team_repo, team_env, tmp_path
+):
     repo, _ = team_repo
     prefix = "flight-delay/"
     for key in bucket_keys(team_env, "dvc-store", prefix):  # start from an empty remote
@@ -226,8 +218,11 @@ def test_sigkill_during_push_and_pull_then_a_retry_ends_up_to_date(team_repo, te
         pull, lambda: len(objects(clone)) >= 20, lambda: len(objects(clone)) >= total
     )
     assert pulled == "cut short"
-    make(clone, "pull", env=team_env)
+    make(clone, "pull", env=team_env)  # the retry
+    done = make(clone, "ci-repro", env=team_env)  # what the PR workflow runs: nothing to redo
+    assert ran_stages(done) == set()
     assert "up to date" in run(clone, "dvc", "status", env=team_env).stdout
+    assert lock_hashes(clone) == lock_hashes(repo)
     cache_is_sound(clone)
     assert len(list((clone / "data/bulk").iterdir())) == BULK_FILES
 

@@ -38,9 +38,11 @@ def seaweedfs(team: Team) -> int:
         "master.port.grpc",
         "volume.port.grpc",
         "filer.port.grpc",
-        "admin.port.grpc",
     ]
     ports = [f"-{flag}={base + offset}" for offset, flag in enumerate(internal)]
+    # its maintenance worker dials the admin's gRPC at the admin port + 10000, whatever
+    # -admin.port.grpc says (and retries, busily, when that is wrong)
+    ports.append(f"-admin.port.grpc={base + 3 + 10000}")
     args = [
         weed,
         "mini",
@@ -200,6 +202,8 @@ def mlflow_server(team: Team) -> int:
         f"database_uri = {postgres_uri(team, 'mlflow_auth')}\n"
         f"admin_username = {MLFLOW_USER}\n"
         "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+        # a checked login is trusted for 60 s instead of re-hashing it (PBKDF2) per request
+        "auth_cache_ttl_seconds = 60\n"
     )
     auth.chmod(0o600)
     endpoint = f"http://127.0.0.1:{team.ports.s3}"

@@ -18,7 +18,7 @@ class Ports:
     s3: int = 8333
     mlflow: int = 5050
     postgres: int = 5433
-    seaweed_base: int = 18330  # SeaweedFS's internal servers and their gRPC ports: base .. base+9
+    seaweed_base: int = 18330  # SeaweedFS's own servers: base .. base+7, and base+10003
 
     @classmethod
     def from_env(cls) -> Ports:
