@@ -19,7 +19,7 @@ REDUCED_CONF = {  # three months: train January, validate February, test March
     "split/by_month.yaml": {"train_months": [1], "valid_months": [2], "test_months": [3]},
     # SHAP values cost about 3 s an evaluate run; test_pipeline turns them on
     "evaluate/default.yaml": {
-        "permutation_max_rows": 1000, "permutation_repeats": 1, "shap_max_rows": 0
+        "permutation_max_rows": 500, "permutation_repeats": 1, "shap_max_rows": 0
     },
 }  # fmt: skip
 # For scratch repos whose tests read nothing from MLflow: importing and logging to it
