@@ -57,6 +57,10 @@ def team_env(tmp_path_factory):
     )
     try:
         assert up.returncode == 0, up.stderr
+        # a second `up` starts nothing and prints the same environment
+        again = subprocess.run([*TEAM, "up", "--dir", str(folder)], cwd=REPO_ROOT,
+                               env=env, capture_output=True, text=True)  # fmt: skip
+        assert again.stderr.count("already running") == 3 and again.stdout == up.stdout
         yield read_exports(up.stdout)
     finally:
         recorded = folder / "pids.json"

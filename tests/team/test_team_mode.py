@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from flight_delay.persistence import load_model
+from flight_delay.team.services import s3_client
 from tests.conftest import (
     REDUCED_CONF,
     lock_hashes,
@@ -35,20 +36,8 @@ CONF = REDUCED_CONF | {"gate/default.yaml": {"floor": 0.55}}
 BULK_FILES = 150  # a tracked folder of many objects, so that a transfer can be cut short
 
 
-def s3(env: dict[str, str]):
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL_S3"],
-        region_name="us-east-1",
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
 def bucket_keys(env: dict[str, str], bucket: str, prefix: str = "") -> list[str]:
-    pages = s3(env).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    pages = s3_client(env).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
     return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
@@ -114,7 +103,7 @@ def test_the_s3_store_refuses_wrong_keys(team_env):
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError, match="SignatureDoesNotMatch|AccessDenied|InvalidAccessKey"):
-        s3(team_env | {"AWS_SECRET_ACCESS_KEY": "not-the-secret"}).list_buckets()
+        s3_client(team_env | {"AWS_SECRET_ACCESS_KEY": "not-the-secret"}).list_buckets()
 
 
 def test_runs_version_and_alias_are_on_the_server(team_repo, team_env, monkeypatch):
@@ -199,7 +188,7 @@ def test_sigkill_during_push_and_pull_then_a_retry_ends_up_to_date_and_reruns_no
     repo, _ = team_repo
     prefix = "flight-delay/"
     for key in bucket_keys(team_env, "dvc-store", prefix):  # start from an empty remote
-        s3(team_env).delete_object(Bucket="dvc-store", Key=key)
+        s3_client(team_env).delete_object(Bucket="dvc-store", Key=key)
     total = len(objects(repo))
     push = one_at_a_time(repo, "push", team_env)
     pushed = kill_when(
@@ -235,13 +224,13 @@ def test_a_corrupt_object_in_the_bucket_fails_the_pull_naming_it(team_repo, team
         if entry["relpath"] == "train.parquet"
     )
     key = f"flight-delay/files/md5/{md5[:2]}/{md5[2:]}"
-    original = s3(team_env).get_object(Bucket="dvc-store", Key=key)["Body"].read()
-    s3(team_env).put_object(Bucket="dvc-store", Key=key, Body=original[:-100] + b"x" * 100)
+    original = s3_client(team_env).get_object(Bucket="dvc-store", Key=key)["Body"].read()
+    s3_client(team_env).put_object(Bucket="dvc-store", Key=key, Body=original[:-100] + b"x" * 100)
     try:
         clone = fresh_clone(repo, tmp_path / "clone")
         pulled = make(clone, "pull", env=team_env, check=False)
     finally:
-        s3(team_env).put_object(Bucket="dvc-store", Key=key, Body=original)
+        s3_client(team_env).put_object(Bucket="dvc-store", Key=key, Body=original)
     assert pulled.returncode != 0
     assert "do not match their hash (corrupt in the remote)" in pulled.stderr
     assert f"data/features/train.parquet (md5 {md5})" in pulled.stderr

@@ -34,6 +34,7 @@ def say(message: str) -> None:
 
 def up(team: Team) -> None:
     team.credentials()
+    team.ports.record(team.root)
     running = team.pids()
     for name, starter, _, _ in SERVICES:
         if name in running and alive(running[name]):
@@ -43,9 +44,10 @@ def up(team: Team) -> None:
         pid = starter(team)
         team.record_pid(name, pid)
         say(f"{name} ready in {time.monotonic() - began:.1f} s (PID {pid})")
-    team.env_file.write_text(export_lines(team.environment()))
+    exports = export_lines(team.environment())
+    team.env_file.write_text(exports)
     team.env_file.chmod(0o600)
-    print(export_lines(team.environment()), end="")
+    print(exports, end="")
 
 
 def down(team: Team, purge: bool = False) -> int:
@@ -90,7 +92,8 @@ def main(argv: list[str] | None = None) -> None:
         help="down: also delete the folder (data, logs, credentials)",
     )
     args = parser.parse_args(argv)
-    team = Team(args.dir.resolve(), Ports.from_env())
+    root = args.dir.resolve()
+    team = Team(root, Ports.of(root))
     try:
         if args.action == "up":
             up(team)

@@ -56,15 +56,22 @@ def tail(log: Path, lines: int = 15) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
 
 
-def alive(pid: int) -> bool:
+def reachable(send: Callable[[int, int], None], target: int) -> bool:
+    """Whether signal 0 reaches `target` (a PID with os.kill, a group with os.killpg)."""
     try:
-        os.kill(pid, 0)
+        send(target, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    return True
+
+
+def alive(pid: int) -> bool:
+    """Running, and not a zombie waiting for its parent."""
     state = Path(f"/proc/{pid}/stat")
-    return not (state.exists() and state.read_text().split(")")[-1].split()[0] == "Z")
+    zombie = state.exists() and state.read_text().split(")")[-1].split()[0] == "Z"
+    return reachable(os.kill, pid) and not zombie
 
 
 def command_line(pid: int) -> str:
@@ -72,16 +79,6 @@ def command_line(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def stop(pid: int, expect: str, sig: int = signal.SIGTERM, timeout: float = 30) -> str:
@@ -95,9 +92,13 @@ def stop(pid: int, expect: str, sig: int = signal.SIGTERM, timeout: float = 30) 
     send = os.killpg if group == pid else os.kill
     send(pid, sig)
     deadline = time.monotonic() + timeout
-    while (alive(pid) or (group == pid and group_alive(group))) and time.monotonic() < deadline:
+
+    def running() -> bool:
+        return alive(pid) or (group == pid and reachable(os.killpg, group))
+
+    while running() and time.monotonic() < deadline:
         time.sleep(0.2)
-    if alive(pid) or (group == pid and group_alive(group)):
+    if running():
         send(pid, signal.SIGKILL)
         time.sleep(0.5)
         return "killed after not stopping in time"

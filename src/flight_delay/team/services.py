@@ -69,19 +69,22 @@ def seaweedfs(team: Team) -> int:
     return process.pid
 
 
-def buckets_ready(team: Team) -> bool:
+def s3_client(env: dict[str, str]):
+    """A boto3 S3 client for the endpoint and keys of `env` (what `up` prints)."""
     import boto3
 
-    env = team.environment()
-    client = boto3.client(
+    return boto3.client(
         "s3",
         endpoint_url=env["AWS_ENDPOINT_URL_S3"],
         region_name="us-east-1",
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
-    names = {bucket["Name"] for bucket in client.list_buckets()["Buckets"]}
-    return set(S3_BUCKETS) <= names
+
+
+def buckets_ready(team: Team) -> bool:
+    listed = s3_client(team.environment()).list_buckets()["Buckets"]
+    return set(S3_BUCKETS) <= {bucket["Name"] for bucket in listed}
 
 
 def postgres_bin() -> Path:

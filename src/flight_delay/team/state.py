@@ -28,6 +28,16 @@ class Ports:
             given["seaweed_base"] = int(os.environ["TEAM_SEAWEED_PORT_BASE"])
         return cls(**given)
 
+    @classmethod
+    def of(cls, root: Path) -> Ports:
+        """The ports `up` recorded in <root>/ports.json (so that `down` checks the ones in
+        use whatever this shell's TEAM_*_PORT say); else those of the environment."""
+        recorded = root / "ports.json"
+        return cls(**json.loads(recorded.read_text())) if recorded.exists() else cls.from_env()
+
+    def record(self, root: Path) -> None:
+        (root / "ports.json").write_text(json.dumps(self.__dict__, indent=2) + "\n")
+
 
 @dataclass(frozen=True)
 class Team:
