@@ -27,10 +27,12 @@ def outputs_by_hash(root: Path) -> dict[str, str]:
     lock = root / "dvc.lock"
     entries = yaml.safe_load(lock.read_text())["stages"].values() if lock.exists() else []
     outs = [out for entry in entries for out in entry.get("outs", [])]
-    for tracked in root.rglob("*.dvc"):
-        if not tracked.is_file() or {".dvc", ".git"} & set(tracked.relative_to(root).parts[:-1]):
-            continue
-        outs += (yaml.safe_load(tracked.read_text()) or {}).get("outs", [])
+    listed = subprocess.run(["git", "ls-files", "-z", "--", "*.dvc"], cwd=root,
+                            capture_output=True, text=True).stdout  # fmt: skip
+    for name in filter(None, listed.split("\0")):  # `dvc add`ed data; paths relative to the file
+        folder = Path(name).parent
+        for out in (yaml.safe_load((root / name).read_text()) or {}).get("outs", []):
+            outs.append(out | {"path": (folder / out["path"]).as_posix()})
     for out in outs:
         found[out["md5"]] = out["path"]
         if out["md5"].endswith(".dir"):  # a folder: its listing names the files inside
