@@ -20,7 +20,7 @@ export ITERATIVE_DO_NOT_TRACK := 1
 .PHONY: help install repro test lint format params check-params exp-show ui dag clean \
 	report gate post-report ci-repro install-cml lint-workflows \
 	register assign promote registry-check lineage release \
-	serve predict feedback monitor bench-serve \
+	serve predict feedback monitor bench bench-serve \
 	label-sample label-apply eda strip-notebooks check-notebooks maturity \
 	team-up team-down team-env push pull
 
@@ -48,13 +48,13 @@ test: install ## Run the whole test suite (TEST_WORKERS=3 processes)
 	$(RUN) pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 lint: install ## ruff check and format check; notebooks carry no outputs
-	$(RUN) ruff check src tests
-	$(RUN) ruff format --check src tests
+	$(RUN) ruff check src tests benchmarks
+	$(RUN) ruff format --check src tests benchmarks
 	$(RUN) python -m flight_delay.notebooks check
 
 format: install ## Format the code with ruff
-	$(RUN) ruff check --fix src tests
-	$(RUN) ruff format src tests
+	$(RUN) ruff check --fix src tests benchmarks
+	$(RUN) ruff format src tests benchmarks
 
 params: install ## Rewrite params.yaml from conf/ (drops any dvc exp run -S overrides)
 	$(RUN) python -m flight_delay.compose --force
@@ -135,6 +135,9 @@ feedback: install ## Join the prediction log with the real outcomes -> data/feed
 
 monitor: install ## Drift of CURRENT (default: the prediction log) against the training data -> reports/monitoring/
 	$(RUN) python -m flight_delay.monitor
+
+bench: install ## Benchmarks P1-P7 in scratch copies (about 25 min) -> reports/bench/bench.json, docs/benchmarks.md
+	UV="$(UV)" $(RUN) python benchmarks/pipeline_bench.py $(BENCH_ARGS)
 
 bench-serve: install ## Benchmark our service against mlflow models serve (same model, 1/100 rows, 1/4 clients) -> reports/bench/serve.json
 	$(RUN) python benchmarks/serve_bench.py

@@ -1,0 +1,133 @@
+"""The generated part of docs/benchmarks.md, from the figures of one `make bench` run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def mark(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def med(s: dict[str, float], unit: str = "", digits: int = 2) -> str:
+    return (
+        f"{s['median']:.{digits}f}{unit} (min {s['min']:.{digits}f}, "
+        f"max {s['max']:.{digits}f}, {s['runs']} runs)"
+    )
+
+
+def summary_rows(r: dict[str, Any]) -> list[str]:
+    p1, p2, p3, p6 = r["P1"], r["P2"], r["P3"], r["P6"]
+    rows = [
+        f"| P1 orchestration: `dvc repro -f` / one process | {med(p1['ratio'])}; "
+        f"dvc {p1['dvc_repro_s']['median']:.1f} s, one process per stage without DVC "
+        f"{p1['processes_no_dvc_s']['median']:.1f} s, one process "
+        f"{p1['in_process_s']['median']:.1f} s | ≤ {p1['target']} | {mark(p1['met'])} |",
+        f"| P2 no-op: `dvc repro` / `dvc --version` | {med(p2['ratio'])}; no-op "
+        f"{p2['noop_s']['median']:.2f} s | ≤ {p2['target_ratio']:g} and < {p2['target_s']:g} s "
+        f"| {mark(p2['met'])} |",
+        f"| P3 one model parameter changed | ran {', '.join(p3['stages_ran'])}; "
+        f"{med(p3['seconds'], ' s', 1)} = {p3['ratio_to_full']:.2f} of a full run "
+        f"| exactly train, evaluate | {mark(p3['met'])} |",
+    ]
+    if "P4" in r:
+        p4 = r["P4"]
+        rows.append(
+            f"| P4 scale {', '.join(p4['runs'])}: log-log slope of the total; peak RSS at the "
+            f"largest | slope {p4['slope_total']:.2f}; {p4['peak_rss_gb_largest']:.2f} GB "
+            f"| ≤ {p4['target_slope']} and ≤ {p4['target_rss_gb']:g} GB | {mark(p4['met'])} |"
+        )
+    if "P5" in r:
+        for key, s in r["P5"]["scenarios"].items():
+            if key.startswith("1_row"):
+                status = r["P5"]["target"][key]["status"]
+                rows.append(
+                    f"| P5 serving, {key.replace('_', ' ')}: ours / `mlflow models serve` | "
+                    f"{s['throughput_ratio']:.1f}× the req/s, 1/{s['p99_ratio']:.1f} of the p99 | "
+                    f"≥ 5× at ≤ 1/3 | {mark(status == 'PASS')} |"
+                )
+    rows.append(
+        f"| P6 tracking: MLflow logging (train + evaluate) / train's fit | {med(p6['ratio'])}; "
+        f"logging {p6['train_logging_s']['median']:.1f} + {p6['evaluate_logging_s']['median']:.1f}"
+        f" s, fit {p6['train_fit_s']['median']:.1f} s | (figure) | |"
+    )
+    if "P7" in r:
+        p7 = r["P7"]
+        rows.append(
+            f"| P7 install: `uv sync --locked` | cold cache {p7['cold_s']:.0f} s "
+            f"({p7['download_cache_mb']:,} MB fetched), warm cache {p7['warm_s']:.0f} s; "
+            f"{p7['installed_mb']:,} MB installed | (figure) | |"
+        )
+    return rows
+
+
+def stage_table(r: dict[str, Any]) -> list[str]:
+    p1 = r["P1"]
+    scales = r.get("P4", {}).get("runs", {})
+    head = "| stage | one process (s) | in one process (s) |"
+    head += "".join(f" {k} s | {k} peak RSS MB |" for k in scales)
+    lines = [head, "|---" + "|---:" * (2 + 2 * len(scales)) + "|"]
+    for name, s in p1["stage_s_one_process_each"].items():
+        cells = [f"{s['median']:.2f}", f"{p1['stage_s_in_process'][name]['median']:.2f}"]
+        for run in scales.values():
+            st = run["stages"][name]
+            cells += [f"{st['seconds']:.2f}", f"{st['peak_rss_mb']:,.0f}"]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    if scales:
+        rows = " / ".join(f"{run['flights_rows']:,}" for run in scales.values())
+        slopes = ", ".join(f"{k} {v:.2f}" for k, v in r["P4"]["slope_by_stage"].items())
+        lines += ["", f"Flights rows {rows}. Log-log slope by stage: {slopes}."]
+    return lines
+
+
+def floor_table(r: dict[str, Any]) -> list[str]:
+    rates = r["floor"]["rates"]
+    largest = list(r.get("P4", {}).get("runs", {}).items())[-1:]
+    lines = [
+        f"Page-cache read {rates['read_mb_s']:,.0f} MB/s, md5 {rates['md5_mb_s']:,.0f} MB/s "
+        "(one core), both measured in this run.",
+        "",
+        "| stage | read MB | written MB | floor s | stage s | × floor |"
+        + "".join(f" {k} × floor |" for k, _ in largest),
+        "|---|---:|---:|---:|---:|---:|" + "---:|" * len(largest),
+    ]
+    for name, f in r["floor"]["stages"].items():
+        extra = ""
+        for _, run in largest:
+            big = run["floor"][name]
+            extra += f" {run['stages'][name]['seconds'] / max(big['floor_s'], 1e-4):,.0f} |"
+        lines.append(
+            f"| {name} | {f['read_mb']:,.2f} | {f['written_mb']:,.2f} | "
+            f"{f['floor_s']:.3f} | {f['seconds']:.2f} | {f['times_floor']:,} |{extra}"
+        )
+    return lines
+
+
+def render(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        f"Measured {m['date']} at commit {m['commit']} on {m['cpu']}, {m['cores']} cores, "
+        f"{m['memory_gb']:.0f} GB, Python {m['python']}; threads pinned to {m['threads']}; "
+        f"`make bench` took {r['bench_minutes']} min.",
+        "",
+        "| figure | measured | target | |",
+        "|---|---|---|---|",
+        *summary_rows(r),
+        "",
+        "Seconds per stage (median; the pipeline at 1x is the real data as CSV, the scale "
+        "runs read the generated parquet):",
+        "",
+        *stage_table(r),
+        "",
+        *floor_table(r),
+    ]
+    return "\n".join(lines)
+
+
+def write_doc(results: dict[str, Any], doc: Path, begin: str, end: str) -> None:
+    """Replace the text between the markers; the hand-written rest stays."""
+    text = doc.read_text() if doc.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    doc.write_text(f"{head}{begin}\n{render(results)}\n{end}{tail}")
