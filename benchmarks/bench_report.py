@@ -49,8 +49,8 @@ def summary_rows(r: dict[str, Any]) -> list[str]:
                 )
     rows.append(
         f"| P6 tracking: MLflow logging (train + evaluate) / train's fit | {med(p6['ratio'])}; "
-        f"logging {p6['train_logging_s']['median']:.1f} + {p6['evaluate_logging_s']['median']:.1f}"
-        f" s, fit {p6['train_fit_s']['median']:.1f} s | (figure) | |"
+        f"logging {p6['logging_s']['median']:.1f} s ({'; '.join(p6['logging_steps'])}), "
+        f"fit {p6['train_fit_s']['median']:.1f} s | (figure) | |"
     )
     if "P7" in r:
         p7 = r["P7"]
@@ -128,6 +128,8 @@ def render(r: dict[str, Any]) -> str:
 def write_doc(results: dict[str, Any], doc: Path, begin: str, end: str) -> None:
     """Replace the text between the markers; the hand-written rest stays."""
     text = doc.read_text() if doc.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
+    if begin not in text or end not in text:
+        raise ValueError(f"{doc}: the markers {begin} and {end} are missing")
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     doc.write_text(f"{head}{begin}\n{render(results)}\n{end}{tail}")

@@ -1,12 +1,14 @@
 """Stage `evaluate`: score the test split; write metrics, slice metrics, plots, and
 which features the model relies on (permutation importance per feature and per
-group, SHAP values)."""
+group, SHAP values). Logs the model's MLflow run: params, lineage, the model, metrics
+and plots (one run per model; `train` logs nothing)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from sklearn.pipeline import Pipeline
 
 from flight_delay import explain, plots
@@ -27,6 +29,8 @@ from flight_delay.paths import (
 )
 from flight_delay.persistence import load_model
 from flight_delay.prepare import LABEL
+
+TRAIN_FILE = FEATURES_DIR / "train.parquet"  # only its row count and hash, for the run
 
 
 def score(model: Pipeline, frame: pd.DataFrame, columns: list[str]):
@@ -115,15 +119,42 @@ def write_results(results: dict, threshold: float, numeric: list[str], seed: int
     plots.group_importance_png(results["group_importance"], IMAGES_DIR / "group_importance.png")
 
 
-def log_evaluation(metrics: dict, config: PipelineConfig) -> str:
+def trained_on(config: PipelineConfig) -> dict:
+    """The params that shaped the model and its evaluation (not gate, registry, serving
+    or monitoring settings)."""
+    return config.model_dump(
+        mode="json",
+        exclude={"gate": True, "registry": True, "serve": True, "monitor": True,
+                 "features": {"groups"}},
+    )  # fmt: skip
+
+
+def log_run(model: Pipeline, example: pd.DataFrame, metrics: dict, config: PipelineConfig) -> str:
+    """The model's run: created with its params and the model the first time this model
+    is evaluated; metrics, lineage tags and plots each time."""
     import mlflow
+    from mlflow.models import infer_signature
 
-    from flight_delay.tracking import git_lineage, input_hashes, tracking_run
+    from flight_delay.persistence import TRUSTED_TYPES
+    from flight_delay.tracking import git_lineage, input_hashes, pip_requirements, tracking_run
 
-    inputs = [MODEL_FILE, FEATURES_DIR / "test.parquet"]
-    with tracking_run(config.tracking, file_md5(MODEL_FILE), "evaluate", reuse=True) as run:
+    inputs = [TRAIN_FILE, MODEL_FILE, FEATURES_DIR / "test.parquet"]
+    with tracking_run(config.tracking, file_md5(MODEL_FILE), run_name="train") as (run, created):
+        if created:
+            mlflow.log_params(flatten(trained_on(config)))
+            mlflow.sklearn.log_model(
+                model,
+                name="model",
+                serialization_format="skops",
+                skops_trusted_types=TRUSTED_TYPES,
+                pyfunc_predict_fn="predict_proba",
+                signature=infer_signature(example, model.predict_proba(example)),
+                input_example=example,
+                pip_requirements=pip_requirements(),
+            )
+        mlflow.log_metric("train_rows", pq.ParquetFile(TRAIN_FILE).metadata.num_rows)
         mlflow.log_metrics({k.replace(".", "_"): v for k, v in flatten(metrics).items()})
-        mlflow.set_tags({**git_lineage(), **input_hashes(inputs)})
+        mlflow.set_tags({**git_lineage(), **input_hashes(inputs), "stage": "evaluate"})
         mlflow.log_artifacts(str(IMAGES_DIR), artifact_path="plots")
         mlflow.log_artifact(str(SLICES_FILE))
         return run.info.run_id
@@ -138,8 +169,9 @@ def main() -> None:
     test = results["metrics"]["test"]
     say("evaluate", "test " + ", ".join(f"{k} {test[k]}" for k in ("roc_auc", "pr_auc", "f1")))
     if config.tracking.enabled:
-        with step("evaluate", "logging metrics to MLflow"):
-            run_id = log_evaluation(results["metrics"], config)
+        with step("evaluate", "logging the run to MLflow"):
+            example = splits["test"][config.features.columns].head(5)
+            run_id = log_run(model, example, results["metrics"], config)
         say("evaluate", f"MLflow run {run_id}")
 
 

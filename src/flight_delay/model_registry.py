@@ -68,7 +68,7 @@ def log_verified_model(model_file: Path, experiment_name: str, event: Any, tags:
     import mlflow
 
     from flight_delay.persistence import TRUSTED_TYPES, load_model
-    from flight_delay.train import pip_requirements
+    from flight_delay.tracking import pip_requirements
 
     mlflow.set_experiment(experiment_name)
     # not tagged `model_md5`: that finds the train run (evaluate adds to it, promote cites it)

@@ -7,10 +7,13 @@ in `data.files`. `PLAUSIBILITY` lists checks that are reported, not fatal.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera import Check
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+    from pandera import Check
 
 ORIGINS = ["EWR", "JFK", "LGA"]
 CARRIERS = [
@@ -35,10 +38,21 @@ PLANE_TYPES = ["Fixed wing multi engine", "Fixed wing single engine", "Rotorcraf
 AIRPORT_CODE = r"^[A-Z0-9]{3}$"
 UTC_HOUR = r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$"
 
+
+def _pandera() -> tuple[Any, Any]:
+    """pandera, imported when a schema is built (by `validate`): the other stages read
+    only the constants here and skip its import (~0.3 s a process)."""
+    import pandera.pandas as pa
+    from pandera import Check
+
+    return pa, Check
+
+
 MIN_ROWS = {"flights": 1000, "weather": 100, "planes": 100, "airports": 100, "airlines": 1}
 
 
 def min_rows(n: int) -> Check:
+    pa, Check = _pandera()
     return Check(
         lambda frame: len(frame) >= n,
         element_wise=False,
@@ -48,22 +62,27 @@ def min_rows(n: int) -> Check:
 
 
 def _int(*checks: Check, nullable: bool = False) -> pa.Column:
+    pa, Check = _pandera()
     return pa.Column("int64", list(checks), nullable=nullable)
 
 
 def _float(*checks: Check) -> pa.Column:
+    pa, Check = _pandera()
     return pa.Column("float64", list(checks), nullable=True)
 
 
 def _str(*checks: Check, nullable: bool = False) -> pa.Column:
+    pa, Check = _pandera()
     return pa.Column(str, list(checks), nullable=nullable)
 
 
 def _hhmm() -> Check:
+    pa, Check = _pandera()
     return Check(lambda s: (s % 100 < 60) & (s <= 2400), name="clock_time_hhmm")
 
 
 def flights_schema(rows: int = MIN_ROWS["flights"]) -> pa.DataFrameSchema:
+    pa, Check = _pandera()
     return pa.DataFrameSchema(
         {
             "year": _int(Check.in_range(2000, 2100)),
@@ -94,6 +113,7 @@ def flights_schema(rows: int = MIN_ROWS["flights"]) -> pa.DataFrameSchema:
 
 
 def weather_schema(rows: int = MIN_ROWS["weather"]) -> pa.DataFrameSchema:
+    pa, Check = _pandera()
     return pa.DataFrameSchema(
         {
             "origin": _str(Check.isin(ORIGINS)),
@@ -120,6 +140,7 @@ def weather_schema(rows: int = MIN_ROWS["weather"]) -> pa.DataFrameSchema:
 
 
 def planes_schema(rows: int = MIN_ROWS["planes"]) -> pa.DataFrameSchema:
+    pa, Check = _pandera()
     return pa.DataFrameSchema(
         {
             "tailnum": _str(),
@@ -140,6 +161,7 @@ def planes_schema(rows: int = MIN_ROWS["planes"]) -> pa.DataFrameSchema:
 
 
 def airports_schema(rows: int = MIN_ROWS["airports"]) -> pa.DataFrameSchema:
+    pa, Check = _pandera()
     return pa.DataFrameSchema(
         {
             "faa": _str(Check.str_matches(AIRPORT_CODE)),
@@ -159,6 +181,7 @@ def airports_schema(rows: int = MIN_ROWS["airports"]) -> pa.DataFrameSchema:
 
 
 def airlines_schema(rows: int = MIN_ROWS["airlines"]) -> pa.DataFrameSchema:
+    pa, Check = _pandera()
     return pa.DataFrameSchema(
         {"carrier": _str(Check.isin(CARRIERS)), "name": _str()},
         checks=[min_rows(rows)],

@@ -17,9 +17,17 @@ from flight_delay.config import TrackingConfig
 from flight_delay.io import file_md5
 
 MODEL_HASH_TAG = "model_md5"
+# Given explicitly, so MLflow does not spend ~9 s inferring them (and list test tools).
+SERVING_PACKAGES = ["scikit-learn", "skops", "pandas", "numpy", "scipy"]
 
 
 SQLITE = "sqlite:///"
+
+
+def pip_requirements() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in SERVING_PACKAGES]
 
 
 def repo_root() -> Path:
@@ -108,10 +116,10 @@ def run_link(tracking: TrackingConfig, model_md5: str) -> str | None:
 
 @contextmanager
 def tracking_run(
-    tracking: TrackingConfig, model_md5: str, run_name: str, reuse: bool = False
-) -> Iterator[Any]:
-    """A new run tagged with `model_md5`; with `reuse`, the newest run already so tagged
-    (how `evaluate` adds its metrics to the run of the `train` that made the model)."""
+    tracking: TrackingConfig, model_md5: str, run_name: str
+) -> Iterator[tuple[Any, bool]]:
+    """(run, created): the newest run already tagged with `model_md5` (evaluating the same
+    model again adds to its run), else a new run so tagged."""
     import mlflow
 
     uri = tracking_uri(tracking)
@@ -121,9 +129,9 @@ def tracking_run(
             tracking.experiment_name, artifact_location=local_artifact_location(uri)
         )
     experiment = mlflow.set_experiment(tracking.experiment_name)
-    run_id = newest_run_of_model(experiment.experiment_id, model_md5) if reuse else None
+    run_id = newest_run_of_model(experiment.experiment_id, model_md5)
     with mlflow.start_run(run_id=run_id, run_name=None if run_id else run_name) as run:
         mlflow.set_tag(MODEL_HASH_TAG, model_md5)
         if os.environ.get("DVC_EXP_NAME"):
             mlflow.set_tag("dvc_exp_name", os.environ["DVC_EXP_NAME"])
-        yield run
+        yield run, run_id is None

@@ -151,7 +151,7 @@ def test_prod_alias_points_at_v1_with_its_lineage(scenario):
     assert v1["data_md5"] == train["deps"][0]["md5"]
     assert len(v1["params_md5"]) == 32
     run_tags = client(repo).get_run(v1["training_run_id"]).data.tags
-    assert run_tags["model_md5"] == seen["hash"]["v1"] and run_tags["stage"] == "train"
+    assert run_tags["model_md5"] == seen["hash"]["v1"] and run_tags["stage"] == "evaluate"
     assert "alias prod: version (none) -> 1" in seen["promote_v1"].stdout
     assert "copied from the DVC cache; it matches dvc.lock" in seen["promote_v1"].stdout
 

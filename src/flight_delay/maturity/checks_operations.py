@@ -52,9 +52,9 @@ def check_release_tests(root: Path) -> CheckResult:
 
 
 def check_traceability(root: Path) -> CheckResult:
-    calls = repo.called_names(root / "src/flight_delay/train.py")
+    calls = repo.called_names(root / "src/flight_delay/evaluate.py")
     problems = [
-        f"train.py does not call {f}" for f in ("git_lineage", "input_hashes") if f not in calls
+        f"evaluate.py does not call {f}" for f in ("git_lineage", "input_hashes") if f not in calls
     ]
     train_deps = repo.locked_md5(root, "train", "deps")
     if not any(path.startswith("data/") and md5 for path, md5 in train_deps.items()):

@@ -90,7 +90,7 @@ ITEMS = (
          tests=("tests/unit/test_compose.py::test_params_yaml_equals_the_composition_of_conf",)),
     Item("tracking", 2, "Centralized experiment and performance tracking", "partly",
          "level 2: experiment results and training performance are tracked centrally",
-         ("src/flight_delay/tracking.py", "train and evaluate log to MLflow", "make ui"),
+         ("src/flight_delay/tracking.py", "evaluate logs each model's run to MLflow", "make ui"),
          checks_training.check_tracking,
          tests=("tests/e2e/test_pipeline.py::test_mlflow_run_carries_lineage_and_metrics",),
          gap="central only with a team server in MLFLOW_TRACKING_URI (CI secrets); by "
