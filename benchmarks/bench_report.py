@@ -31,7 +31,7 @@ def summary_rows(r: dict[str, Any]) -> list[str]:
         f"{med(p3['seconds'], ' s', 1)} = {p3['ratio_to_full']:.2f} of a full run "
         f"| exactly train, evaluate | {mark(p3['met'])} |",
     ]
-    if "P4" in r:
+    if "P4" in r and r["P4"]["slope_total"] is not None:
         p4 = r["P4"]
         rows.append(
             f"| P4 scale {', '.join(p4['runs'])}: log-log slope of the total; peak RSS at the "
@@ -65,16 +65,21 @@ def summary_rows(r: dict[str, Any]) -> list[str]:
 def stage_table(r: dict[str, Any]) -> list[str]:
     p1 = r["P1"]
     scales = r.get("P4", {}).get("runs", {})
-    head = "| stage | one process (s) | in one process (s) |"
+    head = "| stage | one process (s) | in one process (s) | import alone (s) |"
     head += "".join(f" {k} s | {k} peak RSS MB |" for k in scales)
-    lines = [head, "|---" + "|---:" * (2 + 2 * len(scales)) + "|"]
+    lines = [head, "|---" + "|---:" * (3 + 2 * len(scales)) + "|"]
     for name, s in p1["stage_s_one_process_each"].items():
-        cells = [f"{s['median']:.2f}", f"{p1['stage_s_in_process'][name]['median']:.2f}"]
+        cells = [f"{s['median']:.2f}", f"{p1['stage_s_in_process'][name]['median']:.2f}",
+                 f"{p1['import_s'][name]['median']:.2f}"]  # fmt: skip
         for run in scales.values():
             st = run["stages"][name]
             cells += [f"{st['seconds']:.2f}", f"{st['peak_rss_mb']:,.0f}"]
         lines.append(f"| {name} | {' | '.join(cells)} |")
-    if scales:
+    lines += [
+        "",
+        f"A Python process that imports nothing: {p1['import_s']['python']['median']:.2f} s.",
+    ]
+    if scales and r["P4"]["slope_total"] is not None:
         rows = " / ".join(f"{run['flights_rows']:,}" for run in scales.values())
         slopes = ", ".join(f"{k} {v:.2f}" for k, v in r["P4"]["slope_by_stage"].items())
         lines += ["", f"Flights rows {rows}. Log-log slope by stage: {slopes}."]

@@ -2,8 +2,9 @@
 
 Every figure is a ratio or a time measured in this one run, each the median of REPEATS
 runs (min and max kept), with thread counts pinned (THREADS, default: the cores) in
-every process. All work happens in scratch copies of this repository (its tracked
-files, a fresh git repo and DVC cache); the repository itself is only read.
+every process. All work happens in scratch copies of this repository's HEAD commit (a
+fresh git repo and DVC cache); the repository itself is only read, and uncommitted
+edits are not measured.
 
 - P1 orchestration: `dvc repro -f` from a clean state (no outputs, no DVC cache or run
   cache; the MLflow store kept) / the same stage modules run in one Python process on
@@ -130,12 +131,11 @@ def timed(repo: Path, env: dict, *args: str) -> tuple[float, str]:
 
 
 def scratch_repo(target: Path, env: dict) -> Path:
-    """This repository's tracked files in a fresh git repo (no outputs, no DVC cache)."""
-    listed = sh(REPO, env, "git", "ls-files", "-z").stdout.split("\0")
-    for name in filter(None, listed):
-        if (REPO / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, target / name)
+    """The files of this repository's HEAD commit (what the figures are recorded against)
+    in a fresh git repo: no outputs, no DVC cache, no uncommitted edits."""
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=REPO, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     sh(target, env, "git", "init", "-q", "-b", "main")
     sh(target, env, "git", "add", "-A")
     sh(target, env, "git", "commit", "-qm", "bench copy")
@@ -210,6 +210,17 @@ def in_process_child() -> None:
     IN_PROCESS_FILE.write_text(json.dumps(timings))
 
 
+def import_seconds(repo: Path, env: dict, repeats: int) -> dict[str, dict[str, float]]:
+    """What a fresh process spends importing each stage's module (before any work)."""
+    found = {}
+    for name, module in stage_modules(repo).items():
+        found[name] = spread([timed(repo, env, sys.executable, "-c", f"import {module}")[0]
+                              for _ in range(repeats)])  # fmt: skip
+    found["python"] = spread([timed(repo, env, sys.executable, "-c", "pass")[0]
+                              for _ in range(repeats)])  # fmt: skip
+    return found
+
+
 def steps_done(log: str) -> dict[str, float]:
     """`stage: what done (N s)` lines (flight_delay.log.step) -> {"stage: what": N}."""
     return {f"{stage}: {what}": float(s) for stage, what, s in STEP_DONE.findall(log)}
@@ -245,6 +256,7 @@ def measure_p1(repo: Path, env: dict, repeats: int) -> dict[str, Any]:
         "stages_ran": dvc[-1]["ran"],
         "stage_s_one_process_each": per_stage,
         "stage_s_in_process": in_stage,
+        "import_s": import_seconds(repo, env, repeats),
         "_steps": [p["steps"] for p in processes],
         "_processes": processes,
     }
@@ -319,16 +331,13 @@ def measure_p4(work: Path, env_for, scales: list[int]) -> dict[str, Any]:
         }
         shutil.rmtree(source)
     x = np.log(scales)
-    slopes = {
-        name: round(
-            float(
-                np.polyfit(x, np.log([runs[c]["stages"][name]["seconds"] for c in scales]), 1)[0]
-            ),
-            3,
-        )
-        for name in runs[scales[0]]["stages"]
-    }
-    total_slope = round(float(np.polyfit(x, np.log([runs[c]["total"] for c in scales]), 1)[0]), 3)
+
+    def slope(seconds: list[float]) -> float | None:
+        return round(float(np.polyfit(x, np.log(seconds), 1)[0]), 3) if len(x) > 1 else None
+
+    first = runs[scales[0]]["stages"]
+    slopes = {name: slope([runs[c]["stages"][name]["seconds"] for c in scales]) for name in first}
+    total_slope = slope([runs[c]["total"] for c in scales])
     peak = max(s["peak_rss_mb"] for s in runs[scales[-1]]["stages"].values()) / 1024
     return {
         "runs": {f"x{c}": r for c, r in runs.items()},
@@ -487,8 +496,10 @@ def main(argv: list[str] | None = None) -> None:
         p1 = measure_p1(repo, env, args.repeats)
         steps, processes = p1.pop("_steps"), p1.pop("_processes")
         results["P1"] = p1
+        save(results, complete=False)
         print("P2: no-op dvc repro", flush=True)
         results["P2"] = measure_p2(repo, env, max(args.repeats, 5))
+        save(results, complete=False)
         print("P3: one model parameter changed", flush=True)
         results["P3"] = measure_p3(repo, env, args.repeats, p1["dvc_repro_s"]["median"])
         if "P5" not in args.skip:
@@ -502,17 +513,24 @@ def main(argv: list[str] | None = None) -> None:
         del processes
         print(f"P4: scale {args.scales}", flush=True)
         results["P4"] = measure_p4(work, env_for, args.scales)
+        save(results, complete=False)
         if "P7" not in args.skip:
             print("P7: install", flush=True)
             results["P7"] = measure_p7(work, env_for(None))
     results["bench_minutes"] = round((time.perf_counter() - started) / 60, 1)
-    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_FILE.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    save(results, complete=True)
     write_doc(results, DOC_FILE, DOC_BEGIN, DOC_END)
     print(
         f"wrote {RESULTS_FILE.relative_to(REPO)} and {DOC_FILE.relative_to(REPO)} "
         f"({results['bench_minutes']} min)"
     )
+
+
+def save(results: dict[str, Any], complete: bool) -> None:
+    """After each part, so that a run cut short keeps what it measured (complete: false)."""
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results | {"complete": complete}, indent=2, sort_keys=True)
+    RESULTS_FILE.write_text(text + "\n")
 
 
 def floor_ratios(found: dict, stage_s: dict) -> dict[str, dict[str, float]]:

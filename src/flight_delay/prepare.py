@@ -1,5 +1,5 @@
 """Stage `prepare`: label each flight (rule, then a person's overrides), join weather
-and planes, split by time.
+and planes, split by time; describe the splits in the dataset card (datacard.py).
 
 No column that is only known after departure survives this stage.
 """
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from flight_delay.columns import LABEL, SPLITS
 from flight_delay.config import LEAKAGE_COLUMNS, LabelConfig, SplitConfig, load_config
-from flight_delay.io import write_json, write_parquet
+from flight_delay.datacard import build_card, card_markdown
+from flight_delay.io import file_md5, write_json, write_parquet, write_text
 from flight_delay.label_overrides import (
     OVERRIDDEN,
     OverrideError,
@@ -18,11 +20,16 @@ from flight_delay.label_overrides import (
     read_overrides,
 )
 from flight_delay.log import run_stage, say
-from flight_delay.paths import LABEL_OVERRIDES, PREPARED_DIR, RAW_DIR, SPLITS_SUMMARY
+from flight_delay.paths import (
+    DATASET_CARD,
+    DATASET_CARD_MD,
+    LABEL_OVERRIDES,
+    PREPARED_DIR,
+    RAW_DIR,
+    SPLITS_SUMMARY,
+)
 from flight_delay.schemas import PLAUSIBILITY
 
-SPLITS = ("train", "valid", "test")
-LABEL = "delayed"
 KEY = ["time_hour", "carrier", "flight", "origin"]
 WEATHER_COLUMNS = [
     "temp",
@@ -133,6 +140,11 @@ def main() -> None:
         write_parquet(frame, PREPARED_DIR / f"{name}.parquet")
         say("prepare", f"{name}: {len(frame):,} rows, delayed rate {frame[LABEL].mean():.3f}")
     write_json(split_summary(splits), SPLITS_SUMMARY)
+    described = sorted([*(PREPARED_DIR / f"{name}.parquet" for name in splits), LABEL_OVERRIDES])
+    card = build_card(splits, {path.as_posix(): file_md5(path) for path in described}, config)
+    write_json(card, DATASET_CARD)  # allow_nan=False: fails before anything is written
+    write_text(card_markdown(card), DATASET_CARD_MD)
+    say("prepare", f"wrote {DATASET_CARD_MD} and {DATASET_CARD}")
 
 
 if __name__ == "__main__":

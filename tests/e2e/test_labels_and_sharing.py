@@ -93,7 +93,7 @@ def test_corrected_labels_change_exactly_those_flights_and_rerun_only_downstream
     done = run(producer, "dvc", "repro")
     # validate checks the file, prepare applies it; train re-runs only if its data
     # changed, and these flights are all in the valid split
-    assert ran_stages(done) == {"validate", "prepare", "datacard", "featurize", "evaluate"}
+    assert ran_stages(done) == {"validate", "prepare", "featurize", "evaluate"}
     assert {s: lock_stage(producer, s) for s in untouched} == untouched
 
     after = pd.read_parquet(producer / VALID)
@@ -147,7 +147,7 @@ def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, row, m
     assert done.returncode != 0
     assert "failed to reproduce 'validate'" in done.stderr
     assert f"label_overrides: data/labels/overrides.csv: {message}" in done.stderr
-    assert not ran_stages(done) & {"prepare", "datacard", "featurize", "train", "evaluate"}
+    assert not ran_stages(done) & {"prepare", "featurize", "train", "evaluate"}
     assert {p: file_md5(producer / p) for p in kept} == kept
     assert {s: lock_stage(producer, s) for s in locks} == locks
     assert ran_stages(run(producer, "dvc", "repro")) <= {"validate"}

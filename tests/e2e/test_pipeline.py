@@ -22,7 +22,7 @@ from tests.conftest import (
 
 pytestmark = pytest.mark.e2e
 ALL_STAGES = {
-    "compose", "ingest", "validate", "prepare", "datacard", "featurize", "train", "evaluate"
+    "compose", "ingest", "validate", "prepare", "featurize", "train", "evaluate"
 }  # fmt: skip
 
 

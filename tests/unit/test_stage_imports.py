@@ -13,7 +13,6 @@ EXPECTED = [
     ("compose", []),
     ("ingest", []),
     ("prepare", []),
-    ("datacard", []),
     ("featurize", []),
     ("train", ["sklearn"]),  # skops only when saving, MLflow not at all
     ("evaluate", ["matplotlib", "sklearn"]),  # skops and MLflow only when used
