@@ -130,11 +130,22 @@ def timed(repo: Path, env: dict, *args: str) -> tuple[float, str]:
     return time.perf_counter() - start, done.stdout + done.stderr
 
 
+def head_commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+# HEAD when the run starts (main sets it): a commit made during the run changes nothing
+MEASURED: dict[str, str] = {}
+
+
 def scratch_repo(target: Path, env: dict) -> Path:
-    """The files of this repository's HEAD commit (what the figures are recorded against)
-    in a fresh git repo: no outputs, no DVC cache, no uncommitted edits."""
+    """The files of the commit that was HEAD when the run started (the figures are
+    recorded against it) in a fresh git repo: no outputs, no DVC cache, no edits."""
     target.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", "HEAD"], cwd=REPO, capture_output=True, check=True)
+    archive = subprocess.run(
+        ["git", "archive", MEASURED["commit"]], cwd=REPO, capture_output=True, check=True
+    )
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     sh(target, env, "git", "init", "-q", "-b", "main")
     sh(target, env, "git", "add", "-A")
@@ -453,9 +464,6 @@ def machine() -> dict[str, Any]:
         platform.processor(),
     )
     memory = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-    ).stdout.strip()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "cpu": cpu,
@@ -463,7 +471,7 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(memory, 1),
         "python": platform.python_version(),
         "os": platform.platform(),
-        "commit": commit,
+        "commit": MEASURED["commit"][:7],
     }
 
 
@@ -482,6 +490,7 @@ def main(argv: list[str] | None = None) -> None:
     from bench_report import write_doc  # benchmarks/bench_report.py
 
     started = time.perf_counter()
+    MEASURED["commit"] = head_commit()
     results: dict[str, Any] = {"machine": machine() | {"threads": args.threads}}
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as scratch:
         work = Path(scratch)

@@ -99,7 +99,7 @@ def log_to_mlflow(tracking_uri: str, artifacts: Path) -> str:
     import mlflow
 
     from flight_delay.persistence import TRUSTED_TYPES, load_model
-    from flight_delay.train import pip_requirements
+    from flight_delay.tracking import pip_requirements
 
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_experiment(experiment_id=mlflow.create_experiment(
