@@ -433,7 +433,8 @@ def measure_p5(repo: Path, env: dict, seconds: float) -> dict[str, Any]:
 
 
 def measure_p7(work: Path, env: dict) -> dict[str, Any]:
-    uv = os.environ.get("UV") or shutil.which("uv") or str(REPO / ".uv/bin/uv")
+    found = shutil.which(os.environ.get("UV") or "uv")  # make passes UV, maybe relative
+    uv = str(Path(found).resolve()) if found else str(REPO / ".uv/bin/uv")
     project = scratch_repo(work / "install", env)
     cache, venv = work / "uv-cache", work / "venv"
     install_env = env | {
@@ -477,7 +478,8 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", nargs="?", default="all", choices=["all", "in-process"])
+    modes = ["all", "in-process", "render"]  # render: the doc again from bench.json
+    parser.add_argument("mode", nargs="?", default="all", choices=modes)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
@@ -488,6 +490,9 @@ def main(argv: list[str] | None = None) -> None:
         return in_process_child()
 
     from bench_report import write_doc  # benchmarks/bench_report.py
+
+    if args.mode == "render":
+        return write_doc(json.loads(RESULTS_FILE.read_text()), DOC_FILE, DOC_BEGIN, DOC_END)
 
     started = time.perf_counter()
     MEASURED["commit"] = head_commit()
