@@ -48,7 +48,7 @@ def summary_rows(r: dict[str, Any]) -> list[str]:
                     f"≥ 5× at ≤ 1/3 | {mark(status == 'PASS')} |"
                 )
     rows.append(
-        f"| P6 tracking: MLflow logging (train + evaluate) / train's fit | {med(p6['ratio'])}; "
+        f"| P6 tracking: MLflow logging in a pipeline run / train's fit | {med(p6['ratio'])}; "
         f"logging {p6['logging_s']['median']:.1f} s ({'; '.join(p6['logging_steps'])}), "
         f"fit {p6['train_fit_s']['median']:.1f} s | (figure) | |"
     )
@@ -68,7 +68,8 @@ def stage_table(r: dict[str, Any]) -> list[str]:
     head = "| stage | one process (s) | in one process (s) | import alone (s) |"
     head += "".join(f" {k} s | {k} peak RSS MB |" for k in scales)
     lines = [head, "|---" + "|---:" * (3 + 2 * len(scales)) + "|"]
-    for name, s in p1["stage_s_one_process_each"].items():
+    for name in r["stage_order"]:
+        s = p1["stage_s_one_process_each"][name]
         cells = [f"{s['median']:.2f}", f"{p1['stage_s_in_process'][name]['median']:.2f}",
                  f"{p1['import_s'][name]['median']:.2f}"]  # fmt: skip
         for run in scales.values():
@@ -81,7 +82,8 @@ def stage_table(r: dict[str, Any]) -> list[str]:
     ]
     if scales and r["P4"]["slope_total"] is not None:
         rows = " / ".join(f"{run['flights_rows']:,}" for run in scales.values())
-        slopes = ", ".join(f"{k} {v:.2f}" for k, v in r["P4"]["slope_by_stage"].items())
+        by_stage = r["P4"]["slope_by_stage"]
+        slopes = ", ".join(f"{name} {by_stage[name]:.2f}" for name in r["stage_order"])
         lines += ["", f"Flights rows {rows}. Log-log slope by stage: {slopes}."]
     return lines
 
@@ -97,8 +99,8 @@ def floor_table(r: dict[str, Any]) -> list[str]:
         + "".join(f" {k} × floor |" for k, _ in largest),
         "|---|---:|---:|---:|---:|---:|" + "---:|" * len(largest),
     ]
-    for name, f in r["floor"]["stages"].items():
-        extra = ""
+    for name in r["stage_order"]:
+        f, extra = r["floor"]["stages"][name], ""
         for _, run in largest:
             big = run["floor"][name]
             extra += f" {run['stages'][name]['seconds'] / max(big['floor_s'], 1e-4):,.0f} |"

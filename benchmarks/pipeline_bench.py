@@ -420,16 +420,18 @@ def measure_p6(steps: list[dict[str, float]]) -> dict[str, Any]:
 
 def measure_p5(repo: Path, env: dict, seconds: float) -> dict[str, Any]:
     sh(repo, env, sys.executable, "benchmarks/serve_bench.py", "--seconds", str(seconds))
-    found = json.loads((repo / "reports/bench/serve.json").read_text())
-    return {
-        "target": found["target"],
-        "scenarios": {
-            k: {m: s[m] for m in ("throughput_ratio", "p99_ratio")}
-            | {"requests_per_s": s["requests_per_s"], "p99_ms": s["p99_ms"]}
-            for k, s in found["scenarios"].items()
-        },
-        "seconds_per_scenario": seconds,
-    }
+    return serve_figures(json.loads((repo / "reports/bench/serve.json").read_text()), seconds)
+
+
+def serve_figures(found: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """The ratios and each server's req/s and p99 per scenario, from serve_bench's JSON."""
+    scenarios = {
+        key: {"throughput_ratio": s["throughput_ratio"], "p99_ratio": s["p99_ratio"]}
+        | {f"{server}_{m}": s[server][m] for server in ("ours", "mlflow")
+           for m in ("requests_per_s", "p99_ms")}
+        for key, s in found["scenarios"].items()
+    }  # fmt: skip
+    return {"target": found["target"], "scenarios": scenarios, "seconds_per_scenario": seconds}
 
 
 def measure_p7(work: Path, env: dict) -> dict[str, Any]:
@@ -506,6 +508,7 @@ def main(argv: list[str] | None = None) -> None:
 
         repo = scratch_repo(work / "repo", env_for(None))
         env = env_for(repo)
+        results["stage_order"] = list(stage_modules(repo))  # the JSON's keys are sorted
         print("P1: full runs (in one process, one process per stage, dvc repro -f)", flush=True)
         p1 = measure_p1(repo, env, args.repeats)
         steps, processes = p1.pop("_steps"), p1.pop("_processes")
@@ -516,6 +519,7 @@ def main(argv: list[str] | None = None) -> None:
         save(results, complete=False)
         print("P3: one model parameter changed", flush=True)
         results["P3"] = measure_p3(repo, env, args.repeats, p1["dvc_repro_s"]["median"])
+        save(results, complete=False)
         if "P5" not in args.skip:
             print("P5: serving", flush=True)
             results["P5"] = measure_p5(repo, env, args.serve_seconds)

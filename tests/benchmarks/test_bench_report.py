@@ -39,3 +39,20 @@ def test_a_doc_without_markers_is_refused(tmp_path):
     doc.write_text("# B\n")
     with pytest.raises(ValueError, match="markers"):
         write_doc({}, doc, "<!-- b -->", "<!-- e -->")
+
+
+def test_serving_figures_are_read_from_serve_bench_json():
+    from pipeline_bench import serve_figures
+
+    server = {"p50_ms": 1.0, "p99_ms": 2.0, "requests": 10, "requests_per_s": 5.0}
+    found = {
+        "scenarios": {"1_row_1_client": {"ours": server, "mlflow": server | {"p99_ms": 9.0},
+                                         "throughput_ratio": 1.0, "p99_ratio": 4.5}},
+        "target": {"1_row_1_client": {"status": "MISS"}},
+    }  # fmt: skip
+    figures = serve_figures(found, 2.0)
+    assert figures["scenarios"]["1_row_1_client"] == {
+        "throughput_ratio": 1.0, "p99_ratio": 4.5, "ours_requests_per_s": 5.0,
+        "ours_p99_ms": 2.0, "mlflow_requests_per_s": 5.0, "mlflow_p99_ms": 9.0,
+    }  # fmt: skip
+    assert figures["target"]["1_row_1_client"]["status"] == "MISS"
