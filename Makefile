@@ -136,7 +136,7 @@ feedback: install ## Join the prediction log with the real outcomes -> data/feed
 monitor: install ## Drift of CURRENT (default: the prediction log) against the training data -> reports/monitoring/
 	$(RUN) python -m flight_delay.monitor
 
-bench: install ## Benchmarks P1-P7 in scratch copies (about 25 min) -> reports/bench/bench.json, docs/benchmarks.md
+bench: install ## Benchmarks P1-P7 in scratch copies of HEAD (about 20 min) -> reports/bench/bench.json, docs/benchmarks.md
 	UV="$(UV)" $(RUN) python benchmarks/pipeline_bench.py $(BENCH_ARGS)
 
 bench-serve: install ## Benchmark our service against mlflow models serve (same model, 1/100 rows, 1/4 clients) -> reports/bench/serve.json
