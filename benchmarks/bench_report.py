@@ -18,7 +18,7 @@ def med(s: dict[str, float], unit: str = "", digits: int = 2) -> str:
 
 
 def summary_rows(r: dict[str, Any]) -> list[str]:
-    p1, p2, p3, p6 = r["P1"], r["P2"], r["P3"], r["P6"]
+    p1, p2, p3, p6 = r["P1"], r["P2"], r["P3"], r["P6"]  # render wants a complete run
     rows = [
         f"| P1 orchestration: `dvc repro -f` / one process | {med(p1['ratio'])}; "
         f"dvc {p1['dvc_repro_s']['median']:.1f} s, one process per stage without DVC "
@@ -88,6 +88,10 @@ def stage_table(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+def times(seconds: float, floor: float) -> str:
+    return f"{seconds / floor:,.0f}" if floor else "—"
+
+
 def floor_table(r: dict[str, Any]) -> list[str]:
     rates = r["floor"]["rates"]
     largest = list(r.get("P4", {}).get("runs", {}).items())[-1:]
@@ -102,11 +106,11 @@ def floor_table(r: dict[str, Any]) -> list[str]:
     for name in r["stage_order"]:
         f, extra = r["floor"]["stages"][name], ""
         for _, run in largest:
-            big = run["floor"][name]
-            extra += f" {run['stages'][name]['seconds'] / max(big['floor_s'], 1e-4):,.0f} |"
+            extra += f" {times(run['stages'][name]['seconds'], run['floor'][name]['floor_s'])} |"
         lines.append(
             f"| {name} | {f['read_mb']:,.2f} | {f['written_mb']:,.2f} | "
-            f"{f['floor_s']:.3f} | {f['seconds']:.2f} | {f['times_floor']:,} |{extra}"
+            f"{f['floor_s']:.4f} | {f['seconds']:.2f} | "
+            f"{times(f['seconds'], f['floor_s'])} |{extra}"
         )
     return lines
 

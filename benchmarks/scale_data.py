@@ -38,10 +38,13 @@ TEMPERATURE_JITTER_F = 1.0
 
 
 def shift_years(frame: pd.DataFrame, years: int) -> pd.DataFrame:
-    """`year` and the ISO `time_hour` string moved on by whole years (2013 has no 29 Feb)."""
+    """`year` and the ISO `time_hour` string moved on by whole years (2013 has no 29 Feb).
+    `time_hour` is UTC: a late flight on 31 December is already next year there, so each
+    moves by its own year."""
     shifted = frame.copy()
     shifted["year"] = frame["year"] + years
-    shifted["time_hour"] = (frame["year"] + years).astype(str) + frame["time_hour"].str[4:]
+    utc_year = frame["time_hour"].str[:4].astype(int)
+    shifted["time_hour"] = (utc_year + years).astype(str) + frame["time_hour"].str[4:]
     return shifted
 
 

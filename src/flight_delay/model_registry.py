@@ -45,7 +45,8 @@ def find_version(client: Any, name: str, gto_version: str) -> Any | None:
 
 
 def training_run_id(client: Any, experiment_name: str, model_md5: str) -> str:
-    """The newest `train` run in this store tagged with the model's hash ("" if none)."""
+    """The newest finished pipeline run (logged by `evaluate`) in this store tagged with
+    the model's hash ("" if none)."""
     experiment = client.get_experiment_by_name(experiment_name)
     return (experiment and newest_run_of_model(experiment.experiment_id, model_md5)) or ""
 
@@ -64,14 +65,14 @@ def existing_version(client: Any, name: str, gto_version: str, lineage: Lineage)
 
 def log_verified_model(model_file: Path, experiment_name: str, event: Any, tags: dict) -> str:
     """Log the file whose md5 was verified in a run of its own; returns its model URI.
-    This, not the `train` run's copy, is what gets registered."""
+    This, not the pipeline run's copy, is what gets registered."""
     import mlflow
 
     from flight_delay.persistence import TRUSTED_TYPES, load_model
     from flight_delay.tracking import pip_requirements
 
     mlflow.set_experiment(experiment_name)
-    # not tagged `model_md5`: that finds the train run (evaluate adds to it, promote cites it)
+    # not tagged `model_md5`: that finds the pipeline run (evaluate's; promote cites it)
     run_tags = {key: value for key, value in tags.items() if key != MODEL_HASH_TAG}
     with mlflow.start_run(run_name=f"promote {event.artifact} {event.version}"):
         mlflow.set_tags({**run_tags, "stage": "promote"})

@@ -76,12 +76,13 @@ def input_hashes(paths: list[Path]) -> dict[str, str]:
 
 
 def newest_run_of_model(experiment_id: str, model_md5: str) -> str | None:
-    """The id of the newest run tagged with this model hash, if any."""
+    """The id of the newest finished run tagged with this model hash, if any (a run whose
+    logging failed or was killed half-way is not reused or cited)."""
     import mlflow
 
     found = mlflow.search_runs(
         experiment_ids=[experiment_id],
-        filter_string=f"tags.{MODEL_HASH_TAG} = '{model_md5}'",
+        filter_string=f"tags.{MODEL_HASH_TAG} = '{model_md5}' and attributes.status = 'FINISHED'",
         order_by=["attributes.start_time DESC"],
         max_results=1,
         output_format="list",

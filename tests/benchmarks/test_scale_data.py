@@ -27,6 +27,12 @@ def test_shift_moves_year_and_time_hour_together_and_keeps_the_month():
     assert shifted["month"].tolist() == FLIGHTS["month"].tolist()
 
 
+def test_a_utc_hour_already_in_the_next_year_moves_by_its_own_year():
+    late = FLIGHTS.tail(1).assign(time_hour="2014-01-01T04:00:00Z")  # 31 Dec, 23:00 local
+    shifted = shift_years(late, 2)
+    assert (shifted["year"].item(), shifted["time_hour"].item()) == (2015, "2016-01-01T04:00:00Z")
+
+
 def test_copy_zero_is_the_real_data_and_the_copies_keep_keys_unique():
     scaled = replicate("flights", FLIGHTS, 4, seed=1)
     assert len(scaled) == 12 and not scaled.duplicated(KEY).any()

@@ -12,6 +12,7 @@ from flight_delay.tracking import (
     git_lineage,
     input_hashes,
     local_artifact_location,
+    tracking_run,
     tracking_uri,
 )
 
@@ -80,3 +81,18 @@ def test_git_lineage_outside_a_repository(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     assert git_lineage() == {"git_commit": "unknown", "git_dirty": "unknown"}
+
+
+def test_evaluating_a_model_again_reuses_its_finished_run_but_never_a_failed_one(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    with pytest.raises(RuntimeError), tracking_run(TRACKING, "abc", "train") as (failed, created):
+        assert created
+        raise RuntimeError("logging failed half-way")  # the run ends FAILED, tagged abc
+    with tracking_run(TRACKING, "abc", "train") as (first, created):
+        assert created and first.info.run_id != failed.info.run_id
+    with tracking_run(TRACKING, "abc", "train") as (again, created):
+        assert not created and again.info.run_id == first.info.run_id
+    with tracking_run(TRACKING, "other", "train") as (_, created):
+        assert created
