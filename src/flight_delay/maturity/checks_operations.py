@@ -7,9 +7,9 @@ import csv
 import re
 from pathlib import Path
 
+from flight_delay.infra.paths import LABEL_OVERRIDES
 from flight_delay.maturity import repo
 from flight_delay.maturity.result import CheckResult, not_met, verdict
-from flight_delay.paths import LABEL_OVERRIDES
 
 
 def check_release_pipeline(root: Path) -> CheckResult:
@@ -52,10 +52,14 @@ def check_release_tests(root: Path) -> CheckResult:
 
 
 def check_traceability(root: Path) -> CheckResult:
-    calls = repo.called_names(root / "src/flight_delay/evaluate.py")
+    calls = repo.called_names(root / "src/flight_delay/infra/tracking.py")
     problems = [
-        f"evaluate.py does not call {f}" for f in ("git_lineage", "input_hashes") if f not in calls
+        f"infra/tracking.py does not call {f}"
+        for f in ("git_lineage", "input_hashes")
+        if f not in calls
     ]
+    if "log_model_run" not in repo.called_names(root / "src/flight_delay/stages/evaluate.py"):
+        problems.append("stages/evaluate.py does not log the model's run")
     train_deps = repo.locked_md5(root, "train", "deps")
     if not any(path.startswith("data/") and md5 for path, md5 in train_deps.items()):
         problems.append("dvc.lock records no data hash for train")
@@ -113,8 +117,8 @@ ROLLOUT = re.compile(r"\b(canary|shadow|traffic[ _-]?split|a/b[ _-]?test)", re.I
 
 def check_safe_rollout(root: Path) -> CheckResult:
     places = [
-        root / "src/flight_delay/serve.py",
-        root / "src/flight_delay/served_model.py",
+        root / "src/flight_delay/operate/serve.py",
+        root / "src/flight_delay/operate/served_model.py",
         *(root / "conf/serve").glob("*.yaml"),
         *(root / ".github/workflows").glob("*.yml"),
     ]
@@ -130,9 +134,9 @@ MONITOR_KEYS = ("psi_threshold", "prediction_psi", "performance_drop")
 
 
 def check_monitoring(root: Path) -> CheckResult:
-    serve = root / "src/flight_delay/serve.py"
+    serve = root / "src/flight_delay/operate/serve.py"
     problems = [] if '"/metrics"' in serve.read_text(encoding="utf-8") else ["no GET /metrics"]
-    if "flight_delay.prediction_log" not in repo.imported_modules(serve):
+    if "flight_delay.operate.prediction_log" not in repo.imported_modules(serve):
         problems.append("serve.py keeps no prediction log")
     monitor = repo.params(root)["monitor"]
     problems += [f"conf/monitor has no {key}" for key in MONITOR_KEYS if key not in monitor]
@@ -151,8 +155,9 @@ def check_drift_retraining(root: Path) -> CheckResult:
         problems.append("retrain.yml is not scheduled and on demand")
     if "make retrain" not in repo.run_commands(workflow):
         problems.append("retrain.yml does not run make retrain")
-    if "flight_delay.monitor" not in repo.imported_modules(root / "src/flight_delay/retrain.py"):
-        problems.append("retrain.py does not use monitor's verdict")
+    retraining = root / "src/flight_delay/operate/retraining.py"
+    if "flight_delay.operate.monitoring" not in repo.imported_modules(retraining):
+        problems.append("operate/retraining.py does not use monitoring's verdict")
     return verdict(
         problems,
         f"retrain.yml on cron '{', '.join(map(str, crons))}' and on "
@@ -171,8 +176,8 @@ def check_quality_gate(root: Path) -> CheckResult:
         problems.append(f"the deploy stage {registry['deploy_stage']} is not gated")
     if repo.run_commands(repo.load_workflow(root, "pr-report.yml"))[-1:] != ["make gate"]:
         problems.append("pr-report.yml does not end with make gate")
-    promote = root / "src/flight_delay/promote.py"
-    if "flight_delay.promotion_gate" not in repo.imported_modules(promote):
+    promote = root / "src/flight_delay/registry/promote.py"
+    if "flight_delay.registry.stage_gate" not in repo.imported_modules(promote):
         problems.append("promote.py does not gate")
     return verdict(
         problems,
@@ -194,7 +199,7 @@ def check_unattended_deploy(root: Path) -> CheckResult:
 
 
 LABELS = LABEL_OVERRIDES.as_posix()
-LABEL_TESTS = "tests/unit/test_label_overrides.py"
+LABEL_TESTS = "tests/unit/core/test_label_overrides.py"
 
 
 def check_labeling(root: Path) -> CheckResult:

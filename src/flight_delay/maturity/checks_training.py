@@ -8,11 +8,11 @@ import json
 import re
 from pathlib import Path
 
-from flight_delay.compose import compose_params, differing_keys
-from flight_delay.io import file_md5
+from flight_delay.infra.io import file_md5
+from flight_delay.infra.params import compose_params, differing_keys
+from flight_delay.infra.paths import GROUP_IMPORTANCE_FILE, SHAP_IMPORTANCE_FILE, VALIDATION_REPORT
 from flight_delay.maturity import repo
 from flight_delay.maturity.result import CheckResult, not_met, verdict
-from flight_delay.paths import GROUP_IMPORTANCE_FILE, SHAP_IMPORTANCE_FILE, VALIDATION_REPORT
 
 EXPLANATIONS = {
     SHAP_IMPORTANCE_FILE.as_posix(): ("feature", "mean_abs_shap"),
@@ -27,7 +27,7 @@ def check_explanations(root: Path) -> CheckResult:
         for p in EXPLANATIONS
         if p not in repo.stage_outputs(evaluate)
     ]
-    code = ("src/flight_delay/explain.py", "src/flight_delay/importance.py")
+    code = ("src/flight_delay/core/explanations.py", "src/flight_delay/core/importance.py")
     problems += [f"evaluate does not depend on {p}" for p in code if p not in evaluate["deps"]]
     recorded = repo.locked_md5(root, "evaluate")
     rows = []
@@ -89,8 +89,9 @@ def check_data_validation(root: Path) -> CheckResult:
         f"dvc.yaml has no stage {s}" for s in ("ingest", "validate", "prepare") if s not in stages
     ]
     if not problems:
-        if "src/flight_delay/schemas.py" not in stages["validate"]["deps"]:
-            problems.append("validate does not depend on schemas.py")
+        home = repo.dataset_home(root)
+        if home not in stages["validate"]["deps"]:
+            problems.append(f"validate does not depend on the dataset's home {home}")
         if VALIDATION_REPORT.as_posix() not in stages["prepare"]["deps"]:
             problems.append(f"prepare does not wait for {VALIDATION_REPORT}")
     report = json.loads((root / VALIDATION_REPORT).read_text(encoding="utf-8"))
@@ -99,7 +100,7 @@ def check_data_validation(root: Path) -> CheckResult:
     last = "passed" if report.get("passed") else "FAILED"
     return verdict(
         problems,
-        f"ingest -> validate (pandera schemas) -> prepare; "
+        "ingest -> validate (the dataset's pandera schemas) -> prepare; "
         f"last run: {len(report.get('tables', {}))} tables, {last}",
     )
 
@@ -143,8 +144,8 @@ def check_params_composed(root: Path) -> CheckResult:
 
 def check_tracking(root: Path) -> CheckResult:
     problems = [] if repo.params(root)["tracking"]["enabled"] else ["tracking.enabled is false"]
-    if "tracking_run" not in repo.called_names(root / "src/flight_delay/evaluate.py"):
-        problems.append("evaluate.py logs no MLflow run")
+    if "log_model_run" not in repo.called_names(root / "src/flight_delay/stages/evaluate.py"):
+        problems.append("stages/evaluate.py logs no MLflow run")
     if problems:
         return verdict(problems, "")
     store = repo.mlflow_store(root)
@@ -170,7 +171,8 @@ def check_tracking(root: Path) -> CheckResult:
     )
 
 
-SCORING_CODE = ("serve.py", "predict.py", "served_model.py", "fast_scoring.py", "feature_schema.py")
+SCORING_CODE = ("operate/serve.py", "operate/predict.py", "operate/served_model.py",
+                "operate/fast_scoring.py", "core/feature_rules.py")  # fmt: skip
 
 
 def check_versioned_models(root: Path) -> CheckResult:

@@ -72,8 +72,8 @@ ITEMS = (
     Item("data-validation", 1, "Data gathered by a pipeline and validated", "met",
          "level 1: a data pipeline gathers the data. Validation is not named by Microsoft; "
          "it is what lets that pipeline run without a person looking",
-         ("dvc.yaml: ingest, validate, prepare", "src/flight_delay/schemas.py",
-          "reports/validation.json"),
+         ("dvc.yaml: ingest, validate, prepare",
+          "src/flight_delay/datasets/nycflights13/schemas.py", "reports/validation.json"),
          checks_training.check_data_validation,
          tests=("tests/unit/test_validate.py::test_each_violation_is_reported_once_naming_table_column_and_rule",
                 "tests/e2e/test_bad_input.py::test_bad_source_stops_at_validate_and_keeps_outputs")),
@@ -90,7 +90,8 @@ ITEMS = (
          tests=("tests/unit/test_compose.py::test_params_yaml_equals_the_composition_of_conf",)),
     Item("tracking", 2, "Centralized experiment and performance tracking", "partly",
          "level 2: experiment results and training performance are tracked centrally",
-         ("src/flight_delay/tracking.py", "evaluate logs each model's run to MLflow", "make ui"),
+         ("src/flight_delay/infra/tracking.py", "evaluate logs each model's run to MLflow",
+          "make ui"),
          checks_training.check_tracking,
          tests=("tests/e2e/test_pipeline.py::test_mlflow_run_carries_lineage_and_metrics",),
          gap="central only with a team server in MLFLOW_TRACKING_URI (CI secrets); by "
@@ -100,7 +101,7 @@ ITEMS = (
          "level 2: training code and models are version controlled (model management); the "
          "scoring script is versioned with tests",
          ("dvc.yaml artifacts: flight-delay", "dvc.lock (model md5)",
-          "src/flight_delay/serve.py, predict.py"),
+          "src/flight_delay/operate/serve.py, predict.py"),
          checks_training.check_versioned_models,
          tests=("tests/unit/test_fast_scoring.py::test_the_flattened_forest_gives_sklearns_probabilities",
                 "tests/e2e/test_serve.py::test_predictions_are_the_models_and_are_logged")),
@@ -116,7 +117,7 @@ ITEMS = (
          checks_training.check_locked_environment),
     Item("feature-store", 2, "Feature store", "not met",
          "level 2 (current text): adopt a managed feature store",
-         ("src/flight_delay/featurize.py", "src/flight_delay/feature_schema.py"),
+         ("src/flight_delay/stages/featurize.py", "src/flight_delay/core/feature_rules.py"),
          checks_training.check_feature_store,
          gap="features are parquet files written by featurize, and the service's clients "
              "send feature values (checked, not computed). A feature store (e.g. Feast) "
@@ -154,7 +155,7 @@ ITEMS = (
                 "tests/unit/test_registry.py::test_occupant_before_follows_gto_stage_semantics")),
     Item("safe-rollout", 3, "Safe rollout (A/B, canary or shadow)", "not met",
          "level 3: A/B testing of model performance is part of deployment",
-         ("src/flight_delay/serve.py (one model per process)",),
+         ("src/flight_delay/operate/serve.py (one model per process)",),
          checks_operations.check_safe_rollout,
          gap="a new prod model takes all traffic at once. It would take a service holding "
              "two versions (shadow: score both, answer with prod; canary: send a share to "
@@ -202,6 +203,6 @@ ITEMS = (
              "pipeline's data (validation by default) with the workspace model, not from "
              "production traffic, and make feedback's labelled production rows feed "
              "monitoring, not training",
-         needs=("src/flight_delay/labeling.py", "src/flight_delay/label_overrides.py", LABELS,
-                LABEL_TESTS)),
+         needs=("src/flight_delay/curation/labeling.py",
+                "src/flight_delay/core/label_overrides.py", LABELS, LABEL_TESTS)),
 )  # fmt: skip

@@ -7,14 +7,15 @@ import ast
 import os
 import re
 import sqlite3
-import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from flight_delay.tracking import SQLITE
+from flight_delay.infra import dvc_lock
+from flight_delay.infra.git import git_output
+from flight_delay.infra.tracking import SQLITE
 
 SHA_PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 MAKE_RULE = re.compile(r"^([A-Za-z0-9_.-]+)\s*:(?!=)([^#]*)")
@@ -42,7 +43,7 @@ def dvc_stages(root: Path) -> dict:
 
 
 def lock_stages(root: Path) -> dict:
-    return read_yaml(root / "dvc.lock")["stages"]
+    return dvc_lock.stages(dvc_lock.read_lock(root / "dvc.lock"))
 
 
 def model_artifact(root: Path, name: str) -> dict:
@@ -51,8 +52,14 @@ def model_artifact(root: Path, name: str) -> dict:
 
 
 def stage_module(stage: dict) -> str:
-    """The source file a dvc.yaml stage runs (`python -m flight_delay.x` -> its x.py)."""
-    return f"src/flight_delay/{stage['cmd'].removeprefix('python -m flight_delay.')}.py"
+    """The source file a dvc.yaml stage runs (`python -m flight_delay.stages.x` -> its x.py)."""
+    module = stage["cmd"].removeprefix("python -m ").split()[0]
+    return f"src/{module.replace('.', '/')}.py"
+
+
+def dataset_home(root: Path) -> str:
+    """The folder of the dataset params.yaml names (`data.dataset`)."""
+    return f"src/flight_delay/datasets/{params(root)['data']['dataset']}"
 
 
 def stage_outputs(stage: dict) -> list[str]:
@@ -62,7 +69,7 @@ def stage_outputs(stage: dict) -> list[str]:
 
 
 def locked_md5(root: Path, stage: str, kind: str = "outs") -> dict[str, str]:
-    return {e["path"]: e.get("md5", "") for e in lock_stages(root)[stage].get(kind, [])}
+    return dvc_lock.recorded_md5s(dvc_lock.read_lock(root / "dvc.lock"), stage, kind)
 
 
 def makefile_rules(root: Path) -> dict[str, str]:
@@ -157,18 +164,10 @@ def imported_modules(path: Path) -> set[str]:
 def git(root: Path, *args: str, stdin: str | None = None) -> str | None:
     """git's output in `root`, or None when root is not the top of a git work tree."""
 
-    def run(*command: str, stdin: str | None = None) -> str:
-        return subprocess.run(
-            ["git", *command], cwd=root, input=stdin, capture_output=True, text=True,
-            check=True, timeout=10,
-        ).stdout  # fmt: skip
-
-    try:
-        if Path(run("rev-parse", "--show-toplevel").strip()).resolve() != root.resolve():
-            return None  # a folder inside another repository is not under version control
-        return run(*args, stdin=stdin)
-    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
-        return None
+    top = git_output("rev-parse", "--show-toplevel", root=root)
+    if top is None or Path(top.strip()).resolve() != root.resolve():
+        return None  # a folder inside another repository is not under version control
+    return git_output(*args, root=root, stdin=stdin)
 
 
 def tracked_files(root: Path, *paths: str) -> set[str] | None:

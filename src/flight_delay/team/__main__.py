@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from flight_delay.infra.processes import ProcessError, alive, command_line, port_open, stop_pid
 from flight_delay.team import services
-from flight_delay.team.processes import TeamError, alive, command_line, port_open, stop
 from flight_delay.team.state import Ports, Team, export_lines
 
 # start order; `down` goes in reverse. (name, how to start, what its command line contains,
@@ -56,7 +56,7 @@ def down(team: Team, purge: bool = False) -> int:
         pid = team.pids().get(name)
         if pid is None:
             continue
-        outcome = stop(pid, expect, sig)
+        outcome = stop_pid(pid, expect, sig)
         say(f"{name} (PID {pid}): {outcome}")
         if alive(pid) and expect in command_line(pid):
             left.append(f"{name} (PID {pid})")
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(f"team: no {team.env_file}; run make team-up first")
         else:
             print(team.env_file.read_text(), end="")
-    except TeamError as err:
+    except ProcessError as err:
         sys.exit(f"team: {err}")
 
 

@@ -10,10 +10,29 @@ import sys
 from pathlib import Path
 from urllib.request import urlopen
 
-from flight_delay.team.processes import TeamError, port_open, start, wait_until
+from flight_delay.infra.processes import (
+    ProcessError,
+    alive,
+    port_open,
+    start_detached,
+    tail,
+    wait_until,
+)
 from flight_delay.team.state import MLFLOW_USER, S3_BUCKETS, Team
 
 BIN = Path(sys.executable).parent
+
+
+class TeamError(ProcessError):
+    """A team server could not start or stop; the message says which and what to do."""
+
+
+def wait_for(ready, what: str, pid: int, log: Path, timeout: float) -> None:
+    """Until `ready()`, or ProcessError quoting the end of the server's log."""
+    wait_until(ready, what, lambda: alive(pid), lambda: f"its log {log} ends:\n{tail(log)}",
+               timeout)  # fmt: skip
+
+
 POSTGRES_HINT = (
     "PostgreSQL's server programs (initdb, pg_ctl) are not installed. Install them: "
     "`sudo apt-get install postgresql` (Debian, Ubuntu), `brew install postgresql@15` "
@@ -64,8 +83,8 @@ def seaweedfs(team: Team) -> int:
         "GOMEMLIMIT": "256MiB",
     }
     log = team.root / "logs/seaweedfs.log"
-    process = start(args, log, env, cwd=data)
-    wait_until(lambda: buckets_ready(team), "SeaweedFS", process.pid, log, timeout=60)
+    process = start_detached(args, log, env, cwd=data)
+    wait_for(lambda: buckets_ready(team), "SeaweedFS", process.pid, log, timeout=60)
     return process.pid
 
 
@@ -239,13 +258,13 @@ def mlflow_server(team: Team) -> int:
         f"127.0.0.1:{port},localhost:{port}",
     ]
     log = team.root / "logs/mlflow.log"
-    process = start(args, log, env, cwd=folder)
+    process = start_detached(args, log, env, cwd=folder)
 
     def healthy() -> bool:
         with urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
             return answer.status == 200
 
-    wait_until(healthy, "the MLflow server", process.pid, log, timeout=180)
+    wait_for(healthy, "the MLflow server", process.pid, log, timeout=180)
     return process.pid
 
 

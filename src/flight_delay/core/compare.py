@@ -1,0 +1,141 @@
+"""Pure comparisons of a base and a candidate: metrics, slices, re-run stages, the gate."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flight_delay.infra.config import HIGHER_IS_BETTER, GateConfig
+
+# Values in metrics.json are rounded to 6 decimals; smaller differences are noise.
+EPSILON = 5e-7
+DESCRIPTIVE = ("rows", "base_rate", "mean_score")  # about the data, not quality
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    split: str
+    metric: str
+    base: float | None
+    new: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.base is None or self.new is None:
+            return None
+        return self.new - self.base
+
+    @property
+    def mark(self) -> str:
+        """▲ better, ▼ worse, = unchanged; blank for descriptive metrics or a missing side."""
+        delta = self.delta
+        if delta is None or self.metric not in HIGHER_IS_BETTER:
+            return ""
+        if abs(delta) < EPSILON:
+            return "="
+        better = (delta > 0) == HIGHER_IS_BETTER[self.metric]
+        return "▲ better" if better else "▼ worse"
+
+
+def as_number(value: object) -> float | None:
+    """A finite int or float as float; anything else (NaN, text, None) as None."""
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if is_number and math.isfinite(value) else None
+
+
+def lookup(tree: object, *keys: str) -> object:
+    """tree[k1][k2]... or None when a level is missing or not a mapping."""
+    for key in keys:
+        if not isinstance(tree, dict):
+            return None
+        tree = tree.get(key)
+    return tree
+
+
+def metric_changes(base: dict, new: dict) -> list[MetricChange]:
+    """Quality metrics, then descriptive ones, of every split either side has."""
+    order = [*HIGHER_IS_BETTER, *DESCRIPTIVE]
+    changes = []
+    for split in sorted({*base, *new}, key=lambda s: (s != "test", str(s))):
+        for metric in order:
+            old = as_number(lookup(base, split, metric))
+            fresh = as_number(lookup(new, split, metric))
+            if old is not None or fresh is not None:
+                changes.append(MetricChange(split, metric, old, fresh))
+    return changes
+
+
+@dataclass(frozen=True)
+class SliceChange:
+    column: str
+    value: str
+    rows: int
+    base: float
+    new: float
+
+    @property
+    def delta(self) -> float:
+        return self.new - self.base
+
+
+def moved_slices(
+    base: dict, new: dict, metric: str = "roc_auc", top: int = 5, min_rows: int = 100
+) -> list[SliceChange]:
+    """The slices (e.g. carrier=AA) whose `metric` moved most, largest change first."""
+    changes = []
+    for column, values in new.items():
+        if not isinstance(values, dict):
+            continue
+        for value in values:
+            old = as_number(lookup(base, column, value, metric))
+            fresh = as_number(lookup(new, column, value, metric))
+            rows = as_number(lookup(new, column, value, "rows")) or 0
+            if old is not None and fresh is not None and rows >= min_rows:
+                changes.append(SliceChange(column, str(value), int(rows), old, fresh))
+    changes.sort(key=lambda c: (-abs(c.delta), c.column, c.value))
+    return [c for c in changes[:top] if abs(c.delta) >= EPSILON]
+
+
+def changed_stages(base_lock: dict, new_lock: dict) -> dict[str, list[str]]:
+    """Stages whose dvc.lock entry differs (they re-ran), was added, or was removed."""
+    old, new = lookup(base_lock, "stages"), lookup(new_lock, "stages")
+    old, new = (side if isinstance(side, dict) else {} for side in (old, new))
+    return {
+        "re-ran": [name for name in new if name in old and new[name] != old[name]],
+        "new": [name for name in new if name not in old],
+        "removed": [name for name in old if name not in new],
+    }
+
+
+@dataclass(frozen=True)
+class GateResult:
+    passed: bool
+    message: str
+
+
+def gate_verdict(gate: GateConfig, base: dict | None, new: dict) -> GateResult:
+    """Fail when the candidate is worse than `floor`, or worse than base by over `tolerance`."""
+    name = f"{gate.split}.{gate.metric}"
+    value = as_number(lookup(new, gate.split, gate.metric))
+    if value is None:
+        return GateResult(False, f"gate: FAIL {name} is missing from the candidate's metrics")
+    sign = 1 if gate.higher_is_better else -1  # positive = better
+    if gate.floor is not None and sign * (value - gate.floor) < -EPSILON:
+        bound = "floor" if gate.higher_is_better else "ceiling"
+        return GateResult(
+            False, f"gate: FAIL {name} = {value:.4f} is worse than the {bound} {gate.floor}"
+        )
+    old = as_number(lookup(base, gate.split, gate.metric))
+    if old is None:
+        return GateResult(True, f"gate: PASS {name} = {value:.4f} (no baseline to compare with)")
+    change = value - old
+    if sign * change < -(gate.tolerance + EPSILON):
+        return GateResult(
+            False,
+            f"gate: FAIL {name} {old:.4f} -> {value:.4f} ({change:+.4f}); "
+            f"a regression of more than the tolerance {gate.tolerance} is not allowed",
+        )
+    return GateResult(
+        True,
+        f"gate: PASS {name} {old:.4f} -> {value:.4f} ({change:+.4f}, tolerance {gate.tolerance})",
+    )

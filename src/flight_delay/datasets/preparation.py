@@ -1,0 +1,70 @@
+"""The machinery that applies a dataset's hooks, for the stages and for retraining:
+raw tables -> labelled rows (the rule, then a person's overrides) -> time-ordered
+splits -> features. Pure: frames in, frames out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from flight_delay.core.feature_rules import InputRules, input_rules
+from flight_delay.core.features import select_features
+from flight_delay.core.label_overrides import OverrideFormat, OverrideSummary, apply_overrides
+from flight_delay.core.splits import split_by_values
+from flight_delay.datasets.spec import DatasetSpec
+from flight_delay.infra.config import FeaturesConfig, LabelConfig, SplitConfig
+
+
+def tables_to_prepare(dataset: DatasetSpec) -> list[str]:
+    """The raw tables `prepare` reads: the labelled one, then those joined to it."""
+    return [dataset.label_table, *dataset.joined_tables]
+
+
+def override_format(dataset: DatasetSpec) -> OverrideFormat:
+    periods = tuple(c for c in dataset.period_columns if c in dataset.natural_key)
+    return OverrideFormat(key=dataset.natural_key, label=dataset.label, periods=periods)
+
+
+def drop_leakage(frame: pd.DataFrame, leakage: frozenset[str]) -> pd.DataFrame:
+    return frame.drop(columns=sorted(leakage & set(frame.columns)))
+
+
+def labelled_rows(
+    tables: Mapping[str, pd.DataFrame], dataset: DatasetSpec, label: LabelConfig
+) -> pd.DataFrame:
+    """The label table's rows labelled by the rule, joined with the other tables, without
+    the columns that leak the outcome."""
+    labelled = dataset.label_rows(tables[dataset.label_table], label)
+    return drop_leakage(dataset.join_tables(labelled, tables), dataset.leakage)
+
+
+def prepared_splits(
+    tables: Mapping[str, pd.DataFrame],
+    dataset: DatasetSpec,
+    label: LabelConfig,
+    split: SplitConfig,
+    overrides: pd.DataFrame | None = None,
+) -> tuple[dict[str, pd.DataFrame], OverrideSummary | None]:
+    """The splits, with the overrides (a person's labels) applied after the rule."""
+    joined, summary = labelled_rows(tables, dataset, label), None
+    if overrides is not None:
+        raw = tables[dataset.label_table]
+        joined, summary = apply_overrides(joined, raw, overrides, override_format(dataset))
+    return split_by_values(joined, dataset.split_column, split, list(dataset.key)), summary
+
+
+def rules_for(dataset: DatasetSpec, numeric: list[str], categorical: list[str]) -> InputRules:
+    """The rules of these model inputs (the config's, or a fitted model's own columns)."""
+    return input_rules(dict(dataset.feature_rules), dict(dataset.identity_rules),
+                       numeric, categorical)  # fmt: skip
+
+
+def features_of(
+    prepared: pd.DataFrame, dataset: DatasetSpec, features: FeaturesConfig
+) -> pd.DataFrame:
+    """The feature table of prepared rows: derived columns added, inputs selected."""
+    derived = dataset.derive_features(prepared)
+    rules = rules_for(dataset, features.numeric, features.categorical)
+    return select_features(derived, features, rules,
+                           list(dataset.context_columns), dataset.label)  # fmt: skip

@@ -1,0 +1,244 @@
+"""The one place that turns params.yaml into typed, validated configuration.
+
+Every stage calls `load_config()` once and passes the frozen sections it needs
+to pure functions. Unknown or ill-typed keys fail here, naming the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from flight_delay.infra.paths import PARAMS_FILE
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(Section):
+    dataset: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # its home: flight_delay/datasets/<dataset>/
+    source: str
+    files: dict[str, str]
+    months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
+
+
+class LabelConfig(Section):
+    threshold_minutes: float
+    cancelled: Literal["drop", "delayed"]
+
+
+class SplitConfig(Section):
+    train_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
+    valid_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
+    test_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _time_ordered(self) -> SplitConfig:
+        if max(self.train_months) >= min(self.valid_months):
+            raise ValueError("split: every valid month must come after every train month")
+        if max(self.valid_months) >= min(self.test_months):
+            raise ValueError("split: every test month must come after every valid month")
+        return self
+
+
+class FeaturesConfig(Section):
+    numeric: list[str]
+    categorical: list[str]
+    # Named sets of features judged together (grouped permutation importance, SHAP);
+    # not model inputs. A feature in no group is judged as a group of its own.
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _each_column_once(self) -> FeaturesConfig:
+        both = sorted(set(self.numeric) & set(self.categorical))
+        if both:
+            raise ValueError(f"features: {both} listed as both numeric and categorical")
+        seen: dict[str, str] = {}
+        for group, members in self.groups.items():
+            for column in members:
+                if column in seen:
+                    raise ValueError(
+                        f"features.groups: {column!r} is in both {seen[column]!r} and {group!r}"
+                    )
+                seen[column] = group
+        return self
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+    def resolved_groups(self) -> dict[str, list[str]]:
+        """Each group's columns that are model inputs (groups left empty are dropped),
+        then every input in no group as a group named after it."""
+        inputs = self.columns
+        resolved = {g: [c for c in inputs if c in members] for g, members in self.groups.items()}
+        resolved = {g: members for g, members in resolved.items() if members}
+        grouped = {c for members in resolved.values() for c in members}
+        return resolved | {c: [c] for c in inputs if c not in grouped}
+
+
+class HistGradientBoostingConfig(Section):
+    name: Literal["hist_gradient_boosting"]
+    learning_rate: float = Field(gt=0)
+    max_iter: int = Field(ge=1)
+    max_leaf_nodes: int = Field(ge=2)
+    min_samples_leaf: int = Field(ge=1)
+    l2_regularization: float = Field(ge=0)
+
+
+class LogisticRegressionConfig(Section):
+    name: Literal["logistic_regression"]
+    C: float = Field(gt=0)
+    max_iter: int = Field(ge=1)
+
+
+class RandomForestConfig(Section):
+    name: Literal["random_forest"]
+    n_estimators: int = Field(ge=1)
+    max_depth: int | None = Field(default=None, ge=1)
+    min_samples_leaf: int = Field(ge=1)
+    n_jobs: int = 1
+
+
+ModelConfig = Annotated[
+    HistGradientBoostingConfig | LogisticRegressionConfig | RandomForestConfig,
+    Field(discriminator="name"),
+]
+
+
+class EvaluateConfig(Section):
+    decision_threshold: float = Field(gt=0, lt=1)
+    calibration_bins: int = Field(ge=2)
+    curve_points: int = Field(ge=2)
+    permutation_repeats: int = Field(ge=1)
+    permutation_max_rows: int = Field(ge=100)
+    shap_max_rows: int = Field(ge=0)  # 0: no SHAP values
+    slice_columns: list[str]
+
+
+class TrackingConfig(Section):
+    enabled: bool
+    default_uri: str
+    experiment_name: str
+
+
+# Direction of each metric in metrics.json: True when higher is better. Counts, rates
+# and mean scores describe the data, not the model's quality, so they have none.
+HIGHER_IS_BETTER = {
+    "roc_auc": True,
+    "pr_auc": True,
+    "f1": True,
+    "precision": True,
+    "recall": True,
+    "log_loss": False,
+    "brier": False,
+}
+
+
+class GateConfig(Section):
+    metric: Literal["roc_auc", "pr_auc", "f1", "precision", "recall", "log_loss", "brier"]
+    split: Literal["valid", "test"]
+    tolerance: float = Field(ge=0)
+    floor: float | None = None
+
+    @property
+    def higher_is_better(self) -> bool:
+        return HIGHER_IS_BETTER[self.metric]
+
+
+class RegistryConfig(Section):
+    artifact: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+    gated_stages: list[str]
+    deploy_stage: str
+    intended_use: str
+    limitations: list[str]
+
+    @model_validator(mode="after")
+    def _deploys_only_gated(self) -> RegistryConfig:
+        if self.deploy_stage not in self.gated_stages:
+            raise ValueError(
+                f"registry: deploy_stage {self.deploy_stage!r} must be one of the "
+                f"gated_stages {self.gated_stages}: nothing is deployed without the gate"
+            )
+        return self
+
+
+class ServeConfig(Section):
+    host: str
+    port: int = Field(ge=1, le=65535)
+    max_body_bytes: int = Field(ge=1024)
+    max_rows: int = Field(ge=1)
+    prediction_log: str
+
+
+class MonitorConfig(Section):
+    bins: int = Field(ge=2, le=100)
+    psi_threshold: float = Field(gt=0)
+    p_value: float = Field(gt=0, lt=1)
+    drift_share: float = Field(gt=0, le=1)
+    prediction_psi: float = Field(gt=0)
+    metric: Literal["roc_auc", "pr_auc", "log_loss", "brier"]
+    performance_drop: float = Field(ge=0)
+    min_rows: int = Field(ge=1)
+
+
+class PipelineConfig(Section):
+    seed: int
+    data: DataConfig
+    label: LabelConfig
+    split: SplitConfig
+    features: FeaturesConfig
+    model: ModelConfig
+    evaluate: EvaluateConfig
+    tracking: TrackingConfig
+    gate: GateConfig
+    registry: RegistryConfig
+    serve: ServeConfig
+    monitor: MonitorConfig
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one level of dotted keys (`model.learning_rate`), sorted."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    flat: dict[str, Any] = {}
+    for key, value in sorted(tree.items()):
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+class ConfigError(ValueError):
+    """params.yaml is missing, unreadable or does not match PipelineConfig."""
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _key(loc: tuple) -> str:
+    # pydantic puts the tag of the `model` union in the path (model.random_forest.foo)
+    key = loc[:1] + loc[2:] if loc[:1] == ("model",) else loc
+    return ".".join(str(p) for p in key) or "<root>"
+
+
+def parse_config(raw: object, origin: str = "params.yaml") -> PipelineConfig:
+    try:
+        return PipelineConfig.model_validate(raw)
+    except ValidationError as err:
+        problems = [
+            f"  {_key(e['loc'])}: {e['msg']}"
+            + (f" (got {_short(e['input'])})" if e["type"] != "missing" else "")
+            for e in err.errors(include_url=False)
+        ]
+        raise ConfigError(f"invalid configuration in {origin}:\n" + "\n".join(problems)) from None
+
+
+def load_config(path: Path = PARAMS_FILE) -> PipelineConfig:
+    if not path.exists():
+        raise ConfigError(f"{path} not found: run `make params` to compose it from conf/")
+    return parse_config(yaml.safe_load(path.read_text(encoding="utf-8")), origin=str(path))

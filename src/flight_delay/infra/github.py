@@ -1,0 +1,33 @@
+"""What a command tells GitHub Actions when it runs there: step outputs, job-summary text,
+and annotations on the checks page. Outside Actions each is a no-op (or returns False)."""
+
+from __future__ import annotations
+
+import os
+
+
+def in_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def annotate(level: str, title: str, message: str) -> None:
+    """An `::error` or `::warning` line: GitHub shows it on the run's checks page."""
+    if in_actions():
+        print(f"::{level} title={title}::{message}", flush=True)
+
+
+def set_outputs(**values: str) -> None:
+    """Step outputs (`steps.<id>.outputs.<key>`), appended to $GITHUB_OUTPUT."""
+    if path := os.environ.get("GITHUB_OUTPUT"):
+        with open(path, "a", encoding="utf-8") as out:
+            out.writelines(f"{key}={value}\n" for key, value in values.items())
+
+
+def append_summary(text: str) -> bool:
+    """Markdown appended to the job summary; False when there is no summary to write."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return False
+    with open(summary, "a", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+    return True

@@ -1,0 +1,64 @@
+"""File I/O: atomic, deterministic writes (nothing half-written at a final path) and the
+content hashes DVC records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pandas is slow to import; commands that write no parquet skip it
+    import pandas as pd
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path beside `target`; rename it over `target` only on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.chmod(0o644)  # mkstemp creates 0600; outputs are ordinary shared files
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_with(target: Path, writer: Callable[[Path], Any]) -> None:
+    with atomic_path(target) as tmp:
+        writer(tmp)
+
+
+def write_parquet(frame: pd.DataFrame, target: Path) -> None:
+    write_with(target, lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd"))
+
+
+def write_csv(frame: pd.DataFrame, target: Path) -> None:
+    """CSV with `\n` line ends and no index: the same frame always gives the same bytes."""
+    write_with(target, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def write_json(payload: Any, target: Path) -> None:
+    text = json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    write_with(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_text(text: str, target: Path) -> None:
+    write_with(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def file_md5(path: Path) -> str:
+    """The md5 DVC 3 records for a file (plain md5 of its bytes)."""
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,79 @@
+"""Reading the raw source tables: where they are, and parsing one file.
+
+A file that cannot be read (missing, empty, corrupt) becomes an empty table that
+carries the reason in its metadata, so that `validate` reports it with the rest.
+
+To use your own data, point `data.source` and `data.files` at it; if it is not
+CSV or parquet, change `read_table` (the one function that parses a source).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+from flight_delay.infra.config import DataConfig
+
+UNREADABLE = "ingest_error"  # key in DataFrame.attrs (kept in the parquet metadata)
+
+
+class IngestError(RuntimeError):
+    """A source table is missing or cannot be parsed."""
+
+
+def resolve_source(source: str, root: Path = Path(".")) -> Path:
+    """`package:NAME` is the data folder inside an installed package (not imported)."""
+    if source.startswith("package:"):
+        name = source.removeprefix("package:")
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise IngestError(f"data.source: package {name!r} is not installed")
+        return Path(spec.submodule_search_locations[0]) / "data"
+    return (root / source).resolve()
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Parse one source file (CSV, zipped CSV or parquet) with inferred dtypes."""
+    if not path.exists():
+        raise IngestError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise IngestError(f"{path}: file is empty (0 bytes)")
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, low_memory=False)  # one dtype per column, not per chunk
+    except Exception as err:  # any parser failure means a corrupt or truncated file
+        raise IngestError(f"{path}: cannot be parsed ({type(err).__name__}: {err})") from None
+
+
+def keep_values(frame: pd.DataFrame, column: str, values: list[int] | None) -> pd.DataFrame:
+    """The rows whose `column` is one of `values` (all rows when either is absent)."""
+    if values is None or column not in frame.columns:
+        return frame
+    return frame[frame[column].isin(values)].reset_index(drop=True)
+
+
+def unreadable_table(reason: str) -> pd.DataFrame:
+    frame = pd.DataFrame()
+    frame.attrs[UNREADABLE] = reason
+    return frame
+
+
+def read_source(path: Path, column: str, values: list[int] | None) -> pd.DataFrame:
+    try:
+        return keep_values(read_table(path), column, values)
+    except IngestError as err:
+        return unreadable_table(str(err))
+
+
+def read_sources(
+    data: DataConfig, split_column: str, root: Path = Path(".")
+) -> dict[str, pd.DataFrame]:
+    """Every table of `data.files`, keeping the rows of `data.months` (by `split_column`)."""
+    folder = resolve_source(data.source, root)
+    return {
+        table: read_source(folder / file_name, split_column, data.months)
+        for table, file_name in sorted(data.files.items())
+    }

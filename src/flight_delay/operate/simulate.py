@@ -1,0 +1,318 @@
+"""`make simulate`: replay 2013 month by month through the whole operate loop.
+
+In a throwaway clone of this repository (so that its commits, tags and MLflow store
+never touch yours):
+1. train on the months before FIRST (all but the last two; validate and test on those),
+   register v1.0.0, assign it to prod (gated) and promote it: `models:/...@prod`;
+2. for each month m from FIRST to LAST: start the service on the prod model, send
+   month m's flights through HTTP (logged), join the log with the real outcomes
+   (`make feedback`), judge drift and performance as `make monitor` does, and when
+   the verdict says so, retrain as `make retrain` does (the window moves forward),
+   commit, register the next version and assign it to prod: the gate decides, and a
+   version it passes is promoted by its tag and served from the next month on.
+The gate's floor is FLOOR (default 0.6): conf/gate's floor is set for the full
+pipeline's eight training months, the replay's first model sees three.
+PLANT=m sends month m's rows through the dataset's simulated drift (for the flights, the
+weather in metric units: a client's unit bug), a drift that must fire the loop.
+Writes reports/simulation/simulation.json, .md and .png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from flight_delay.datasets import dataset_for
+from flight_delay.infra.config import PipelineConfig, SplitConfig, load_config
+from flight_delay.infra.paths import SIMULATION_DIR
+from flight_delay.infra.processes import ProcessError, free_port, stop_child, wait_ready
+from flight_delay.infra.progress import say
+
+BATCH_ROWS = 200
+
+
+@dataclass
+class Champion:
+    """The version in prod, and what its monitoring compares with."""
+
+    version: str
+    served: object  # ServedModel
+    reference: object  # monitoring.Reference: its training and validation months, scored
+
+
+class Sandbox:
+    """A clone of the repo with its own MLflow store; runs commands inside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        bin_dir = str(Path(sys.executable).parent)
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_"))}
+        self.env = keep | {
+            "PATH": bin_dir + os.pathsep + keep.get("PATH", ""),
+            "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
+            "DVC_NO_ANALYTICS": "1", "ITERATIVE_DO_NOT_TRACK": "1",
+            "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+            "GIT_AUTHOR_NAME": "simulate", "GIT_AUTHOR_EMAIL": "simulate@example.invalid",
+            "GIT_COMMITTER_NAME": "simulate", "GIT_COMMITTER_EMAIL": "simulate@example.invalid",
+        }  # fmt: skip
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(list(args), cwd=self.root, env=self.env, capture_output=True,
+                              text=True)  # fmt: skip
+        if check and done.returncode != 0:
+            raise SystemExit(f"simulate: `{' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
+        return done
+
+    def set_conf(self, name: str, **values: object) -> None:
+        """Change keys of a conf/ file (the sandbox's only: its comments are not kept)."""
+        import yaml
+
+        path = self.root / "conf" / name
+        conf = yaml.safe_load(path.read_text(encoding="utf-8")) | values
+        path.write_text(yaml.safe_dump(conf, sort_keys=False), encoding="utf-8")
+
+    def python(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run(sys.executable, "-m", *args, check=check)
+
+    def config(self) -> PipelineConfig:
+        return load_config(self.root / "params.yaml")
+
+    def retrain_and_promote(
+        self, split: SplitConfig, message: str, version: str | None
+    ) -> tuple[str, str]:
+        """Train on `split`, commit, register, assign prod: (the promoted version or
+        why not, what the gate said)."""
+        from flight_delay.infra.io import write_text
+        from flight_delay.infra.paths import SPLIT_CONF
+        from flight_delay.operate.retraining import split_yaml
+
+        write_text(split_yaml(split), self.root / SPLIT_CONF)
+        self.run("dvc", "repro")
+        self.run("git", "add", "-A")
+        self.run("git", "commit", "-qm", message)
+        how = ["--version", version] if version else ["--bump", "minor"]
+        tag = self.python("flight_delay.registry.versions", "register", *how).stdout
+        version_tag = tag.split("created tag ")[1].split()[0]
+        assigned = self.python("flight_delay.registry.versions", "assign", "--stage", "prod",
+                               check=False)  # fmt: skip
+        verdict = " ".join(line.removeprefix("assign: ") for line in assigned.stdout.splitlines()
+                           if line.startswith(("gate:", "assign: note:")))  # fmt: skip
+        if assigned.returncode != 0:
+            if "the gate refuses" not in assigned.stderr:
+                raise SystemExit(f"simulate: make assign failed:\n{assigned.stderr}")
+            say("simulate", f"the gate refuses {version_tag}: {verdict}")
+            return "refused by the gate", verdict
+        stage_tag = assigned.stdout.split("created tag ")[1].split()[0]
+        self.python("flight_delay.registry.promote", stage_tag)
+        return version_tag.split("@")[1], verdict
+
+
+def data_conf(root: Path) -> str:
+    """The conf/data file the composition uses (`defaults` of conf/config.yaml)."""
+    import yaml
+
+    defaults = yaml.safe_load((root / "conf/config.yaml").read_text(encoding="utf-8"))
+    chosen = [
+        d["data"] for d in defaults.get("defaults", []) if isinstance(d, dict) and "data" in d
+    ]
+    return f"data/{chosen[0]}.yaml"
+
+
+def champion_of(box: Sandbox, version: str) -> Champion:
+    """The version just promoted: the sandbox's workspace is its commit, so its
+    data/features are the rows it was trained and validated on."""
+    from flight_delay.infra.paths import FEATURES_DIR
+    from flight_delay.operate.monitoring import load_reference
+    from flight_delay.operate.served_model import from_mlflow
+
+    config = box.config()
+    os.environ["MLFLOW_TRACKING_URI"] = box.env["MLFLOW_TRACKING_URI"]
+    served = from_mlflow(config, "prod")
+    features = box.root / FEATURES_DIR
+    reference = load_reference(served, features / "train.parquet", features / "valid.parquet",
+                               config.monitor)  # fmt: skip
+    return Champion(version, served, reference)
+
+
+def serve_month(
+    box: Sandbox, rows: pd.DataFrame, log: Path, identity: list[str], label: str
+) -> tuple[int, int]:
+    """Start the service on prod, send the rows it can take (their inputs and `identity`
+    fields, never the `label`), stop it; (sent, skipped)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flight_delay.operate.serve", "--stage", "prod", "--port", str(port),
+         "--log", str(log)], cwd=box.root, env=box.env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        try:
+            connection = wait_ready(port, server)
+        except ProcessError as err:
+            raise SystemExit(f"simulate: the service did not start: {err}") from None
+        connection.request("GET", "/metadata")
+        meta = json.loads(connection.getresponse().read())
+        known = pd.Series(True, index=rows.index)
+        for column, values in meta["inputs"]["categories"].items():
+            known &= rows[column].isin(values)
+        fields = [*meta["inputs"]["numeric"], *meta["inputs"]["categorical"], *identity]
+        records = json.loads(rows.loc[known, fields].to_json(orient="records"))
+        for start in range(0, len(records), BATCH_ROWS):
+            body = json.dumps(records[start : start + BATCH_ROWS])
+            connection.request("POST", "/predict", body, {"Content-Type": "application/json"})
+            answer = connection.getresponse()
+            text = answer.read()
+            if answer.status != 200:
+                raise SystemExit(f"simulate: the service answered {answer.status}: {text[:300]}")
+        assert label not in fields  # the outcome is never sent
+        return int(known.sum()), int((~known).sum())
+    finally:
+        stop_child(server)
+
+
+def month_row(month: int, champion: Champion, report: dict, sent: int, skipped: int) -> dict:
+    perf = report["performance"] or {}
+    return {
+        "month": month, "served_version": champion.version, "rows_served": sent,
+        "rows_skipped": skipped, "drift_share": report["drift_share"],
+        "drifted_features": report["drifted_features"],
+        "prediction_psi": report["predictions"]["psi"], "served_auc": perf.get("current"),
+        "retrain": report["retrain"], "reasons": report["reasons"], "promoted": "", "gate": "",
+    }  # fmt: skip
+
+
+def table_markdown(rows: list[dict]) -> str:
+    lines = ["| month | served | drift score | drifted features | served AUC | retrained? | "
+             "promoted |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        auc = f"{r['served_auc']:.4f}" if r["served_auc"] is not None else "-"
+        lines.append(
+            f"| 2013-{r['month']:02d} | {r['served_version']} | {r['drift_share']:.2f} | "
+            f"{', '.join(r['drifted_features']) or '-'} | {auc} | "
+            f"{'yes' if r['retrain'] else 'no'} | {r['promoted'] or '-'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict], target: Path) -> None:
+    from flight_delay.infra.figures import new_axes, save_png
+
+    figure, axes = new_axes("Replay of 2013", "month", "served ROC AUC")
+    months = [r["month"] for r in rows]
+    axes.plot(months, [r["served_auc"] for r in rows], marker="o", label="served model's AUC")
+    drift = axes.twinx()
+    drift.bar(months, [r["drift_share"] for r in rows], alpha=0.25, color="tab:red")
+    drift.set_ylabel("share of drifted features")
+    for r in rows:
+        if r["promoted"].startswith("v"):
+            axes.axvline(r["month"] + 0.5, color="tab:green", linestyle="--")
+            axes.annotate(r["promoted"], (r["month"] + 0.5, axes.get_ylim()[0]), rotation=90)
+    axes.legend(loc="upper left")
+    save_png(figure, target)
+
+
+def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) -> list[dict]:
+    from flight_delay.operate.monitoring import compare, scores
+    from flight_delay.operate.outcomes import join_feedback, label_outcomes
+    from flight_delay.operate.prediction_log import read_log
+    from flight_delay.operate.retraining import (
+        extend_split,
+        months_after,
+        read_tables,
+        window_features,
+    )
+
+    first_split = SplitConfig(train_months=list(range(1, first - 2)), valid_months=[first - 2],
+                              test_months=[first - 1])  # fmt: skip
+    say("simulate", f"initial training on {first_split.train_months}")
+    promoted, _ = box.retrain_and_promote(first_split, "simulate: initial model", "v1.0.0")
+    if not promoted.startswith("v"):
+        raise SystemExit("simulate: the gate refuses the initial model (lower gate.floor?)")
+    dataset = dataset_for(box.config())
+    tables = read_tables(dataset, box.root)
+    raw = tables[dataset.label_table]
+    identity = list(dataset.identity_rules)
+    champion = champion_of(box, promoted)
+    rows = []
+    for month in range(first, last + 1):
+        config = box.config()
+        served_rows = window_features(tables, dataset, config, [month])
+        if served_rows.empty:
+            raise SystemExit(f"simulate: no rows in month {month} of the ingested data")
+        if month in plant:
+            served_rows = dataset.simulated_drift(served_rows)
+        log = out / f"predictions-2013-{month:02d}.sqlite"
+        log.unlink(missing_ok=True)
+        sent, skipped = serve_month(box, served_rows, log, identity, dataset.label)
+        outcomes = label_outcomes(raw, dataset, config.label)
+        feedback, _ = join_feedback(read_log(log), outcomes, dataset)
+        current = scores(feedback, champion.served, f"month {month}")
+        reference = champion.reference
+        report = compare(reference.rows, current, champion.served, config.monitor,
+                         reference.score, reference.held_out)  # fmt: skip
+        row = month_row(month, champion, report, sent, skipped)
+        if report["retrain"]:
+            after = months_after(raw, dataset.split_column, config.split)
+            window = [m for m in after if m <= month]
+            split = extend_split(config.split, window)
+            row["promoted"], row["gate"] = box.retrain_and_promote(
+                split, f"simulate: retrain after 2013-{month:02d}", None)  # fmt: skip
+            if row["promoted"].startswith("v"):
+                champion = champion_of(box, row["promoted"])
+        say("simulate", f"2013-{month:02d}: drift {row['drift_share']:.2f}, "
+            f"AUC {row['served_auc']}, retrain {row['retrain']}, "
+            f"promoted {row['promoted'] or '-'}")  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    from flight_delay.infra.io import write_json, write_text
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--first", type=int, default=6)
+    parser.add_argument("--last", type=int, default=12)
+    parser.add_argument("--plant", default="",
+                        help="months sent with the dataset's planted drift, e.g. 9,10")  # fmt: skip
+    parser.add_argument("--floor", type=float, default=0.6,
+                        help="gate.floor in the sandbox (conf/gate's 0.68 is for a model "
+                        "trained on 8 months; the replay starts from 3)")  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the sandbox clone")
+    args = parser.parse_args(argv)
+    if not 4 <= args.first <= args.last <= 12:
+        raise SystemExit("simulate: need 4 <= FIRST <= LAST <= 12 (three months train first)")
+    plant = {int(m) for m in args.plant.split(",") if m.strip()}
+    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    out = SIMULATION_DIR.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    sandbox = Path(tempfile.mkdtemp(prefix="simulate-"))
+    try:
+        box = Sandbox(sandbox / "repo")
+        subprocess.run(["git", "clone", "--quiet", ".", str(box.root)], check=True)
+        box.set_conf(data_conf(box.root), months=list(range(1, args.last + 1)))
+        box.set_conf("gate/default.yaml", floor=args.floor)
+        rows = simulate(box, args.first, args.last, plant, out)
+    finally:
+        if not args.keep:
+            shutil.rmtree(sandbox, ignore_errors=True)
+        else:
+            say("simulate", f"sandbox kept in {sandbox}")
+    write_json({"months": rows, "planted": sorted(plant)}, out / "simulation.json")
+    table = table_markdown(rows)
+    write_text(table, out / "simulation.md")
+    plot(rows, out / "simulation.png")
+    print(table)
+    say("simulate", f"wrote {out}/simulation.json, simulation.md and simulation.png")
+
+
+if __name__ == "__main__":
+    main()

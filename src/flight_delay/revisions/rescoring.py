@@ -1,0 +1,91 @@
+"""Compare like with like when the validation window moved (the PR gate and the stage gate).
+
+Each side's metrics were measured on its own validation months. When a change moves
+the window (a retraining adds months: the old test months become the validation
+months), comparing the recorded numbers judges the months, not the models: a harder
+month looks like a regression. Then the baseline's model is scored on the
+candidate's validation rows, and the gate compares the two on the same rows. Both
+files come from DVC at the right revision (`dvc.api`: the cache, else the remote).
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from flight_delay.infra.config import GateConfig
+from flight_delay.infra.paths import FEATURES_DIR, MODEL_FILE
+
+
+def window(params: dict, split: str) -> list | None:
+    return ((params or {}).get("split") or {}).get(f"{split}_months")
+
+
+def decision_threshold(params: dict) -> float:
+    """The candidate's threshold (for f1, precision, recall; AUCs do not use one)."""
+    from pydantic import ValidationError
+
+    from flight_delay.infra.config import EvaluateConfig
+
+    try:
+        return EvaluateConfig.model_validate((params or {}).get("evaluate")).decision_threshold
+    except ValidationError:
+        return 0.5
+
+
+def moved(base_params: dict, new_params: dict, split: str) -> bool:
+    old, new = window(base_params, split), window(new_params, split)
+    return old is not None and new is not None and old != new
+
+
+def read_at(path: Path, rev: str | None, root: Path) -> bytes:
+    """A DVC-tracked file at a git revision (None: the workspace)."""
+    if rev is None:
+        return (root / path).read_bytes()
+    import dvc.api
+
+    return dvc.api.read(path.as_posix(), repo=str(root), rev=rev, mode="rb")
+
+
+def rescore_baseline(
+    gate: GateConfig, threshold: float, base_rev: str, new_rev: str | None, root: Path,
+    label: str,
+) -> tuple[dict | None, str]:  # fmt: skip
+    """({split: {metric: value}} of the baseline's model on the candidate's validation
+    rows (whose 0/1 truth is the column `label`), note); (None, why) when either file
+    cannot be had or read."""
+    import pandas as pd
+
+    from flight_delay.core.metrics import classification_metrics
+    from flight_delay.infra.persistence import load_model
+
+    try:
+        rows = pd.read_parquet(io.BytesIO(read_at(FEATURES_DIR / f"{gate.split}.parquet",
+                                                  new_rev, root)))  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
+            model_path = Path(scratch) / MODEL_FILE.name
+            model_path.write_bytes(read_at(MODEL_FILE, base_rev, root))
+            model = load_model(model_path)
+        scores = model.predict_proba(rows[list(model.feature_names_in_)])[:, 1]
+    except Exception as err:  # any failure: the gate falls back to the recorded metrics
+        return None, f"could not rescore the baseline on the same rows ({type(err).__name__})"
+    value = classification_metrics(rows[label].to_numpy(), scores, threshold)[gate.metric]
+    return {gate.split: {gate.metric: value}}, f"{len(rows):,} rows"
+
+
+def like_with_like(
+    gate: GateConfig, base_params: dict, new_params: dict, base_rev: str, new_rev: str | None,
+    root: Path, base_metrics: dict, who: str, label: str,
+) -> tuple[dict, list[str]]:  # fmt: skip
+    """The baseline metrics to judge by, and a note when the window moved."""
+    if not moved(base_params, new_params, gate.split):
+        return base_metrics, []
+    threshold = decision_threshold(new_params)
+    old, new = window(base_params, gate.split), window(new_params, gate.split)
+    rescored, how = rescore_baseline(gate, threshold, base_rev, new_rev, root, label)
+    if rescored is None:
+        return base_metrics, [f"{gate.split} months moved {old} -> {new}; {how}: "
+                              "comparing the recorded metrics"]  # fmt: skip
+    return rescored, [f"{gate.split} months moved {old} -> {new}: {who}'s model scored on "
+                      f"the candidate's {gate.split} rows ({how})"]  # fmt: skip

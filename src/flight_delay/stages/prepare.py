@@ -1,0 +1,57 @@
+"""Stage `prepare`: label each row of the dataset's label table (its rule, then a person's
+overrides), join the other tables, split by time; describe the splits in the dataset card.
+
+No column that the dataset marks as leaking the outcome survives this stage. The
+dataset's hooks are applied by datasets/preparation.py; the card is core/datacard.py.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from flight_delay.core.datacard import CardSubject, build_card, card_markdown
+from flight_delay.core.label_overrides import OverrideError, read_overrides
+from flight_delay.core.splits import split_summary
+from flight_delay.datasets import dataset_for
+from flight_delay.datasets.preparation import override_format, prepared_splits, tables_to_prepare
+from flight_delay.infra.config import load_config
+from flight_delay.infra.io import file_md5, write_json, write_parquet, write_text
+from flight_delay.infra.paths import (
+    DATASET_CARD,
+    DATASET_CARD_MD,
+    LABEL_OVERRIDES,
+    PREPARED_DIR,
+    RAW_DIR,
+    SPLITS_SUMMARY,
+)
+from flight_delay.infra.progress import run_stage, say
+
+
+def main() -> None:
+    config = load_config()
+    dataset = dataset_for(config)
+    tables = {t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in tables_to_prepare(dataset)}
+    try:
+        overrides = read_overrides(LABEL_OVERRIDES, override_format(dataset))
+        splits, summary = prepared_splits(tables, dataset, config.label, config.split, overrides)
+    except OverrideError as err:
+        raise SystemExit(f"prepare: {err}") from None
+    say("prepare", f"label overrides ({LABEL_OVERRIDES}): {summary.as_dict()}")
+    label = dataset.label
+    for name, frame in splits.items():
+        if frame.empty:
+            raise SystemExit(f"prepare: the {name} split is empty; check split.* and data.months")
+        write_parquet(frame, PREPARED_DIR / f"{name}.parquet")
+        say("prepare", f"{name}: {len(frame):,} rows, {label} rate {frame[label].mean():.3f}")
+    write_json(split_summary(splits, label, dataset.split_column), SPLITS_SUMMARY)
+    described = sorted([*(PREPARED_DIR / f"{name}.parquet" for name in splits), LABEL_OVERRIDES])
+    subject = CardSubject(dataset.name, label, dataset.describe_label(config.label),
+                          dataset.split_column, dataset.period_columns)  # fmt: skip
+    card = build_card(splits, {path.as_posix(): file_md5(path) for path in described}, subject)
+    write_json(card, DATASET_CARD)  # allow_nan=False: fails before anything is written
+    write_text(card_markdown(card), DATASET_CARD_MD)
+    say("prepare", f"wrote {DATASET_CARD_MD} and {DATASET_CARD}")
+
+
+if __name__ == "__main__":
+    run_stage("prepare", main)
