@@ -250,7 +250,7 @@ def import_seconds(repo: Path, env: dict, repeats: int) -> dict[str, dict[str, f
 
 
 def steps_done(log: str) -> dict[str, float]:
-    """`stage: what done (N s)` lines (flight_delay.log.step) -> {"stage: what": N}."""
+    """`stage: what done (N s)` lines (flight_delay.infra.progress.step) -> {"stage: what": N}."""
     return {f"{stage}: {what}": float(s) for stage, what, s in STEP_DONE.findall(log)}
 
 
@@ -405,7 +405,7 @@ RATES: dict[str, float] = {}
 
 def floors(repo: Path, env: dict) -> dict[str, dict[str, float]]:
     """Per stage: bytes read and written, and the time to read them and hash the outputs."""
-    from flight_delay.ingest import resolve_source
+    from flight_delay.infra.sources import resolve_source
 
     params = yaml.safe_load((repo / "params.yaml").read_text())
     source = resolve_source(params["data"]["source"], repo)
@@ -451,8 +451,8 @@ def serve_figures(found: dict[str, Any], seconds: float) -> dict[str, Any]:
     return {"target": found["target"], "scenarios": scenarios, "seconds_per_scenario": seconds}
 
 
-def measure_p7(work: Path, env: dict) -> dict[str, Any]:
-    found = shutil.which(os.environ.get("UV") or "uv")  # make passes UV, maybe relative
+def measure_p7(work: Path, env: dict, uv_command: str) -> dict[str, Any]:
+    found = shutil.which(uv_command)  # make passes its UV, maybe a relative path
     uv = str(Path(found).resolve()) if found else str(REPO / ".uv/bin/uv")
     project = scratch_repo(work / "install", env)
     cache, venv = work / "uv-cache", work / "venv"
@@ -504,6 +504,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--serve-seconds", type=float, default=2.0)
     parser.add_argument("--skip", nargs="*", default=[], help="e.g. P5 P7 (quick runs)")
+    parser.add_argument("--uv", default="uv", help="the uv command P7 installs with (make: its UV)")
     args = parser.parse_args(argv)
     if args.mode == "in-process":
         return in_process_child()
@@ -552,7 +553,7 @@ def main(argv: list[str] | None = None) -> None:
         save(results, complete=False)
         if "P7" not in args.skip:
             print("P7: install", flush=True)
-            results["P7"] = measure_p7(work, env_for(None))
+            results["P7"] = measure_p7(work, env_for(None), args.uv)
     results["bench_minutes"] = round((time.perf_counter() - started) / 60, 1)
     save(results, complete=True)
     write_doc(results, DOC_FILE, DOC_BEGIN, DOC_END)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flight_delay.ingest import read_table, resolve_source
+from flight_delay.infra.sources import read_table, resolve_source
 
 SOURCE_FILES = {
     "flights": "flights.csv.zip",

@@ -1,7 +1,7 @@
 """`make bench-serve`: our FastAPI service against `mlflow models serve`, same model, one run.
 
 Servers (subprocesses on free 127.0.0.1 ports, stopped by PID group in a finally block):
-- ours: `python -m flight_delay.serve --model models/model.skops --log <scratch sqlite>`,
+- ours: `python -m flight_delay.operate.serve --model models/model.skops --log <scratch sqlite>`,
   as in production: validation, metrics and the prediction log are all timed;
 - mlflow: the same file logged to a scratch sqlite store exactly as
   `model_registry.log_verified_model` logs it (skops, predict_proba, no signature, so
@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flight_delay.local_server import free_port
+from flight_delay.infra.processes import free_port
 
 MODEL_FILE = Path("models/model.skops")
 TEST_FILE = Path("data/features/test.parquet")
@@ -98,8 +98,8 @@ def log_to_mlflow(tracking_uri: str, artifacts: Path) -> str:
     """The model file logged as `log_verified_model` does; returns its model URI."""
     import mlflow
 
-    from flight_delay.persistence import TRUSTED_TYPES, load_model
-    from flight_delay.tracking import pip_requirements
+    from flight_delay.infra.persistence import TRUSTED_TYPES, load_model
+    from flight_delay.infra.tracking import pip_requirements
 
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_experiment(experiment_id=mlflow.create_experiment(
@@ -190,7 +190,7 @@ def both_servers(tmp: Path) -> Iterator[tuple[dict[str, tuple[int, str]], dict[s
     model_uri = log_to_mlflow(env["MLFLOW_TRACKING_URI"], tmp / "artifacts")
     ports = {"ours": free_port(), "mlflow": free_port()}
     commands = {
-        "ours": [sys.executable, "-m", "flight_delay.serve", "--model", str(MODEL_FILE),
+        "ours": [sys.executable, "-m", "flight_delay.operate.serve", "--model", str(MODEL_FILE),
                  "--port", str(ports["ours"]), "--log", str(tmp / "predictions.sqlite")],
         "mlflow": [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri,
                    "--env-manager", "local", "-h", "127.0.0.1", "-p", str(ports["mlflow"])],
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.chdir(Path(__file__).resolve().parents[1])  # paths are relative to the repository
 
-    from flight_delay.io import write_json
+    from flight_delay.infra.io import write_json
 
     with (
         tempfile.TemporaryDirectory(prefix="serve-bench-") as scratch,

@@ -47,7 +47,8 @@ SLOWEST_FIRST = [
     "tests/e2e/test_promotion.py", "tests/e2e/test_pipeline.py", "tests/e2e/test_simulate.py",
     "tests/team/test_team_mode.py",
     "tests/e2e/test_bad_input.py", "tests/e2e/test_report.py", "tests/e2e/test_retrain.py",
-    "tests/e2e/test_labels_and_sharing.py", "tests/e2e/test_serve.py", "tests/test_notebooks.py",
+    "tests/e2e/test_labels_and_sharing.py", "tests/e2e/test_serve.py",
+    "tests/e2e/test_notebooks.py",
 ]  # fmt: skip
 
 
@@ -143,43 +144,52 @@ def lock_stage(repo: Path, stage: str) -> dict:
 
 @pytest.fixture(scope="session")
 def real_config():
-    from flight_delay.config import load_config
+    from flight_delay.infra.config import load_config
 
     return load_config(REPO_ROOT / "params.yaml")
 
 
 @pytest.fixture(scope="session")
-def real_raw(real_config):
+def real_dataset(real_config):
+    from flight_delay.datasets import dataset_for
+
+    return dataset_for(real_config)
+
+
+@pytest.fixture(scope="session")
+def real_raw(real_config, real_dataset):
     """The bundled source tables, read in memory as `ingest` reads them."""
-    from flight_delay.ingest import read_sources
+    from flight_delay.infra.sources import read_sources
 
-    return read_sources(real_config.data, root=REPO_ROOT)
-
-
-@pytest.fixture(scope="session")
-def real_prepared(real_config, real_raw):
-    from flight_delay.prepare import prepare
-
-    tables = {t: real_raw[t] for t in ("flights", "weather", "planes")}
-    return prepare(**tables, label=real_config.label, split=real_config.split)[0]
+    return read_sources(real_config.data, real_dataset.split_column, root=REPO_ROOT)
 
 
 @pytest.fixture(scope="session")
-def real_features(real_config, real_prepared):
-    from flight_delay.featurize import add_derived_features, select_features
+def real_prepared(real_config, real_dataset, real_raw):
+    from flight_delay.datasets.preparation import prepared_splits
+
+    return prepared_splits(real_raw, real_dataset, real_config.label, real_config.split)[0]
+
+
+@pytest.fixture(scope="session")
+def real_features(real_config, real_dataset, real_prepared):
+    from flight_delay.datasets.preparation import features_of
 
     return {
-        name: select_features(add_derived_features(frame), real_config.features)
+        name: features_of(frame, real_dataset, real_config.features)
         for name, frame in real_prepared.items()
     }
 
 
 @pytest.fixture(scope="session")
-def real_model_file(real_config, real_features, tmp_path_factory):
+def real_model_file(real_config, real_dataset, real_features, tmp_path_factory):
     """The default model fitted on the real train split, saved as the pipeline saves it."""
-    from flight_delay.persistence import save_model
-    from flight_delay.train import fit_model
+    from flight_delay.core.models import fit_model
+    from flight_delay.infra.persistence import save_model
 
+    config = real_config
+    model = fit_model(real_features["train"], real_dataset.label, config.features, config.model,
+                      config.seed)  # fmt: skip
     path = tmp_path_factory.mktemp("model") / "model.skops"
-    save_model(fit_model(real_features["train"], real_config), path)
+    save_model(model, path)
     return path

@@ -13,7 +13,10 @@ def test_spread_is_median_min_max_of_the_runs():
 
 def test_stages_come_from_dvc_yaml_in_order_with_their_data_paths():
     modules = stage_modules(REPO_ROOT)
-    assert list(modules)[:2] == ["compose", "ingest"] and modules["train"] == "flight_delay.train"
+    assert (
+        list(modules)[:2] == ["compose", "ingest"]
+        and modules["train"] == "flight_delay.stages.train"
+    )
     deps, outs = stage_paths(REPO_ROOT, "deps"), stage_paths(REPO_ROOT, "outs")
     assert deps["train"] == ["data/features/train.parquet"]  # code and params left out
     assert "metrics/metrics.json" in outs["evaluate"] and "models/model.skops" in outs["train"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from flight_delay.config import LEAKAGE_COLUMNS
-from flight_delay.prepare import LABEL
-from flight_delay.validate import validate_tables
+from flight_delay.core.validation import validate_tables as validate_with
+from flight_delay.datasets.nycflights13 import DATASET
+from flight_delay.datasets.nycflights13.labels import LABEL
 
 
 def test_bundled_tables_pass_their_schemas(real_raw):
-    report = validate_tables(real_raw)
+    report = validate_with(real_raw, DATASET.raw_schemas, DATASET.plausibility)
     problems = [e["message"] for t in report["tables"].values() for e in t["errors"]]
     assert report["passed"], problems
 
@@ -22,7 +22,8 @@ def test_bundled_tables_have_the_documented_size(real_raw):
 
 
 def test_the_known_wind_speed_outlier_is_reported_not_fatal(real_raw):
-    warnings = validate_tables(real_raw)["tables"]["weather"]["warnings"]
+    report = validate_with(real_raw, DATASET.raw_schemas, DATASET.plausibility)
+    warnings = report["tables"]["weather"]["warnings"]
     assert [(w["column"], w["failures"]) for w in warnings] == [("wind_speed", 1)]
 
 
@@ -51,7 +52,7 @@ def test_weather_joins_for_almost_every_flight(real_prepared):
 
 def test_no_leakage_column_survives_prepare_or_featurize(real_prepared, real_features):
     for frame in [*real_prepared.values(), *real_features.values()]:
-        assert not LEAKAGE_COLUMNS & set(frame.columns)
+        assert not DATASET.leakage & set(frame.columns)
 
 
 def test_features_hold_exactly_the_configured_inputs(real_features, real_config):

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flight_delay.ingest import resolve_source
-from flight_delay.io import file_md5
+from flight_delay.infra.io import file_md5
+from flight_delay.infra.sources import resolve_source
 from tests.conftest import (
     REDUCED_CONF,
     UNTRACKED_CONF,

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from flight_delay.io import file_md5
-from flight_delay.label_overrides import FLIGHT_KEY, OVERRIDDEN
+from flight_delay.core.label_overrides import FLIGHT_KEY, OVERRIDDEN
+from flight_delay.infra.io import file_md5
 from tests.conftest import (
     UNTRACKED_CONF,
     lock_stage,

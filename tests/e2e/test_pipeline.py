@@ -95,7 +95,7 @@ def test_dvc_plots_resolve_every_declared_plot(pipeline):
 
 def test_mlflow_run_carries_lineage_and_metrics(pipeline):
     repo, _ = pipeline
-    from flight_delay.io import file_md5
+    from flight_delay.infra.io import file_md5
 
     latest = newest_run(repo)
     head = run(repo, "git", "rev-parse", "HEAD~1").stdout.strip()  # trained before the commit
@@ -113,7 +113,7 @@ def test_mlflow_model_is_the_dvc_model(pipeline):
     import mlflow
     import pandas as pd
 
-    from flight_delay.persistence import load_model
+    from flight_delay.infra.persistence import load_model
 
     mlflow.set_tracking_uri(f"sqlite:///{repo / 'mlflow.db'}")
     logged = mlflow.sklearn.load_model(f"runs:/{newest_run(repo).info.run_id}/model")

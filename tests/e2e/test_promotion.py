@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flight_delay.io import file_md5
+from flight_delay.infra.io import file_md5
 from tests.conftest import (
     REDUCED_CONF,
     edit_yaml,
@@ -207,7 +207,7 @@ def test_the_model_mlflow_serves_for_prod_is_the_verified_file(scenario):
     import mlflow
     import pandas as pd
 
-    from flight_delay.persistence import load_model
+    from flight_delay.infra.persistence import load_model
 
     repo, seen = scenario
     verified = repo / f"reports/promotion/{seen['tag_v2'].replace('#', '_')}/model.skops"
@@ -221,8 +221,8 @@ def test_the_model_mlflow_serves_for_prod_is_the_verified_file(scenario):
 
 
 def test_the_service_loads_prod_from_mlflow_and_from_the_tags_verified(scenario, monkeypatch):
-    from flight_delay.config import load_config
-    from flight_delay.served_model import ModelSourceError, from_dvc, from_mlflow
+    from flight_delay.infra.config import load_config
+    from flight_delay.operate.served_model import ModelSourceError, from_dvc, from_mlflow
 
     repo, seen = scenario
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{repo / 'mlflow.db'}")

@@ -142,7 +142,7 @@ def test_ci_repro_pulls_from_the_remote_so_unchanged_stages_do_not_rerun(pr_repo
 def test_a_moved_validation_window_is_judged_on_the_same_rows(pr_repo, tmp_path):
     from sklearn.metrics import roc_auc_score
 
-    from flight_delay.persistence import load_model
+    from flight_delay.infra.persistence import load_model
 
     repo, _ = pr_repo
     run(repo, "git", "checkout", "-qb", "next-window", "main")

@@ -12,9 +12,9 @@ import urllib.request
 import numpy as np
 import pytest
 
-from flight_delay.local_server import free_port, stop, wait_ready
-from flight_delay.persistence import load_model
-from flight_delay.prediction_log import read_log
+from flight_delay.infra.persistence import load_model
+from flight_delay.infra.processes import free_port, stop_child, wait_ready
+from flight_delay.operate.prediction_log import read_log
 from tests.conftest import REPO_ROOT, VENV_BIN, scratch_env
 
 SECRET = "s3cr3t-VALUE"  # planted in bad requests: must never come back
@@ -25,8 +25,8 @@ def service(real_model_file, tmp_path_factory):
     log = tmp_path_factory.mktemp("log") / "predictions.sqlite"
     port = free_port()
     process = subprocess.Popen(
-        [str(VENV_BIN / "python"), "-m", "flight_delay.serve", "--model", str(real_model_file),
-         "--port", str(port), "--log", str(log)],
+        [str(VENV_BIN / "python"), "-m", "flight_delay.operate.serve",
+         "--model", str(real_model_file), "--port", str(port), "--log", str(log)],
         cwd=REPO_ROOT, env=scratch_env(REPO_ROOT), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
@@ -34,7 +34,7 @@ def service(real_model_file, tmp_path_factory):
         wait_ready(port, process).close()
         yield {"url": f"http://127.0.0.1:{port}", "log": log, "model": real_model_file}
     finally:
-        stop(process)
+        stop_child(process)
 
 
 def call(url: str, body: bytes | None = None) -> tuple[int, str]:
@@ -160,8 +160,8 @@ def test_a_streamed_body_over_the_limit_is_refused_without_reading_it_all(servic
 
 def test_the_service_will_not_listen_beyond_this_machine(real_model_file):
     done = subprocess.run(
-        [str(VENV_BIN / "python"), "-m", "flight_delay.serve", "--model", str(real_model_file),
-         "--host", "0.0.0.0", "--log", ""],
+        [str(VENV_BIN / "python"), "-m", "flight_delay.operate.serve",
+         "--model", str(real_model_file), "--host", "0.0.0.0", "--log", ""],
         cwd=REPO_ROOT, env=scratch_env(REPO_ROOT), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode != 0 and "refusing to listen on 0.0.0.0" in done.stderr
@@ -211,8 +211,8 @@ def test_the_log_becomes_labelled_feedback_then_a_drift_report(
     call(service["url"] + "/predict", json.dumps(rows).encode())
     outcomes, feedback = tmp_path / "flights.parquet", tmp_path / "feedback.parquet"
     real_raw["flights"].to_parquet(outcomes)
-    module("flight_delay.feedback", "--log", str(service["log"]), "--outcomes", str(outcomes),
-           "--out", str(feedback))  # fmt: skip
+    module("flight_delay.operate.feedback", "--log", str(service["log"]),
+           "--outcomes", str(outcomes), "--out", str(feedback))  # fmt: skip
     labelled = pd.read_parquet(feedback)
     truth = real_features["test"].set_index(["time_hour", "carrier", "flight", "origin"])["delayed"]
     keys = list(labelled[["time_hour", "carrier", "flight", "origin"]].itertuples(index=False))
@@ -221,7 +221,7 @@ def test_the_log_becomes_labelled_feedback_then_a_drift_report(
     train, valid = tmp_path / "train.parquet", tmp_path / "valid.parquet"
     real_features["train"].to_parquet(train)
     real_features["valid"].to_parquet(valid)
-    module("flight_delay.monitor", "--current", str(feedback), "--reference", str(train),
+    module("flight_delay.operate.monitor", "--current", str(feedback), "--reference", str(train),
            "--validation", str(valid), "--model", str(service["model"]),
            "--out", str(tmp_path / "monitoring"))  # fmt: skip
     report = json.loads((tmp_path / "monitoring/drift.json").read_text())
@@ -235,7 +235,7 @@ def test_make_predicts_command_scores_a_features_file(service, real_features, tm
 
     batch, scored = tmp_path / "batch.parquet", tmp_path / "scored.parquet"
     real_features["test"].head(500).to_parquet(batch)
-    done = module("flight_delay.predict", "--input", str(batch), "--output", str(scored),
+    done = module("flight_delay.operate.predict", "--input", str(batch), "--output", str(scored),
                   "--model", str(service["model"]))  # fmt: skip
     out = pd.read_parquet(scored)
     assert len(out) == 500 and "rows scored by flight-delay workspace" in done.stderr

@@ -8,15 +8,16 @@ from __future__ import annotations
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from flight_delay.prepare import LABEL
-from flight_delay.train import fit_model
+from flight_delay.core.models import fit_model
+from flight_delay.datasets.nycflights13.labels import LABEL
 
 ROC_AUC_FLOOR = 0.68
 
 
 @pytest.fixture(scope="module")
 def model(real_features, real_config):
-    return fit_model(real_features["train"], real_config)
+    config = real_config
+    return fit_model(real_features["train"], "delayed", config.features, config.model, config.seed)
 
 
 def scores(model, frame, config):

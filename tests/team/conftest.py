@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from flight_delay.local_server import free_port
-from flight_delay.team.processes import alive, port_open
+from flight_delay.infra.processes import alive, free_port, port_open
 from tests.conftest import REPO_ROOT, VENV_BIN
 
 TEAM = [str(VENV_BIN / "python"), "-m", "flight_delay.team"]

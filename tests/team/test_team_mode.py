@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flight_delay.persistence import load_model
+from flight_delay.infra.persistence import load_model
 from flight_delay.team.services import s3_client
 from tests.conftest import (
     REDUCED_CONF,

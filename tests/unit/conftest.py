@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from flight_delay.config import FeaturesConfig, PipelineConfig, parse_config
+from flight_delay.infra.config import FeaturesConfig, PipelineConfig, parse_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAN = np.nan

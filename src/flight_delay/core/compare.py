@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from flight_delay.infra.config import HIGHER_IS_BETTER, GateConfig
 
@@ -39,8 +40,9 @@ class MetricChange:
 
 def as_number(value: object) -> float | None:
     """A finite int or float as float; anything else (NaN, text, None) as None."""
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    return float(value) if is_number and math.isfinite(value) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
 def lookup(tree: object, *keys: str) -> object:
@@ -52,7 +54,7 @@ def lookup(tree: object, *keys: str) -> object:
     return tree
 
 
-def metric_changes(base: dict, new: dict) -> list[MetricChange]:
+def metric_changes(base: dict[str, Any], new: dict[str, Any]) -> list[MetricChange]:
     """Quality metrics, then descriptive ones, of every split either side has."""
     order = [*HIGHER_IS_BETTER, *DESCRIPTIVE]
     changes = []
@@ -79,7 +81,11 @@ class SliceChange:
 
 
 def moved_slices(
-    base: dict, new: dict, metric: str = "roc_auc", top: int = 5, min_rows: int = 100
+    base: dict[str, Any],
+    new: dict[str, Any],
+    metric: str = "roc_auc",
+    top: int = 5,
+    min_rows: int = 100,
 ) -> list[SliceChange]:
     """The slices (e.g. carrier=AA) whose `metric` moved most, largest change first."""
     changes = []
@@ -96,7 +102,7 @@ def moved_slices(
     return [c for c in changes[:top] if abs(c.delta) >= EPSILON]
 
 
-def changed_stages(base_lock: dict, new_lock: dict) -> dict[str, list[str]]:
+def changed_stages(base_lock: dict[str, Any], new_lock: dict[str, Any]) -> dict[str, list[str]]:
     """Stages whose dvc.lock entry differs (they re-ran), was added, or was removed."""
     old, new = lookup(base_lock, "stages"), lookup(new_lock, "stages")
     old, new = (side if isinstance(side, dict) else {} for side in (old, new))
@@ -113,7 +119,7 @@ class GateResult:
     message: str
 
 
-def gate_verdict(gate: GateConfig, base: dict | None, new: dict) -> GateResult:
+def gate_verdict(gate: GateConfig, base: dict[str, Any] | None, new: dict[str, Any]) -> GateResult:
     """Fail when the candidate is worse than `floor`, or worse than base by over `tolerance`."""
     name = f"{gate.split}.{gate.metric}"
     value = as_number(lookup(new, gate.split, gate.metric))

@@ -59,7 +59,8 @@ def numeric_counts(values: pd.Series, cuts: np.ndarray) -> np.ndarray:
 
 def categorical_counts(values: pd.Series, categories: list[str]) -> np.ndarray:
     known = values.where(values.isin(categories) | values.isna(), OTHER).fillna(MISSING)
-    return known.value_counts().reindex([*categories, OTHER, MISSING], fill_value=0).to_numpy()
+    counts = known.value_counts().reindex([*categories, OTHER, MISSING], fill_value=0)
+    return np.asarray(counts.to_numpy(), dtype=np.int64)
 
 
 def _chi2(reference_counts: np.ndarray, current_counts: np.ndarray) -> tuple[float, float]:

@@ -6,6 +6,7 @@ per feature and per group, SHAP values on a sample). Pure: frames in, frames and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,12 +28,12 @@ class Evaluated:
 
 
 def score(model: Pipeline, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    return model.predict_proba(frame[columns])[:, 1]
+    return np.asarray(model.predict_proba(frame[columns])[:, 1], dtype=np.float64)
 
 
 def evaluate(
     model: Pipeline, splits: dict[str, pd.DataFrame], config: PipelineConfig, how: Evaluated
-) -> dict:
+) -> dict[str, Any]:
     columns, ev, label = config.features.columns, config.evaluate, how.label
     scores = {name: score(model, frame, columns) for name, frame in splits.items()}
     test, test_score = splits["test"], scores["test"]
@@ -58,7 +59,7 @@ def evaluate(
 def reliance(
     model: Pipeline, test: pd.DataFrame, features: FeaturesConfig, ev: EvaluateConfig,
     seed: int, label: str,
-) -> dict:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     """Permutation importance per feature and per group; SHAP values on a sample."""
     columns, groups = features.columns, features.resolved_groups()
     sample = importance_sample(test, ev.permutation_max_rows, seed)
@@ -84,7 +85,7 @@ def reliance(
     return found | {"shap": (values, explained)}
 
 
-def trained_on(config: PipelineConfig) -> dict:
+def trained_on(config: PipelineConfig) -> dict[str, Any]:
     """The params that shaped the model and its evaluation (not gate, registry, serving
     or monitoring settings)."""
     return config.model_dump(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ def calibration_png(curve: pd.DataFrame, observed: str, target: Path) -> None:
 
 
 def confusion_png(
-    metrics: dict, threshold: float, class_names: tuple[str, str], target: Path
+    metrics: dict[str, Any], threshold: float, class_names: tuple[str, str], target: Path
 ) -> None:
     counts = np.array([[metrics["tn"], metrics["fp"]], [metrics["fn"], metrics["tp"]]])
     figure, axes = new_axes(f"Confusion matrix, threshold {threshold}", "predicted", "actual")

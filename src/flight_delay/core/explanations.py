@@ -14,6 +14,7 @@ except the forest's, which shap explains in probability.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ def source_columns(columns: ColumnTransformer) -> list[str]:
     return sources
 
 
-def _estimator_shap(estimator, encoded: np.ndarray) -> np.ndarray:
+def _estimator_shap(estimator: Any, encoded: np.ndarray) -> np.ndarray:
     kind = type(estimator).__name__
     if kind == "HistGradientBoostingClassifier":
         from flight_delay.core.tree_shap import hist_gradient_boosting_shap

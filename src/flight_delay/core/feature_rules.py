@@ -11,6 +11,7 @@ column and the rule, never the offending values (they may be private).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -163,12 +164,13 @@ def _field(rule: Rule, known: list[str] | None, required: bool) -> tuple[Any, An
 
 def request_validator(
     rules: InputRules, categories: dict[str, list[str]] | None = None
-) -> TypeAdapter:
+) -> TypeAdapter[list[Any]]:
     """Validates a JSON list of rows: every rule above, plus a closed set of fields
     (model inputs required, identity fields optional), strict types."""
-    fields = {c: _field(rule, (categories or {}).get(c), True) for c, rule in rules.inputs.items()}
+    known = categories or {}
+    fields: dict[str, Any] = {c: _field(r, known.get(c), True) for c, r in rules.inputs.items()}
     fields |= {c: _field(rule, None, False) for c, rule in rules.identity.items()}
-    row = create_model(
+    row: Any = create_model(
         "Row", __config__=ConfigDict(extra="forbid", strict=True), **fields
     )  # fmt: skip
     return TypeAdapter(list[row])
@@ -185,7 +187,7 @@ _PYDANTIC_RULES = {
 }
 
 
-def describe_error(error: dict, rules: InputRules) -> dict[str, Any]:
+def describe_error(error: Mapping[str, Any], rules: InputRules) -> dict[str, Any]:
     """A pydantic error as {row, field, rule}, with no trace of the submitted value."""
     loc = list(error["loc"])
     row = loc.pop(0) if loc and isinstance(loc[0], int) else None

@@ -39,7 +39,8 @@ class FlatForest:
 
     @staticmethod
     def _in(bitsets: np.ndarray, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        return ((bitsets[rows, codes // 32] >> (codes % 32).astype(np.uint32)) & 1).astype(bool)
+        found = (bitsets[rows, codes // 32] >> (codes % 32).astype(np.uint32)) & 1
+        return np.asarray(found, dtype=bool)
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """The raw score (log-odds) of each row of `x`."""
@@ -62,4 +63,4 @@ class FlatForest:
                 left[categorical] = np.where(as_missing, self.missing_left[cat_at], in_left)
             node[active] = np.where(left, self.left[at], self.right[at])
             active = ~self.is_leaf[node]
-        return self.value[node].sum(axis=1) + self.baseline
+        return np.asarray(self.value[node].sum(axis=1) + self.baseline, dtype=np.float64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.calibration import calibration_curve
@@ -23,7 +25,9 @@ def _round(value: float) -> float:
     return round(float(value), 6)
 
 
-def classification_metrics(y_true: np.ndarray, score: np.ndarray, threshold: float) -> dict:
+def classification_metrics(
+    y_true: np.ndarray, score: np.ndarray, threshold: float
+) -> dict[str, Any]:
     predicted = (score >= threshold).astype(int)
     tn, fp, fn, tp = confusion_matrix(y_true, predicted, labels=[0, 1]).ravel()
     values = {
@@ -43,10 +47,10 @@ def classification_metrics(y_true: np.ndarray, score: np.ndarray, threshold: flo
 
 def slice_metrics(
     frame: pd.DataFrame, score: np.ndarray, label: str, columns: list[str], min_rows: int = 50
-) -> dict:
+) -> dict[str, Any]:
     """Per value of each slice column: rows, base rate, mean score, ROC AUC when defined."""
     scored = frame.assign(_score=score)
-    slices: dict = {}
+    slices: dict[str, Any] = {}
     for column in columns:
         entries = {}
         for value, group in scored.groupby(column, sort=True, observed=True):

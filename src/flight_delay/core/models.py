@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -29,7 +31,7 @@ def _ordinal(unknown: float) -> OrdinalEncoder:
     )
 
 
-def _columns(features: FeaturesConfig, categorical, numeric) -> ColumnTransformer:
+def _columns(features: FeaturesConfig, categorical: Any, numeric: Any) -> ColumnTransformer:
     return ColumnTransformer(
         [
             ("categorical", categorical, features.categorical),

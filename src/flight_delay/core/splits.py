@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from flight_delay.core.label_overrides import OVERRIDDEN
@@ -26,7 +28,9 @@ def split_by_values(
     }
 
 
-def split_summary(splits: dict[str, pd.DataFrame], label: str, column: str) -> dict[str, dict]:
+def split_summary(
+    splits: dict[str, pd.DataFrame], label: str, column: str
+) -> dict[str, dict[str, Any]]:
     """Rows, label rate (`<label>_rate`), values of `column` and hand-set labels of each
     split."""
     return {

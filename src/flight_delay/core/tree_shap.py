@@ -90,7 +90,7 @@ class _Tree:
         value = self.x[:, f.feature[node]]
         missing = np.isnan(value)
         if not f.is_categorical[node]:
-            return np.where(missing, f.missing_left[node], value <= f.threshold[node])
+            return np.asarray(np.where(missing, f.missing_left[node], value <= f.threshold[node]))
         code = np.where(missing | (value < 0), 0, value).astype(np.int64) & 0xFF
         rows = np.zeros(len(value), dtype=np.int64)
         in_left = f._in(f.left_bitsets[[f.bitset[node]]], rows, code)

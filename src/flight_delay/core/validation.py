@@ -50,7 +50,9 @@ def describe_failure(
     return f"{table}.{column}: rule {check} failed for {len(cases)} row(s){where}, values {values}"
 
 
-def schema_errors(table: str, frame: pd.DataFrame, schema: pa.DataFrameSchema) -> list[dict]:
+def schema_errors(
+    table: str, frame: pd.DataFrame, schema: pa.DataFrameSchema
+) -> list[dict[str, Any]]:
     from pandera.errors import SchemaErrors
 
     try:
@@ -93,7 +95,7 @@ def schema_errors(table: str, frame: pd.DataFrame, schema: pa.DataFrameSchema) -
 
 def plausibility_warnings(
     table: str, frame: pd.DataFrame, plausibility: Plausibility
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     warnings = []
     for column, (rule, is_plausible) in sorted(plausibility.get(table, {}).items()):
         if column not in frame.columns or not pd.api.types.is_numeric_dtype(frame[column]):
@@ -114,7 +116,7 @@ def plausibility_warnings(
     return warnings
 
 
-def table_error(check: str, message: str) -> dict:
+def table_error(check: str, message: str) -> dict[str, Any]:
     """An error about a whole table rather than some of its rows."""
     return {"column": None, "check": check, "failures": 1, "rows": [], "message": message}
 
@@ -122,10 +124,10 @@ def table_error(check: str, message: str) -> dict:
 def validate_tables(
     tables: dict[str, pd.DataFrame], schemas: Mapping[str, Callable[[], Any]],
     plausibility: Plausibility,
-) -> dict:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     """The validation report: per table its rows, columns, errors (the schema's) and
     warnings (plausibility); `passed` when no table has an error."""
-    report: dict = {"passed": True, "tables": {}}
+    report: dict[str, Any] = {"passed": True, "tables": {}}
     for table, frame in sorted(tables.items()):
         if UNREADABLE in frame.attrs:
             errors = [

@@ -9,7 +9,7 @@ before any work starts, naming the key.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flight_delay.infra.config import ConfigError
 
@@ -36,7 +36,7 @@ def load_dataset(name: str) -> DatasetSpec:
     return spec
 
 
-def dataset_named_in(params: dict) -> DatasetSpec:
+def dataset_named_in(params: dict[str, Any]) -> DatasetSpec:
     """The dataset a params.yaml mapping names (`data.dataset`), without validating the
     rest (the PR checks read params that may be invalid: they report it themselves)."""
     data = params.get("data") if isinstance(params, dict) else None

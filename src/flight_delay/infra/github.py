@@ -4,6 +4,10 @@ and annotations on the checks page. Outside Actions each is a no-op (or returns 
 from __future__ import annotations
 
 import os
+import re
+
+PR_REPORT_ARTIFACT = "pr-report"  # the name the workflows upload reports/pr under
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+\.png)\)")
 
 
 def in_actions() -> bool:
@@ -21,6 +25,12 @@ def set_outputs(**values: str) -> None:
     if path := os.environ.get("GITHUB_OUTPUT"):
         with open(path, "a", encoding="utf-8") as out:
             out.writelines(f"{key}={value}\n" for key, value in values.items())
+
+
+def without_images(markdown: str, artifact: str = PR_REPORT_ARTIFACT) -> str:
+    """Markdown with each PNG image replaced by a pointer to the workflow artifact (a
+    comment or a job summary cannot show the run's local files)."""
+    return _IMAGE.sub(rf"- \1: `\2` in the workflow artifact `{artifact}`", markdown)
 
 
 def append_summary(text: str) -> bool:

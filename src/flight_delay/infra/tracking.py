@@ -92,7 +92,9 @@ def run_link(tracking: TrackingConfig, model_md5: str) -> str | None:
 
     mlflow.set_tracking_uri(uri)
     experiment = mlflow.get_experiment_by_name(tracking.experiment_name)
-    run_id = experiment and newest_run_of_model(experiment.experiment_id, model_md5)
+    if experiment is None:
+        return None
+    run_id = newest_run_of_model(experiment.experiment_id, model_md5)
     if not run_id:
         return None
     link = f"{uri.rstrip('/')}/#/experiments/{experiment.experiment_id}/runs/{run_id}"

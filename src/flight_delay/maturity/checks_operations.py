@@ -7,6 +7,7 @@ import csv
 import re
 from pathlib import Path
 
+from flight_delay.datasets import load_dataset
 from flight_delay.infra.paths import LABEL_OVERRIDES
 from flight_delay.maturity import repo
 from flight_delay.maturity.result import CheckResult, not_met, verdict
@@ -206,11 +207,12 @@ def check_labeling(root: Path) -> CheckResult:
     problems = repo.missing_targets(root, ("label-sample", "label-apply"))
     if LABELS not in repo.dvc_stages(root)["prepare"]["deps"]:
         problems.append(f"prepare does not depend on {LABELS}")
+    label = load_dataset(repo.params(root)["data"]["dataset"]).label
     with (root / LABELS).open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         labels = list(reader)
-        if not {"delayed", "reviewer"} <= set(reader.fieldnames or ()):
-            problems.append(f"{LABELS} has no delayed and reviewer columns")
+        if not {label, "reviewer"} <= set(reader.fieldnames or ()):
+            problems.append(f"{LABELS} has no {label} and reviewer columns")
     if not repo.test_functions(root / LABEL_TESTS):
         problems.append(f"{LABEL_TESTS} defines no test")
     return verdict(

@@ -90,8 +90,8 @@ def check_data_validation(root: Path) -> CheckResult:
     ]
     if not problems:
         home = repo.dataset_home(root)
-        if home not in stages["validate"]["deps"]:
-            problems.append(f"validate does not depend on the dataset's home {home}")
+        if not any(dep.startswith(f"{home}/") for dep in stages["validate"]["deps"]):
+            problems.append(f"validate does not depend on the dataset's code in {home}")
         if VALIDATION_REPORT.as_posix() not in stages["prepare"]["deps"]:
             problems.append(f"prepare does not wait for {VALIDATION_REPORT}")
     report = json.loads((root / VALIDATION_REPORT).read_text(encoding="utf-8"))

@@ -23,7 +23,7 @@ WIDTH = 101  # the evidence line under each row
 def table_rows(result: Result) -> list[str]:
     """One item as lines of the fixed-width table, its evidence on lines of its own."""
     check = f"{result.check.outcome.upper()}: {result.check.reason}"
-    cells = [
+    cells: list[list[str]] = [
         [result.status],
         textwrap.wrap(result.item.title, COLUMNS[1][1]),
         textwrap.wrap(check, COLUMNS[2][1], break_on_hyphens=False),

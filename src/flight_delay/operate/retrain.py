@@ -20,9 +20,10 @@ import subprocess
 import sys
 
 from flight_delay.infra.config import SplitConfig
-from flight_delay.infra.github import set_outputs
+from flight_delay.infra.github import set_outputs, without_images
 from flight_delay.infra.paths import PR_REPORT, RETRAIN_DIR, SPLIT_CONF
-from flight_delay.pr.comment import text_only
+
+ARTIFACT = "retrain"  # the workflow's artifact, which holds reports/pr/ and its images
 
 
 def _run(*args: str) -> None:
@@ -32,8 +33,8 @@ def _run(*args: str) -> None:
 
 
 def pr_text(window: list[int], report: dict, old: SplitConfig, new: SplitConfig) -> str:
-    model_report = PR_REPORT
-    body = text_only(model_report.read_text(encoding="utf-8")) if model_report.exists() else ""
+    model_report = PR_REPORT.read_text(encoding="utf-8") if PR_REPORT.exists() else ""
+    body = without_images(model_report, ARTIFACT)
     reasons = "\n".join(f"- {reason}" for reason in report["reasons"])
     return (f"Months {window} drifted from the training data:\n\n{reasons}\n\n"
             f"Training window: {old.train_months} -> {new.train_months}; validation "

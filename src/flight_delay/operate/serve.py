@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request  # at module level: FastAPI resolves annotations here
 
-from flight_delay.core.feature_rules import describe_error, request_validator
+from flight_delay.core.feature_rules import InputRules, describe_error, request_validator
 from flight_delay.operate.model_arguments import add_model_arguments
 
 if TYPE_CHECKING:
@@ -106,7 +106,9 @@ async def read_body(request: Any, limit: int) -> bytes:
     return bytes(body)
 
 
-def parse_rows(body: bytes, validator: Any, rules: dict, max_rows: int) -> list[dict]:
+def parse_rows(
+    body: bytes, validator: Any, rules: InputRules, max_rows: int
+) -> list[dict[str, Any]]:
     """Validated rows, or Rejected naming each broken rule (never the values)."""
     from pydantic import ValidationError
     from pydantic_core import from_json
@@ -139,7 +141,7 @@ def create_app(served: ServedModel, serve: ServeConfig, log: PredictionLog | Non
     rules = served.rules
     validator = request_validator(rules, served.categories)
     inputs = {"numeric": served.numeric, "categorical": served.categorical,
-              "rules": {c: r.describe() for c, r in rules.items()},
+              "rules": {c: r.describe() for c, r in rules.inputs.items()},
               "categories": served.categories}  # fmt: skip
 
     app.add_middleware(Measured, metrics=metrics)

@@ -36,6 +36,8 @@ from flight_delay.infra.config import PipelineConfig, SplitConfig, load_config
 from flight_delay.infra.paths import SIMULATION_DIR
 from flight_delay.infra.processes import ProcessError, free_port, stop_child, wait_ready
 from flight_delay.infra.progress import say
+from flight_delay.operate.monitoring import Reference
+from flight_delay.operate.served_model import ServedModel
 
 BATCH_ROWS = 200
 
@@ -45,8 +47,8 @@ class Champion:
     """The version in prod, and what its monitoring compares with."""
 
     version: str
-    served: object  # ServedModel
-    reference: object  # monitoring.Reference: its training and validation months, scored
+    served: ServedModel
+    reference: Reference  # its training and validation months, scored
 
 
 class Sandbox:
@@ -172,7 +174,8 @@ def serve_month(
             answer = connection.getresponse()
             text = answer.read()
             if answer.status != 200:
-                raise SystemExit(f"simulate: the service answered {answer.status}: {text[:300]}")
+                said = text[:300].decode(errors="replace")
+                raise SystemExit(f"simulate: the service answered {answer.status}: {said}")
         assert label not in fields  # the outcome is never sent
         return int(known.sum()), int((~known).sum())
     finally:

@@ -4,19 +4,19 @@ to fit GitHub's limit, posted (created or updated) with CML under a fixed waterm
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
+from flight_delay.infra.github import PR_REPORT_ARTIFACT as ARTIFACT
+from flight_delay.infra.github import without_images
+
 WATERMARK = "flight-delay model report"
-ARTIFACT = "pr-report"  # the name the workflow uploads reports/pr under
-IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+\.png)\)")
 MAX_COMMENT = 60_000  # GitHub refuses comments over 65,536 characters
 
 
 def text_only(report: str) -> str:
     """The report with each image replaced by a pointer to the workflow artifact."""
-    return IMAGE.sub(rf"- \1: `\2` in the workflow artifact `{ARTIFACT}`", report)
+    return without_images(report, ARTIFACT)
 
 
 def fit_comment(text: str) -> str:

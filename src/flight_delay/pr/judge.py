@@ -55,7 +55,7 @@ def judge_pull_request(
         failure = f"gate: FAIL invalid gate thresholds in params.yaml ({new_problem})"
         return GateResult(False, failure), notes
     metrics = base.metrics if base and base.metrics else None
-    if metrics and base_commit:
+    if base is not None and metrics and base_commit:
         metrics, moved = like_with_like(gate, base.params, new.params, base_commit, None, root,
                                         metrics, base_ref, label)  # fmt: skip
         notes += moved

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flight_delay.core import compare
 from flight_delay.core.compare import as_number, lookup
@@ -155,12 +155,16 @@ def _split_cells(
     ]
 
 
-def validation_lines(validation: dict) -> list[str]:
+def _listed(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def validation_lines(validation: dict[str, Any]) -> list[str]:
     state = "passed" if validation.get("passed") is True else "**FAILED**"
     messages = []
     tables = validation.get("tables")
     for table, result in sorted(tables.items() if isinstance(tables, dict) else []):
-        problems = [*(lookup(result, "errors") or []), *(lookup(result, "warnings") or [])]
+        problems = [*_listed(lookup(result, "errors")), *_listed(lookup(result, "warnings"))]
         for problem in problems:
             messages.append(f"- {table}: {lookup(problem, 'message') or problem}")
     return [f"Validation {state}.", *_capped(messages)]
@@ -171,7 +175,8 @@ def _overrides(snapshot: RecordedOutputs | None) -> int | None:
     if not isinstance(splits, dict):
         return None
     counts = [as_number(lookup(s, "label_overrides")) for s in splits.values()]
-    return None if None in counts else int(sum(counts))
+    present = [c for c in counts if c is not None]
+    return int(sum(present)) if len(present) == len(counts) else None
 
 
 def card_lines(base: RecordedOutputs | None, new: RecordedOutputs, link: str) -> list[str]:
@@ -217,7 +222,7 @@ def data_section(
     return lines
 
 
-def _values(table, key: str, column: str) -> dict[str, float]:
+def _values(table: Any, key: str, column: str) -> dict[str, float | None]:
     if table is None or column not in table.columns:
         return {}
     return {str(k): as_number(v) for k, v in zip(table[key], table[column], strict=True)}
@@ -306,11 +311,12 @@ def build_report(
     return "\n".join(lines)
 
 
-def _test_counts(snapshot: RecordedOutputs | None) -> dict[str, float] | None:
-    if snapshot is None:
+def _test_counts(side: RecordedOutputs | None) -> dict[str, float] | None:
+    if side is None:
         return None
-    counts = {k: as_number(lookup(snapshot.metrics, "test", k)) for k in ("tn", "fp", "fn", "tp")}
-    return None if None in counts.values() else counts
+    counts = {k: as_number(lookup(side.metrics, "test", k)) for k in ("tn", "fp", "fn", "tp")}
+    found = {k: v for k, v in counts.items() if v is not None}
+    return found if len(found) == len(counts) else None
 
 
 def draw_images(
@@ -332,7 +338,8 @@ def draw_images(
             pairs = (("base", base), (rp.NEW, new))
             scores = {s: as_number(lookup(snap.metrics, "test", metric)) if snap else None
                       for s, snap in pairs}  # fmt: skip
-        columns = (*CURVE_COLUMNS[key], observed) if key == "calibration" else CURVE_COLUMNS[key]
+        x, *y = CURVE_COLUMNS[key]
+        columns = (x, observed if key == "calibration" else y[0])
         rp.overlaid_curves_png(sides, columns, f"{title}, test", labels, out_dir / f"{key}.png",
                                scores=scores, diagonal=key != "precision_recall")  # fmt: skip
         return f"{key}.png"

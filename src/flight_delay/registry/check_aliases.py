@@ -39,7 +39,7 @@ def main() -> None:
     except RegistryError as err:
         sys.exit(f"registry-check: {err}")
     client = mr.connect(config.tracking)
-    aliases = {
+    aliases: dict[str, str | None] = {
         alias: mr.gto_version_of(client, name, number) or f"version {number} (no gto_version)"
         for alias, number in mr.stage_aliases(client, name).items()
     }

@@ -103,6 +103,8 @@ def converge(client: Any, name: str, gto_version: str, created: str) -> tuple[An
     """Keep one MLflow version per GTO version: when another promotion registered the
     same one meanwhile, the oldest stays and `created` is deleted."""
     oldest = find_version(client, name, gto_version)
+    if oldest is None:
+        raise RegistryError(f"MLflow lost {name} version {created} ({gto_version}) just made")
     if str(oldest.version) != created:
         client.delete_model_version(name, created)
         return oldest, False

@@ -62,11 +62,13 @@ def gate(
     return result.message, tuple(notes)
 
 
-def touched_stages(event: TagEvent, aliases: dict[str, str], versions: dict[str, str]) -> list:
+def touched_stages(
+    event: TagEvent, aliases: dict[str, str], versions: dict[str, str | None]
+) -> list[str]:
     """The stages whose alias an unassignment, deregistration or deprecation may change
     (`aliases`: stage -> MLflow version; `versions`: MLflow version -> GTO version)."""
     if event.event == "unassignment":
-        return [event.stage]
+        return [event.stage] if event.stage else []
     if event.event == "deregistration":
         return sorted(s for s, number in aliases.items() if versions.get(number) == event.version)
     return sorted(aliases)  # the whole artifact deprecated
@@ -112,7 +114,7 @@ def promote(
     registry = config.registry
     outputs = trusted_outputs(event.version, event.commit, root)
     lineage = lineage_from_lock(outputs.lock, event.commit)
-    gate_message, notes = None, ()
+    gate_message, notes = None, tuple[str, ...]()
     if event.event == "assignment" and event.stage in registry.gated_stages:
         gate_message, notes = gate(event, outputs, root, config)
     out = promotion_dir(event.tag)
@@ -141,7 +143,7 @@ def promote(
     print(f"promote: MLflow {verb} {registry.artifact} version {version.version} ({event.version})")
     current = event.stage and stage_state(registry.artifact, root).get(event.stage)
     moves = event.event == "assignment" and current == event.version
-    if moves:
+    if moves and event.stage:
         before = mr.move_alias(client, registry.artifact, event.stage, version, event.tag)
         print(f"promote: alias {event.stage}: version {before or '(none)'} -> {version.version}")
     elif event.event == "assignment":  # a late run for an older tag must not move it back

@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     config = load_config()
     try:
+        tags: tuple[str, ...]
         if args.command == "register":
             tags = (register(config.registry, args.ref, args.version or None, args.bump or None),)
         else:

@@ -36,7 +36,8 @@ def main() -> None:
         splits, summary = prepared_splits(tables, dataset, config.label, config.split, overrides)
     except OverrideError as err:
         raise SystemExit(f"prepare: {err}") from None
-    say("prepare", f"label overrides ({LABEL_OVERRIDES}): {summary.as_dict()}")
+    if summary is not None:
+        say("prepare", f"label overrides ({LABEL_OVERRIDES}): {summary.as_dict()}")
     label = dataset.label
     for name, frame in splits.items():
         if frame.empty:

@@ -8,7 +8,7 @@ Keyed by the table names in `data.files` (conf/data/nycflights13.yaml).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -40,20 +40,12 @@ AIRPORT_CODE = r"^[A-Z0-9]{3}$"
 UTC_HOUR = r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$"
 
 
-def _pandera() -> tuple[Any, Any]:
-    """pandera, imported when a schema is built (by `validate`): the other stages read
-    only the constants here and skip its import (~0.3 s a process)."""
-    import pandera.pandas as pa
-    from pandera import Check
-
-    return pa, Check
-
-
 MIN_ROWS = {"flights": 1000, "weather": 100, "planes": 100, "airports": 100, "airlines": 1}
 
 
 def min_rows(n: int) -> Check:
-    pa, Check = _pandera()
+    from pandera import Check  # other stages read only the constants (~0.3 s a process)
+
     return Check(
         lambda frame: len(frame) >= n,
         element_wise=False,
@@ -63,27 +55,33 @@ def min_rows(n: int) -> Check:
 
 
 def _int(*checks: Check, nullable: bool = False) -> pa.Column:
-    pa, Check = _pandera()
+    import pandera.pandas as pa
+
     return pa.Column("int64", list(checks), nullable=nullable)
 
 
 def _float(*checks: Check) -> pa.Column:
-    pa, Check = _pandera()
+    import pandera.pandas as pa
+
     return pa.Column("float64", list(checks), nullable=True)
 
 
 def _str(*checks: Check, nullable: bool = False) -> pa.Column:
-    pa, Check = _pandera()
+    import pandera.pandas as pa
+
     return pa.Column(str, list(checks), nullable=nullable)
 
 
 def _hhmm() -> Check:
-    pa, Check = _pandera()
+    from pandera import Check
+
     return Check(lambda s: (s % 100 < 60) & (s <= 2400), name="clock_time_hhmm")
 
 
 def flights_schema(rows: int = MIN_ROWS["flights"]) -> pa.DataFrameSchema:
-    pa, Check = _pandera()
+    import pandera.pandas as pa
+    from pandera import Check
+
     return pa.DataFrameSchema(
         {
             "year": _int(Check.in_range(2000, 2100)),
@@ -114,7 +112,9 @@ def flights_schema(rows: int = MIN_ROWS["flights"]) -> pa.DataFrameSchema:
 
 
 def weather_schema(rows: int = MIN_ROWS["weather"]) -> pa.DataFrameSchema:
-    pa, Check = _pandera()
+    import pandera.pandas as pa
+    from pandera import Check
+
     return pa.DataFrameSchema(
         {
             "origin": _str(Check.isin(ORIGINS)),
@@ -141,7 +141,9 @@ def weather_schema(rows: int = MIN_ROWS["weather"]) -> pa.DataFrameSchema:
 
 
 def planes_schema(rows: int = MIN_ROWS["planes"]) -> pa.DataFrameSchema:
-    pa, Check = _pandera()
+    import pandera.pandas as pa
+    from pandera import Check
+
     return pa.DataFrameSchema(
         {
             "tailnum": _str(),
@@ -162,7 +164,9 @@ def planes_schema(rows: int = MIN_ROWS["planes"]) -> pa.DataFrameSchema:
 
 
 def airports_schema(rows: int = MIN_ROWS["airports"]) -> pa.DataFrameSchema:
-    pa, Check = _pandera()
+    import pandera.pandas as pa
+    from pandera import Check
+
     return pa.DataFrameSchema(
         {
             "faa": _str(Check.str_matches(AIRPORT_CODE)),
@@ -182,7 +186,9 @@ def airports_schema(rows: int = MIN_ROWS["airports"]) -> pa.DataFrameSchema:
 
 
 def airlines_schema(rows: int = MIN_ROWS["airlines"]) -> pa.DataFrameSchema:
-    pa, Check = _pandera()
+    import pandera.pandas as pa
+    from pandera import Check
+
     return pa.DataFrameSchema(
         {"carrier": _str(Check.isin(CARRIERS)), "name": _str()},
         checks=[min_rows(rows)],

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import pytest
+
+from flight_delay.core.compare import (
+    MetricChange,
+    changed_stages,
+    gate_verdict,
+    metric_changes,
+    moved_slices,
+)
+from flight_delay.infra.config import GateConfig
+
+GATE = GateConfig(metric="roc_auc", split="test", tolerance=0.005, floor=0.68)
+
+
+def metrics(roc_auc: float, **extra) -> dict:
+    return {"test": {"roc_auc": roc_auc, "rows": 1000, **extra}}
+
+
+@pytest.mark.parametrize(
+    ("metric", "base", "new", "mark"),
+    [
+        ("roc_auc", 0.70, 0.71, "▲ better"),
+        ("roc_auc", 0.70, 0.69, "▼ worse"),
+        ("log_loss", 0.50, 0.49, "▲ better"),
+        ("log_loss", 0.50, 0.51, "▼ worse"),
+        ("roc_auc", 0.700001, 0.7000012, "="),
+        ("rows", 10, 20, ""),
+        ("roc_auc", None, 0.7, ""),
+    ],
+)
+def test_mark_follows_the_direction_of_the_metric(metric, base, new, mark):
+    assert MetricChange("test", metric, base, new).mark == mark
+
+
+def test_metric_changes_put_test_first_and_keep_one_sided_metrics():
+    base = {"valid": {"roc_auc": 0.6}, "test": {"roc_auc": 0.7, "f1": 0.4}}
+    new = {"valid": {"roc_auc": 0.65}, "test": {"roc_auc": 0.72, "brier": 0.2}}
+    changes = metric_changes(base, new)
+    assert [(c.split, c.metric) for c in changes] == [
+        ("test", "roc_auc"), ("test", "f1"), ("test", "brier"), ("valid", "roc_auc"),
+    ]  # fmt: skip
+    f1, brier = changes[1], changes[2]
+    assert (f1.base, f1.new, f1.delta) == (0.4, None, None)
+    assert (brier.base, brier.new) == (None, 0.2)
+    assert changes[0].delta == pytest.approx(0.02)
+
+
+def test_metric_changes_tolerate_a_base_of_another_shape():
+    flat_base = {"roc_auc": 0.7, "note": "older pipeline wrote one flat dict"}
+    changes = metric_changes(flat_base, metrics(0.71))
+    assert {(c.split, c.metric, c.base) for c in changes} == {
+        ("test", "roc_auc", None), ("test", "rows", None),
+    }  # fmt: skip
+
+
+def test_moved_slices_rank_by_absolute_change_and_skip_small_or_one_sided_slices():
+    def stats(auc, rows=500):
+        return {"roc_auc": auc, "rows": rows}
+
+    base = {"carrier": {"AA": stats(0.70), "UA": stats(0.70), "XX": stats(0.5, rows=10)},
+            "origin": {"JFK": stats(0.70)}}  # fmt: skip
+    new = {"carrier": {"AA": stats(0.69), "UA": stats(0.75), "XX": stats(0.9, rows=10),
+                       "NEW": stats(0.8)},
+           "origin": {"JFK": stats(0.70)}, "month": {"3": stats(0.7)}}  # fmt: skip
+    moved = moved_slices(base, new, top=5)
+    assert [(m.column, m.value) for m in moved] == [("carrier", "UA"), ("carrier", "AA")]
+    assert moved[0].delta == pytest.approx(0.05)
+    assert moved_slices(base, new, top=1)[0].value == "UA"
+
+
+def test_changed_stages_names_reran_new_and_removed():
+    base = {"stages": {"ingest": {"outs": [1]}, "train": {"outs": [1]}, "old": {}}}
+    new = {"stages": {"ingest": {"outs": [1]}, "train": {"outs": [2]}, "report": {}}}
+    assert changed_stages(base, new) == {"re-ran": ["train"], "new": ["report"], "removed": ["old"]}
+    assert changed_stages({}, new)["new"] == ["ingest", "train", "report"]
+
+
+def test_gate_passes_within_tolerance_and_names_the_numbers():
+    result = gate_verdict(GATE, metrics(0.700), metrics(0.696))
+    assert result.passed
+    assert "0.7000 -> 0.6960" in result.message and "tolerance 0.005" in result.message
+
+
+def test_gate_fails_on_a_drop_beyond_tolerance_with_metric_amount_and_threshold():
+    result = gate_verdict(GATE, metrics(0.700), metrics(0.690))
+    assert not result.passed
+    assert result.message.startswith("gate: FAIL test.roc_auc 0.7000 -> 0.6900 (-0.0100)")
+    assert "tolerance 0.005" in result.message
+    assert "\n" not in result.message
+
+
+def test_gate_fails_under_the_floor_even_without_a_baseline():
+    result = gate_verdict(GATE, None, metrics(0.65))
+    assert not result.passed and "floor 0.68" in result.message
+
+
+def test_gate_passes_with_a_note_when_there_is_no_baseline():
+    for base in (None, {}, {"test": {"f1": 0.4}}):
+        result = gate_verdict(GATE, base, metrics(0.70))
+        assert result.passed and "no baseline" in result.message
+
+
+def test_gate_fails_when_the_candidate_lacks_the_metric():
+    result = gate_verdict(GATE, metrics(0.7), {"valid": {"roc_auc": 0.7}})
+    assert not result.passed and "missing" in result.message
+
+
+def test_gate_on_a_lower_is_better_metric_treats_an_increase_as_a_drop():
+    gate = GateConfig(metric="log_loss", split="test", tolerance=0.01, floor=0.6)
+    worse = gate_verdict(gate, {"test": {"log_loss": 0.50}}, {"test": {"log_loss": 0.52}})
+    better = gate_verdict(gate, {"test": {"log_loss": 0.50}}, {"test": {"log_loss": 0.45}})
+    ceiling = gate_verdict(gate, None, {"test": {"log_loss": 0.61}})
+    assert not worse.passed and better.passed
+    assert not ceiling.passed and "ceiling 0.6" in ceiling.message
+
+
+def test_gate_without_floor_only_compares():
+    gate = GateConfig(metric="roc_auc", split="test", tolerance=0.0)
+    assert gate_verdict(gate, None, metrics(0.1)).passed
+    assert not gate_verdict(gate, metrics(0.7), metrics(0.6999)).passed
+
+
+def test_nan_or_infinite_metrics_are_missing_not_numbers():
+    nan = float("nan")
+    assert not gate_verdict(GATE, metrics(0.7), metrics(nan)).passed
+    assert "no baseline" in gate_verdict(GATE, metrics(nan), metrics(0.7)).message
+    assert metric_changes({}, {"test": {"roc_auc": nan, "f1": float("inf")}}) == []
+
+
+def test_every_gate_metric_has_a_direction():
+    from typing import get_args
+
+    from flight_delay.infra.config import HIGHER_IS_BETTER
+
+    metric_type = GateConfig.model_fields["metric"].annotation
+    assert set(get_args(metric_type)) == set(HIGHER_IS_BETTER)
+
+
+def test_changed_stages_tolerates_a_lock_of_another_shape():
+    assert changed_stages({"stages": ["train"]}, {"stages": {"train": {}}})["new"] == ["train"]
+    assert changed_stages({"schema": "1.0"}, {"stages": None}) == {
+        "re-ran": [], "new": [], "removed": [],
+    }  # fmt: skip

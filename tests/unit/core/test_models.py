@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from pydantic import TypeAdapter
+
+from flight_delay.core.models import build_model
+from flight_delay.datasets.nycflights13.labels import LABEL
+from flight_delay.infra.config import ModelConfig
+
+MODEL_NAMES = ["hist_gradient_boosting", "logistic_regression", "random_forest"]
+
+
+def model_config(repo_root, name: str) -> ModelConfig:
+    raw = yaml.safe_load((repo_root / f"conf/model/{name}.yaml").read_text())
+    return TypeAdapter(ModelConfig).validate_python(raw)
+
+
+@pytest.fixture
+def unseen() -> pd.DataFrame:
+    """Rows unlike any training row: unseen categories and missing values."""
+    return pd.DataFrame(
+        {
+            "distance": [500.0, np.nan, 1000.0],
+            "temp": [np.nan, 40.0, 60.0],
+            "carrier": pd.array(["ZZ", None, "AA"], dtype="str"),
+            "origin": pd.array(["BOS", "EWR", None], dtype="str"),
+        }
+    )
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_each_model_config_fits_and_scores_unseen_rows(
+    repo_root, training_frame, small_features, unseen, name
+):
+    model = build_model(model_config(repo_root, name), small_features, seed=0)
+    model.fit(training_frame[small_features.columns], training_frame[LABEL])
+
+    proba = model.predict_proba(unseen[small_features.columns])
+    assert proba.shape == (3, 2)
+    assert np.isfinite(proba).all()
+    assert ((proba >= 0) & (proba <= 1)).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_each_model_learns_the_delay_prone_carrier(repo_root, training_frame, small_features, name):
+    model = build_model(model_config(repo_root, name), small_features, seed=0)
+    model.fit(training_frame[small_features.columns], training_frame[LABEL])
+    score = model.predict_proba(training_frame[small_features.columns])[:, 1]
+    is_aa = (training_frame["carrier"] == "AA").to_numpy()
+    assert score[is_aa].mean() > score[~is_aa].mean() + 0.3
+
+
+def test_gradient_boosting_treats_exactly_the_categorical_columns_as_categorical(
+    repo_root, training_frame, small_features
+):
+    model = build_model(model_config(repo_root, "hist_gradient_boosting"), small_features, seed=0)
+    model.fit(training_frame[small_features.columns], training_frame[LABEL])
+    names = list(model.named_steps["columns"].get_feature_names_out())
+    assert names == ["carrier", "origin", "distance", "temp"]
+    is_categorical = model.named_steps["classifier"].is_categorical_.tolist()
+    assert is_categorical == [name in small_features.categorical for name in names]
+
+
+def test_same_seed_gives_the_same_model(repo_root, training_frame, small_features):
+    config = model_config(repo_root, "random_forest")
+    X, y = training_frame[small_features.columns], training_frame[LABEL]
+    first = build_model(config, small_features, seed=3).fit(X, y).predict_proba(X)
+    second = build_model(config, small_features, seed=3).fit(X, y).predict_proba(X)
+    # n_jobs=2 sums the trees in thread order: equal up to rounding, not bit for bit.
+    np.testing.assert_allclose(first, second, rtol=1e-12)
+    other = build_model(config, small_features, seed=4).fit(X, y).predict_proba(X)
+    assert not np.allclose(first, other)
+
+
+def test_hyperparameters_reach_the_estimator(repo_root, small_features):
+    config = model_config(repo_root, "random_forest")
+    forest = build_model(config, small_features, seed=7).named_steps["classifier"]
+    assert (forest.n_estimators, forest.max_depth, forest.random_state) == (
+        config.n_estimators,
+        config.max_depth,
+        7,
+    )

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from flight_delay.core.label_overrides import OverrideError, check_overrides
+from flight_delay.curation.labeling import MISS, NEAR, merge_review, review_columns, review_sample
+from flight_delay.datasets.nycflights13 import DATASET
+from flight_delay.datasets.preparation import override_format
+from flight_delay.infra.config import LabelConfig
+
+FORM = override_format(DATASET)
+SHOWN = list(DATASET.review_columns)
+LABEL_RULE = LabelConfig(threshold_minutes=15, cancelled="drop")
+
+
+def sample_of(rows: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    near = DATASET.near_boundary(rows, LABEL_RULE, 2)  # within 2 minutes of the threshold
+    return review_sample(rows, near, FORM, SHOWN, size=size, seed=seed)
+
+
+def scored_flights(n: int = 40) -> pd.DataFrame:
+    """Flight i arrives i - 5 minutes late; the model says 0.9 for even flights."""
+    arr_delay = [float(i - 5) for i in range(n)]
+    return pd.DataFrame(
+        {
+            "year": 2013, "month": 9, "day": 1, "carrier": "UA", "flight": range(n),
+            "origin": "EWR", "sched_dep_time": 900, "dest": "ORD", "dep_delay": 0.0,
+            "arr_delay": arr_delay, "delayed": [int(d > 15) for d in arr_delay],
+            "model_probability": [0.9 if i % 2 == 0 else 0.1 for i in range(n)],
+        }
+    )  # fmt: skip
+
+
+def test_review_sample_takes_flights_near_the_threshold_and_confident_misses():
+    sample = sample_of(scored_flights(), size=10, seed=0)
+    assert list(sample.columns) == review_columns(FORM, SHOWN)
+    near = sample[sample["why"] == NEAR]
+    assert len(near) == 5 and set(near["arr_delay"]) == {13.0, 14.0, 15.0, 16.0, 17.0}
+    misses = sample[sample["why"] == MISS]
+    assert len(misses) == 5
+    # confident misses: on time but scored 0.9, or late but scored 0.1
+    assert ((misses["delayed"] - misses["model_probability"]).abs() == 0.9).all()
+    assert sample["corrected_delayed"].eq("").all()
+
+
+def test_review_sample_is_deterministic_and_never_repeats_a_flight():
+    first = sample_of(scored_flights(), size=12, seed=7)
+    again = sample_of(scored_flights(), size=12, seed=7)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.duplicated(["flight"]).any()
+
+
+def review(*verdicts: tuple) -> pd.DataFrame:
+    """Review rows of (flight, corrected_delayed or None, reviewer or None)."""
+    return pd.DataFrame(
+        {
+            "year": "2013", "month": "9", "day": "1", "carrier": "UA",
+            "flight": [str(f) for f, _, _ in verdicts], "origin": "EWR", "delayed": "0",
+            "corrected_delayed": pd.array([v for _, v, _ in verdicts], dtype="string"),
+            "reviewer": pd.array([r for _, _, r in verdicts], dtype="string"),
+            "reason": "gate log",
+        }
+    )  # fmt: skip
+
+
+EMPTY = check_overrides(pd.DataFrame(columns=FORM.columns, dtype="string"), FORM)
+
+
+def test_only_rows_with_a_verdict_are_merged():
+    merged, added, updated = merge_review(EMPTY, review((1, "1", "ana"), (2, None, None)), FORM)
+    assert (added, updated) == (1, 0)
+    assert merged["flight"].tolist() == [1] and merged["delayed"].tolist() == [1]
+
+
+def test_a_flight_reviewed_again_takes_the_new_verdict():
+    first, _, _ = merge_review(EMPTY, review((1, "1", "ana"), (3, "0", "ana")), FORM)
+    merged, added, updated = merge_review(first, review((1, "0", "bo"), (2, "1", "bo")), FORM)
+    assert (added, updated) == (1, 1)
+    assert merged[["flight", "delayed", "reviewer"]].values.tolist() == [
+        [1, 0, "bo"], [2, 1, "bo"], [3, 0, "ana"],
+    ]  # fmt: skip
+
+
+def test_a_verdict_without_a_reviewer_is_refused_unless_one_is_given():
+    with pytest.raises(OverrideError, match=r"line\(s\) \[3\] have a verdict but no reviewer"):
+        merge_review(EMPTY, review((1, None, None), (2, "1", None)), FORM)
+    merged, _, _ = merge_review(EMPTY, review((2, "1", None)), FORM, reviewer="cy")
+    assert merged["reviewer"].tolist() == ["cy"]
+
+
+def test_a_bad_verdict_is_refused_naming_its_line_in_the_review_file():
+    verdicts = review((1, None, None), (2, None, None), (3, "yes", "ana"))
+    with pytest.raises(OverrideError, match=r"review file: delayed must be 0 or 1 .*\[4\]"):
+        merge_review(EMPTY, verdicts, FORM)

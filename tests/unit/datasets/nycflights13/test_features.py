@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from flight_delay.core.feature_rules import FeatureError
+from flight_delay.core.features import select_features as select_with
+from flight_delay.datasets.nycflights13 import DATASET
+from flight_delay.datasets.nycflights13.features import CONTEXT_COLUMNS, add_derived_features
+from flight_delay.datasets.nycflights13.joins import join_planes, join_weather
+from flight_delay.datasets.nycflights13.labels import LABEL, delay_label
+from flight_delay.datasets.preparation import rules_for
+from flight_delay.infra.config import FeaturesConfig, LabelConfig
+
+LEAKAGE_COLUMNS = DATASET.leakage
+
+
+def select_features(frame, features: FeaturesConfig):
+    """The feature table as `featurize` selects it, with the flights' rules."""
+    rules = rules_for(DATASET, features.numeric, features.categorical)
+    return select_with(frame, features, rules, list(CONTEXT_COLUMNS), LABEL)
+
+
+@pytest.fixture
+def joined(flights, weather, planes):
+    """Flights as `prepare` leaves them, but with the leakage columns still in."""
+    label = LabelConfig(threshold_minutes=15, cancelled="delayed")
+    return join_planes(join_weather(delay_label(flights, label), weather), planes)
+
+
+def test_day_of_week_is_that_of_the_local_date(joined):
+    derived = add_derived_features(joined)
+    # 2013-01-01 was a Tuesday (0 = Monday), 2013-11-04 a Monday.
+    assert derived.loc[0, "day_of_week"] == 1
+    assert derived.loc[4, "day_of_week"] == 0
+    # Row 5 leaves 23:59 on Tuesday 24 December: already the 25th in UTC (time_hour).
+    assert derived.loc[5, "day_of_week"] == 1
+    assert derived["day_of_week"].dtype == "int64"
+
+
+def test_hours_come_from_the_scheduled_times(joined):
+    derived = add_derived_features(joined)
+    assert derived["dep_hour"].tolist() == [5, 5, 13, 7, 13, 23]
+    assert derived["arr_hour"].tolist() == [8, 8, 16, 8, 17, 1]
+
+
+def test_route_is_origin_dash_destination(joined):
+    derived = add_derived_features(joined)
+    assert derived["route"].tolist()[:3] == ["EWR-IAH", "LGA-IAH", "JFK-MIA"]
+
+
+def test_plane_age_is_flight_year_minus_plane_year(joined):
+    derived = add_derived_features(joined)
+    assert derived["plane_age"].tolist()[:4] == [14.0, 15.0, 14.0, 15.0]
+    assert derived.loc[[4, 5], "plane_age"].isna().all()  # no plane data
+
+
+def test_select_features_returns_context_features_and_label(joined, config):
+    features = config.features
+    selected = select_features(add_derived_features(joined), features)
+    context = [c for c in CONTEXT_COLUMNS if c not in features.columns]
+    assert list(selected.columns) == [*context, *features.numeric, *features.categorical, LABEL]
+    assert selected.columns.is_unique  # month and origin are context and features
+    assert (selected[features.numeric].dtypes == np.float64).all()
+    assert len(selected) == len(joined)
+
+
+def test_select_features_never_returns_leakage_columns(joined, config):
+    frame = add_derived_features(joined)
+    assert LEAKAGE_COLUMNS - {"delayed_raw"} <= set(frame.columns)
+    assert not LEAKAGE_COLUMNS & set(select_features(frame, config.features).columns)
+
+
+def test_select_features_names_a_missing_column(joined):
+    features = FeaturesConfig(numeric=["distance", "runway_length"], categorical=["carrier"])
+    rules = rules_for(DATASET, ["distance"], ["carrier"])  # runway_length has no rule either
+    with pytest.raises(FeatureError, match=r"features: no column \['runway_length'\]"):
+        select_with(add_derived_features(joined), features, rules, list(CONTEXT_COLUMNS), LABEL)
+
+
+def test_select_features_needs_derived_columns_to_be_added_first(joined, config):
+    with pytest.raises(FeatureError, match=r"'day_of_week', 'dep_hour', 'arr_hour'"):
+        select_features(joined, config.features)

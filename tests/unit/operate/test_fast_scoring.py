@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from flight_delay.core.models import build_model
+from flight_delay.infra.persistence import load_model
+from flight_delay.operate.fast_scoring import FLAT_MAX_ROWS, FastScorer
+
+
+@pytest.fixture(scope="module")
+def pipeline(real_model_file):
+    return load_model(real_model_file)
+
+
+@pytest.fixture(scope="module")
+def rows(real_features):
+    test = real_features["test"].sample(3000, random_state=1)
+    return test, json.loads(test.to_json(orient="records"))
+
+
+def test_the_flattened_forest_gives_sklearns_probabilities(pipeline, rows):
+    frame, records = rows
+    scorer = FastScorer.of(pipeline)
+    assert scorer is not None
+    expected = pipeline.predict_proba(frame[pipeline.feature_names_in_])[:, 1]
+    flat = np.concatenate([scorer.probabilities(records[i : i + FLAT_MAX_ROWS])
+                           for i in range(0, len(records), FLAT_MAX_ROWS)])  # fmt: skip
+    np.testing.assert_allclose(flat, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(scorer.probabilities(records), expected, rtol=0, atol=1e-12)
+
+
+def test_missing_and_unknown_categories_follow_sklearns_rules(pipeline, rows):
+    frame, records = rows
+    odd = [dict(r, dest="ZZZ", route=None, temp=None, seats=None) for r in records[:40]]
+    scorer = FastScorer.of(pipeline)
+    changed = frame.head(40).assign(dest="ZZZ", route=np.nan, temp=np.nan, seats=np.nan)
+    changed = changed.astype({"route": frame["route"].dtype})
+    expected = pipeline.predict_proba(changed[pipeline.feature_names_in_])[:, 1]
+    np.testing.assert_allclose(scorer.probabilities(odd), expected, rtol=0, atol=1e-12)
+
+
+def test_other_models_keep_the_sklearn_path(real_config, real_features):
+    from flight_delay.infra.config import LogisticRegressionConfig
+
+    logistic = LogisticRegressionConfig(name="logistic_regression", C=1.0, max_iter=500)
+    train = real_features["train"].head(2000)
+    model = build_model(logistic, real_config.features, 0)
+    model.fit(train[real_config.features.columns], train["delayed"])
+    assert FastScorer.of(model) is None

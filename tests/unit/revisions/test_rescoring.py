@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from flight_delay.infra.config import GateConfig
+from flight_delay.revisions.rescoring import like_with_like, moved
+
+GATE = GateConfig(metric="roc_auc", split="valid", tolerance=0.005, floor=None)
+
+
+def params(valid: list[int]) -> dict:
+    return {"split": {"valid_months": valid}, "evaluate": {"decision_threshold": 0.3}}
+
+
+def test_the_window_moved_only_when_both_sides_name_different_months():
+    assert moved(params([9]), params([10]), "valid")
+    assert not moved(params([9]), params([9]), "valid")
+    assert not moved({}, params([9]), "valid")  # an old base without the key: nothing to say
+
+
+def test_an_unmoved_window_keeps_the_recorded_metrics():
+    recorded = {"valid": {"roc_auc": 0.7}}
+    kept = like_with_like(GATE, params([9]), params([9]), "abc", None, ".", recorded, "main",
+                          "delayed")  # fmt: skip
+    assert kept == (recorded, [])
+
+
+def test_when_the_files_cannot_be_had_the_recorded_metrics_stand_with_a_note(tmp_path):
+    recorded = {"valid": {"roc_auc": 0.7}}
+    metrics, notes = like_with_like(GATE, params([9]), params([10]), "HEAD", None, tmp_path,
+                                    recorded, "main", "delayed")  # fmt: skip
+    assert metrics == recorded
+    assert notes == ["valid months moved [9] -> [10]; could not rescore the baseline on the same "
+                     "rows (FileNotFoundError): comparing the recorded metrics"]  # fmt: skip
