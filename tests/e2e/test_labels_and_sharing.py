@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from flight_delay.core.label_overrides import FLIGHT_KEY, OVERRIDDEN
+from flight_delay.core.label_overrides import OVERRIDDEN
+from flight_delay.datasets.nycflights13 import DATASET
 from flight_delay.infra.io import file_md5
 from tests.conftest import (
     UNTRACKED_CONF,
@@ -27,6 +28,8 @@ from tests.conftest import (
     repro_and_commit,
     run,
 )
+
+FLIGHT_KEY = list(DATASET.natural_key)  # how a reviewer names a flight
 
 pytestmark = pytest.mark.e2e
 FLIPPED = 6  # labels a reviewer corrects
@@ -69,7 +72,7 @@ def test_another_project_lists_gets_and_imports_the_prepared_data(producer, cons
 def review_and_flip(producer: Path) -> pd.DataFrame:
     """A reviewer corrects the first FLIPPED sampled flights; returns what they decided."""
     sampled = make(producer, "label-sample", "SPLIT=valid", "ROWS=20")
-    assert "wrote 20 valid flights to reports/labeling/review.csv" in sampled.stdout
+    assert "wrote 20 valid rows to reports/labeling/review.csv" in sampled.stdout
     path = producer / "reports/labeling/review.csv"
     text = {c: "string" for c in ("corrected_delayed", "reviewer", "reason")}
     review = pd.read_csv(path, dtype=text)
@@ -131,7 +134,7 @@ def test_the_consumer_updates_to_the_corrected_labels(producer, consumer):
     ("row", "message"),
     [
         ("2013,2,1,UA,1545,EWR,2,ana,typo", "delayed must be 0 or 1 (line(s) [8])"),
-        ("2013,2,1,UA,99999,EWR,1,ana,typo", "no such flight in the data (line(s) [8])"),
+        ("2013,2,1,UA,99999,EWR,1,ana,typo", "no such row in the data (line(s) [8])"),
     ],
 )
 def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, row, message):

@@ -105,7 +105,7 @@ def test_eda_notebook_runs_on_the_real_data(
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)  # plots shown inline
     last = nb.cells[-1].outputs[-1].text.splitlines()[-1]
-    assert last == "HYPOTHESIS: holds"  # as docs/data-definition.md and the README report
+    assert last == "HYPOTHESIS: holds"  # as docs/data-definition.md reports
     assert capsys.readouterr().out.strip() == last
     aucs = ablation_aucs(nb)
     assert list(aucs) == SET_NAMES
