@@ -8,7 +8,8 @@ import pytest
 
 from flight_delay.core.compare import GateResult
 from flight_delay.datasets.nycflights13 import DATASET
-from flight_delay.pr.report import Context, build_report, draw_images
+from flight_delay.pr.report import draw_images
+from flight_delay.pr.report_markdown import Context, build_report
 from flight_delay.revisions.recorded_outputs import (
     RecordedOutputs,
     read_outputs,
