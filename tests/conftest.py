@@ -168,7 +168,7 @@ def real_raw(real_config, real_dataset):
 def real_prepared(real_config, real_dataset, real_raw):
     from flight_delay.datasets.preparation import prepared_splits
 
-    return prepared_splits(real_raw, real_dataset, real_config.label, real_config.split)[0]
+    return prepared_splits(real_raw, real_dataset, real_config.split)[0]
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 
 from flight_delay.core.validation import validate_tables as validate_with
 from flight_delay.datasets.nycflights13 import DATASET
-from flight_delay.datasets.nycflights13.labels import LABEL
+from tests.flights import LABEL
 
 
 def test_bundled_tables_pass_their_schemas(real_raw):

@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from flight_delay.core.models import fit_model
-from flight_delay.datasets.nycflights13.labels import LABEL
+from tests.flights import LABEL
 
 ROC_AUC_FLOOR = 0.68
 

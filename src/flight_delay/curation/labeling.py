@@ -131,7 +131,7 @@ def sample_main(args: argparse.Namespace) -> None:
     done = read_overrides(LABEL_OVERRIDES, form)[natural]
     rows = rows.merge(done.assign(_done=True), on=natural, how="left")
     rows = rows[rows["_done"].isna()].reset_index(drop=True)
-    near = dataset.near_boundary(rows, config.label, args.margin)
+    near = dataset.near_boundary(rows, args.margin)
     sample = review_sample(rows, near, form, shown, args.rows, config.seed)
     write_csv(sample, args.output)
     counts = sample["why"].value_counts().to_dict()

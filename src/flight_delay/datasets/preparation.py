@@ -13,7 +13,7 @@ from flight_delay.core.features import select_features
 from flight_delay.core.label_overrides import OverrideFormat, OverrideSummary, apply_overrides
 from flight_delay.core.splits import split_by_values
 from flight_delay.datasets.spec import DatasetSpec
-from flight_delay.infra.config import FeaturesConfig, LabelConfig, SplitConfig
+from flight_delay.infra.config import FeaturesConfig, SplitConfig
 
 
 def tables_to_prepare(dataset: DatasetSpec) -> list[str]:
@@ -30,24 +30,21 @@ def drop_leakage(frame: pd.DataFrame, leakage: frozenset[str]) -> pd.DataFrame:
     return frame.drop(columns=sorted(leakage & set(frame.columns)))
 
 
-def labelled_rows(
-    tables: Mapping[str, pd.DataFrame], dataset: DatasetSpec, label: LabelConfig
-) -> pd.DataFrame:
+def labelled_rows(tables: Mapping[str, pd.DataFrame], dataset: DatasetSpec) -> pd.DataFrame:
     """The label table's rows labelled by the rule, joined with the other tables, without
     the columns that leak the outcome."""
-    labelled = dataset.label_rows(tables[dataset.label_table], label)
+    labelled = dataset.label_rows(tables[dataset.label_table])
     return drop_leakage(dataset.join_tables(labelled, tables), dataset.leakage)
 
 
 def prepared_splits(
     tables: Mapping[str, pd.DataFrame],
     dataset: DatasetSpec,
-    label: LabelConfig,
     split: SplitConfig,
     overrides: pd.DataFrame | None = None,
 ) -> tuple[dict[str, pd.DataFrame], OverrideSummary | None]:
     """The splits, with the overrides (a person's labels) applied after the rule."""
-    joined, summary = labelled_rows(tables, dataset, label), None
+    joined, summary = labelled_rows(tables, dataset), None
     if overrides is not None:
         raw = tables[dataset.label_table]
         joined, summary = apply_overrides(joined, raw, overrides, override_format(dataset))

@@ -1,40 +1,35 @@
-"""The seam between the machinery and one dataset: what a dataset's home provides.
+"""The seam between the machinery and one dataset: what a dataset provides.
 
 A dataset's home is a package `flight_delay/datasets/<name>/` whose `DATASET` is a
-`DatasetSpec`; `data.dataset` in conf/data names it. The machinery (stages, PR checks,
-registry, serving, monitoring, labeling) reads columns, tables, the label rule and the
-feature rules only through this object: nothing outside a dataset's home names one of
-its columns.
+`DatasetHome` (its tables, joins, derived features and their rules); `data.dataset` in
+conf/data names it, and conf/label gives its label rule. `DatasetSpec` is the two
+together: the machinery (stages, PR checks, registry, serving, monitoring, labeling)
+reads columns, tables, the label and the feature rules only through it, so nothing
+outside a dataset's home names one of its columns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
+
+from flight_delay.core import labels
+from flight_delay.infra.config import LabelConfig
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from flight_delay.core.feature_rules import Rule
     from flight_delay.core.validation import Plausibility
-    from flight_delay.infra.config import LabelConfig
 
 
 @dataclass(frozen=True)
-class DatasetSpec:
-    """Everything the machinery needs to know about a dataset (see the module docstring)."""
+class DatasetHome:
+    """What a dataset's Python home gives (see the module docstring)."""
 
     name: str
-    # The label: a 0/1 column of the prepared rows, made by a rule from one raw table.
-    label: str  # its column name
-    class_names: tuple[str, str]  # how 0 and 1 are called in plots and reports
-    positive_event: str  # the event label 1 stands for, as a noun ("a delay")
-    label_table: str  # the raw table the rule labels (one labelled row per row of it)
-    label_rows: Callable[[pd.DataFrame, LabelConfig], pd.DataFrame]  # adds `label`, may drop rows
-    describe_label: Callable[[LabelConfig], str]  # the rule in words, for the dataset card
-    outcome_columns: tuple[str, ...]  # columns of `label_table` the rule reads (the outcome)
-    near_boundary: Callable[[pd.DataFrame, LabelConfig, float], pd.Series]  # rows worth review
+    label_table: str  # the raw table the label rule labels (one labelled row per row of it)
     # The raw tables: pandera schemas (validate), plausibility checks (reported; `prepare`
     # sets failing values to missing), and how the labelled rows are joined with them.
     raw_schemas: Mapping[str, Callable[[], Any]]  # table -> a pandera DataFrameSchema factory
@@ -55,6 +50,45 @@ class DatasetSpec:
     review_columns: tuple[str, ...]  # what a reviewer sees of a raw row (`make label-sample`)
     # `make simulate`: the drift a buggy client would cause (a unit change, say).
     simulated_drift: Callable[[pd.DataFrame], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class DatasetSpec(DatasetHome):
+    """A dataset's home with its label rule (conf/label): what the machinery reads."""
+
+    label_rule: LabelConfig
+
+    @classmethod
+    def of(cls, home: DatasetHome, label: LabelConfig) -> DatasetSpec:
+        return cls(**{f.name: getattr(home, f.name) for f in fields(DatasetHome)}, label_rule=label)
+
+    @property
+    def label(self) -> str:
+        """The label column of the prepared rows (`delayed`)."""
+        return self.label_rule.column
+
+    @property
+    def class_names(self) -> tuple[str, str]:
+        return self.label_rule.classes
+
+    @property
+    def positive_event(self) -> str:
+        return self.label_rule.event
+
+    @property
+    def outcome_columns(self) -> tuple[str, ...]:
+        """The columns of the label table the rule reads (the outcome, for feedback)."""
+        return (self.label_rule.source,)
+
+    def label_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The label table's rows labelled by the rule (the policy may drop some)."""
+        return labels.apply_rule(frame, self.label_rule)
+
+    def describe_label(self) -> str:
+        return labels.describe_rule(self.label_rule)
+
+    def near_boundary(self, rows: pd.DataFrame, margin: float) -> pd.Series:
+        return labels.near_boundary(rows, self.label_rule, margin)
 
     @property
     def rate_key(self) -> str:

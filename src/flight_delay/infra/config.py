@@ -26,9 +26,36 @@ class DataConfig(Section):
     months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
 
 
+COLUMN_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
 class LabelConfig(Section):
-    threshold_minutes: float
-    cancelled: Literal["drop", "delayed"]
+    """The label: a 0/1 column (`column`) made by a rule on one column (`source`) of the
+    labelled table. `above`: source > threshold; `equals`: source is one of `values`;
+    `existing`: source is 0/1 already. Rows whose source is missing are dropped or
+    counted as one class (`missing`). `classes` names 0 and 1 wherever a person reads
+    them (plots, reports, the service); `event` is what 1 stands for, as a noun."""
+
+    column: str = Field(pattern=COLUMN_NAME)
+    rule: Literal["above", "equals", "existing"]
+    source: str = Field(min_length=1)
+    threshold: float | None = None
+    values: list[str | int | float] | None = Field(default=None, min_length=1)
+    missing: Literal["drop", "positive", "negative"]
+    classes: tuple[str, str]
+    event: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _rule_has_its_setting(self) -> LabelConfig:
+        needs = {"above": "threshold", "equals": "values"}.get(self.rule)
+        if needs is not None and getattr(self, needs) is None:
+            raise ValueError(f"label: rule {self.rule!r} needs label.{needs}")
+        unused = [k for k in ("threshold", "values") if k != needs and getattr(self, k) is not None]
+        if unused:
+            raise ValueError(f"label: rule {self.rule!r} takes no label.{unused[0]}")
+        if self.classes[0] == self.classes[1]:
+            raise ValueError(f"label.classes: the two classes need two names, got {self.classes}")
+        return self
 
 
 class SplitConfig(Section):

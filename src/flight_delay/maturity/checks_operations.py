@@ -7,7 +7,6 @@ import csv
 import re
 from pathlib import Path
 
-from flight_delay.datasets import load_dataset
 from flight_delay.infra.paths import LABEL_OVERRIDES
 from flight_delay.maturity import repo
 from flight_delay.maturity.result import CheckResult, not_met, verdict
@@ -207,7 +206,7 @@ def check_labeling(root: Path) -> CheckResult:
     problems = repo.missing_targets(root, ("label-sample", "label-apply"))
     if LABELS not in repo.dvc_stages(root)["prepare"]["deps"]:
         problems.append(f"prepare does not depend on {LABELS}")
-    label = load_dataset(repo.params(root)["data"]["dataset"]).label
+    label = repo.params(root)["label"]["column"]
     with (root / LABELS).open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         labels = list(reader)

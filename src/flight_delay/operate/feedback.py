@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         raw = pd.read_parquet(outcomes_path, columns=[*dataset.key, *dataset.outcome_columns])
     except (FileNotFoundError, KeyError, ValueError) as err:
         raise SystemExit(f"feedback: {err}") from None
-    labelled, counts = join_feedback(log, label_outcomes(raw, dataset, config.label), dataset)
+    labelled, counts = join_feedback(log, label_outcomes(raw, dataset), dataset)
     write_parquet(labelled, Path(args.out))
     say("feedback", ", ".join(f"{k} {v}" for k, v in counts.items()))
     say("feedback", f"wrote {args.out}; version it with `dvc add {args.out}`")

@@ -10,14 +10,13 @@ from __future__ import annotations
 import pandas as pd
 
 from flight_delay.datasets.spec import DatasetSpec
-from flight_delay.infra.config import LabelConfig
 
 
-def label_outcomes(raw: pd.DataFrame, dataset: DatasetSpec, label: LabelConfig) -> pd.DataFrame:
+def label_outcomes(raw: pd.DataFrame, dataset: DatasetSpec) -> pd.DataFrame:
     """The key, the outcome columns and the label `prepare` gives each raw row; NA where
     the rule drops the row."""
     key, name = list(dataset.key), dataset.label
-    labelled = dataset.label_rows(raw, label)[[*key, name]]
+    labelled = dataset.label_rows(raw)[[*key, name]]
     outcomes = raw[[*key, *dataset.outcome_columns]].merge(labelled, on=key, how="left",
                                                           validate="one_to_one")  # fmt: skip
     return outcomes.assign(**{name: outcomes[name].astype("Int8")})

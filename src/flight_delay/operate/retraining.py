@@ -54,7 +54,7 @@ def window_features(
 
     labelled_table = tables[dataset.label_table]
     window = labelled_table[labelled_table[dataset.split_column].isin(months)]
-    joined = labelled_rows({**tables, dataset.label_table: window}, dataset, config.label)
+    joined = labelled_rows({**tables, dataset.label_table: window}, dataset)
     featured = features_of(joined, dataset, config.features)
     return featured.sort_values(list(dataset.key)).reset_index(drop=True)
 

@@ -256,7 +256,7 @@ def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) ->
         log = out / f"predictions-2013-{month:02d}.sqlite"
         log.unlink(missing_ok=True)
         sent, skipped = serve_month(box, served_rows, log, identity, dataset.label)
-        outcomes = label_outcomes(raw, dataset, config.label)
+        outcomes = label_outcomes(raw, dataset)
         feedback, _ = join_feedback(read_log(log), outcomes, dataset)
         current = scores(feedback, champion.served, f"month {month}")
         reference = champion.reference

@@ -33,7 +33,7 @@ def main() -> None:
     tables = {t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in tables_to_prepare(dataset)}
     try:
         overrides = read_overrides(LABEL_OVERRIDES, override_format(dataset))
-        splits, summary = prepared_splits(tables, dataset, config.label, config.split, overrides)
+        splits, summary = prepared_splits(tables, dataset, config.split, overrides)
     except OverrideError as err:
         raise SystemExit(f"prepare: {err}") from None
     if summary is not None:
@@ -46,7 +46,7 @@ def main() -> None:
         say("prepare", f"{name}: {len(frame):,} rows, {label} rate {frame[label].mean():.3f}")
     write_json(split_summary(splits, label, dataset.split_column), SPLITS_SUMMARY)
     described = sorted([*(PREPARED_DIR / f"{name}.parquet" for name in splits), LABEL_OVERRIDES])
-    subject = CardSubject(dataset.name, label, dataset.describe_label(config.label),
+    subject = CardSubject(dataset.name, label, dataset.describe_label(),
                           dataset.split_column, dataset.period_columns)  # fmt: skip
     card = build_card(splits, {path.as_posix(): file_md5(path) for path in described}, subject)
     write_json(card, DATASET_CARD)  # allow_nan=False: fails before anything is written

@@ -10,12 +10,12 @@ from flight_delay.core.label_overrides import (
     check_overrides,
     read_overrides,
 )
-from flight_delay.datasets.nycflights13 import DATASET
-from flight_delay.datasets.nycflights13.labels import LABEL, delay_label
+from flight_delay.core.labels import apply_rule as delay_label
 from flight_delay.datasets.preparation import override_format
-from flight_delay.infra.config import LabelConfig
+from tests.flights import FLIGHTS as DATASET
+from tests.flights import LABEL, LABEL_RULE
 
-DROP = LabelConfig(threshold_minutes=15, cancelled="drop")
+DROP = LABEL_RULE  # cancelled flights dropped
 FORM = override_format(DATASET)  # the flights' natural key, `delayed`, periods (year, month)
 OVERRIDE_COLUMNS = FORM.columns
 
@@ -122,7 +122,7 @@ def test_prepare_applies_overrides_and_the_split_summary_counts_them(flights, we
     split = SplitConfig(train_months=[1, 2], valid_months=[9, 10], test_months=[11, 12])
     listed = overrides(("2013", "10", "7", "B6", "300", "JFK", "1"))
     tables = {"flights": flights, "weather": weather, "planes": planes}
-    splits, summary = prepared_splits(tables, DATASET, DROP, split, overrides=listed)
+    splits, summary = prepared_splits(tables, DATASET, split, overrides=listed)
     assert summary.applied == 1
     assert splits["valid"][LABEL].tolist() == [1]
     counts = {

@@ -7,8 +7,8 @@ import yaml
 from pydantic import TypeAdapter
 
 from flight_delay.core.models import build_model
-from flight_delay.datasets.nycflights13.labels import LABEL
 from flight_delay.infra.config import ModelConfig
+from tests.flights import LABEL
 
 MODEL_NAMES = ["hist_gradient_boosting", "logistic_regression", "random_forest"]
 

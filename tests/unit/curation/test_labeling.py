@@ -5,17 +5,15 @@ import pytest
 
 from flight_delay.core.label_overrides import OverrideError, check_overrides
 from flight_delay.curation.labeling import MISS, NEAR, merge_review, review_columns, review_sample
-from flight_delay.datasets.nycflights13 import DATASET
 from flight_delay.datasets.preparation import override_format
-from flight_delay.infra.config import LabelConfig
+from tests.flights import FLIGHTS as DATASET
 
 FORM = override_format(DATASET)
 SHOWN = list(DATASET.review_columns)
-LABEL_RULE = LabelConfig(threshold_minutes=15, cancelled="drop")
 
 
 def sample_of(rows: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
-    near = DATASET.near_boundary(rows, LABEL_RULE, 2)  # within 2 minutes of the threshold
+    near = DATASET.near_boundary(rows, 2)  # within 2 minutes of the threshold
     return review_sample(rows, near, FORM, SHOWN, size=size, seed=seed)
 
 

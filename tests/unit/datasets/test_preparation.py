@@ -3,20 +3,19 @@ flights' hooks on the hand-made tables."""
 
 from __future__ import annotations
 
-from flight_delay.datasets.nycflights13 import DATASET
 from flight_delay.datasets.nycflights13.features import KEY
-from flight_delay.datasets.nycflights13.labels import LABEL
 from flight_delay.datasets.preparation import drop_leakage, prepared_splits
-from flight_delay.infra.config import LabelConfig, SplitConfig
+from flight_delay.infra.config import SplitConfig
+from tests.flights import FLIGHTS as DATASET
+from tests.flights import LABEL
 
-DROP = LabelConfig(threshold_minutes=15, cancelled="drop")
 SPLIT = SplitConfig(train_months=[1, 2], valid_months=[9, 10], test_months=[11, 12])
 LEAKAGE_COLUMNS = DATASET.leakage
 
 
-def prepare(flights, weather, planes, label, split):
+def prepare(flights, weather, planes, split):
     tables = {"flights": flights, "weather": weather, "planes": planes}
-    return prepared_splits(tables, DATASET, label, split)
+    return prepared_splits(tables, DATASET, split)
 
 
 def test_drop_leakage_removes_every_leakage_column(flights):
@@ -32,7 +31,7 @@ def test_drop_leakage_accepts_frames_with_only_some_leakage_columns(flights):
 
 
 def test_prepare_labels_joins_and_splits_without_leakage(flights, weather, planes):
-    splits, _ = prepare(flights, weather, planes, label=DROP, split=SPLIT)
+    splits, _ = prepare(flights, weather, planes, split=SPLIT)
     assert {n: p["flight"].tolist() for n, p in splits.items()} == {
         "train": [1545, 1714],
         "valid": [300],

@@ -11,10 +11,12 @@ from flight_delay.datasets.spec import DatasetSpec
 from flight_delay.infra.config import ConfigError, parse_config
 
 
-def test_the_configured_home_is_loaded(config):
+def test_the_configured_home_is_loaded_with_its_label_rule(config):
     assert config.data.dataset == "nycflights13"
-    assert dataset_for(config) is DATASET
-    assert isinstance(DATASET, DatasetSpec)
+    dataset = dataset_for(config)
+    assert isinstance(dataset, DatasetSpec)
+    assert dataset.raw_schemas is DATASET.raw_schemas  # the home's own parts
+    assert (dataset.label, dataset.class_names) == ("delayed", ("on time", "delayed"))
 
 
 def test_an_unknown_home_is_a_clear_error():
@@ -47,4 +49,13 @@ def test_a_feature_without_a_rule_is_named(raw_params):
 def test_params_without_a_dataset_are_a_clear_error():
     with pytest.raises(ConfigError, match="data.dataset names no dataset home"):
         dataset_named_in({"data": {}})
-    assert dataset_named_in({"data": {"dataset": "nycflights13"}}) is DATASET
+    with pytest.raises(ConfigError, match="label.column: Field required"):
+        dataset_named_in({"data": {"dataset": "nycflights13"}, "label": {}})
+
+
+def test_the_label_must_not_be_an_input_and_its_source_must_be_leakage(raw_params):
+    raw_params["label"]["source"] = "distance"  # an input, and not on the leakage list
+    with pytest.raises(ConfigError) as raised:
+        dataset_for(parse_config(raw_params))
+    assert "features: the label (delayed, from distance) is no input" in str(raised.value)
+    assert "label.source: 'distance' is the outcome; list it in the" in str(raised.value)

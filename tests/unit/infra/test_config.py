@@ -32,7 +32,7 @@ def _error(raw: dict) -> str:
 def test_params_yaml_is_valid(config):
     assert isinstance(config.model, HistGradientBoostingConfig)
     assert config.features.columns == [*config.features.numeric, *config.features.categorical]
-    assert config.label.cancelled in {"drop", "delayed"}
+    assert config.label.missing in {"drop", "positive", "negative"}
 
 
 @pytest.mark.parametrize("name", sorted(MODEL_CLASSES))
@@ -53,9 +53,9 @@ def test_unknown_top_level_key_is_named(raw_params):
 
 
 def test_ill_typed_value_names_key_and_value(raw_params):
-    raw_params["label"]["threshold_minutes"] = "soon"
+    raw_params["label"]["threshold"] = "soon"
     message = _error(raw_params)
-    assert "label.threshold_minutes:" in message
+    assert "label.threshold:" in message
     assert "(got 'soon')" in message
 
 
@@ -82,9 +82,9 @@ def test_month_outside_the_year_is_rejected(raw_params, months):
     assert "data.months.0:" in _error(raw_params)
 
 
-def test_unknown_cancelled_policy_is_rejected(raw_params):
-    raw_params["label"]["cancelled"] = "ignore"
-    assert "label.cancelled:" in _error(raw_params)
+def test_unknown_missing_policy_is_rejected(raw_params):
+    raw_params["label"]["missing"] = "ignore"
+    assert "label.missing:" in _error(raw_params)
 
 
 def test_deploying_a_stage_without_the_gate_is_rejected(raw_params):
@@ -123,8 +123,8 @@ def test_empty_split_is_rejected(raw_params):
 
 
 def test_long_values_are_shortened_in_messages(raw_params):
-    raw_params["label"]["threshold_minutes"] = "x" * 500
-    line = next(x for x in _error(raw_params).splitlines() if "threshold_minutes" in x)
+    raw_params["label"]["threshold"] = "x" * 500
+    line = next(x for x in _error(raw_params).splitlines() if "threshold" in x)
     assert line.endswith("...)")
     assert len(line) < 250
 
@@ -133,7 +133,7 @@ def test_config_is_frozen(config):
     with pytest.raises(ValidationError):
         config.seed = 7
     with pytest.raises(ValidationError):
-        config.label.threshold_minutes = 30
+        config.label.threshold = 30
 
 
 def test_load_config_reads_the_given_file(tmp_path, raw_params):
@@ -144,10 +144,10 @@ def test_load_config_reads_the_given_file(tmp_path, raw_params):
 
 
 def test_load_config_names_the_file_in_errors(tmp_path, raw_params):
-    raw_params["label"]["threshold"] = 15
+    raw_params["label"]["threshold_minutes"] = 15  # the old name: no longer a key
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(raw_params), encoding="utf-8")
-    expected = f"invalid configuration in {path}:\n  label.threshold:"
+    expected = f"invalid configuration in {path}:\n  label.threshold_minutes:"
     with pytest.raises(ConfigError, match=re.escape(expected)):
         load_config(path)
 
@@ -174,5 +174,5 @@ def test_flatten_gives_sorted_dotted_keys():
 def test_flatten_of_a_whole_config(config):
     flat = flatten(config.model_dump(mode="json"))
     assert flat["model.name"] == "hist_gradient_boosting"
-    assert flat["label.threshold_minutes"] == 15
+    assert flat["label.threshold"] == 15
     assert not any(isinstance(v, dict) for v in flat.values())

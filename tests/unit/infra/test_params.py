@@ -20,10 +20,10 @@ def test_params_yaml_equals_the_composition_of_conf(repo_root):
 
 
 def test_composition_with_an_override_is_a_valid_config(repo_root):
-    text = compose_params(repo_root / "conf", ("model=random_forest", "label.threshold_minutes=30"))
+    text = compose_params(repo_root / "conf", ("model=random_forest", "label.threshold=30"))
     config = parse_config(yaml.safe_load(text))
     assert config.model.name == "random_forest"
-    assert config.label.threshold_minutes == 30
+    assert config.label.threshold == 30
 
 
 def test_decide_current_when_params_equal_the_composition():
@@ -71,25 +71,23 @@ def test_main_writes_keeps_overrides_and_rewrites_stale_params(scratch_repo, cap
 
     compose.main([])
     composed = params.read_text()
-    assert yaml.safe_load(composed)["label"]["threshold_minutes"] == 15
+    assert yaml.safe_load(composed)["label"]["threshold"] == 15
     assert json.loads((scratch_repo / "params.composed.json").read_text()) == {
         "sha256": sha256_text(composed)
     }
     assert (scratch_repo / "params.ready").read_text() == compose.READY_TEXT
 
-    overridden = composed.replace("threshold_minutes: 15", "threshold_minutes: 30")
+    overridden = composed.replace("threshold: 15", "threshold: 30")
     params.write_text(overridden)
     compose.main([])
     assert params.read_text() == overridden
-    assert "kept params.yaml: it differs from conf/ in label.threshold_minutes" in (
-        capsys.readouterr().out
-    )
+    assert "kept params.yaml: it differs from conf/ in label.threshold" in (capsys.readouterr().out)
 
     label = scratch_repo / "conf/label/arrival_delay.yaml"
-    label.write_text(label.read_text().replace("threshold_minutes: 15", "threshold_minutes: 20"))
+    label.write_text(label.read_text().replace("threshold: 15", "threshold: 20"))
     params.write_text(composed)  # the previous composition: stale, so rewritten
     compose.main([])
-    assert yaml.safe_load(params.read_text())["label"]["threshold_minutes"] == 20
+    assert yaml.safe_load(params.read_text())["label"]["threshold"] == 20
 
 
 def test_main_force_drops_overrides(scratch_repo):

@@ -3,14 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flight_delay.datasets.nycflights13 import DATASET
+from flight_delay.datasets.spec import DatasetSpec
 from flight_delay.infra.config import LabelConfig
 from flight_delay.operate.outcomes import join_feedback
 from flight_delay.operate.outcomes import label_outcomes as label_with
+from tests.flights import FLIGHTS as DATASET
+from tests.flights import HOME, LABEL_RULE, rule
 
 
 def label_outcomes(flights: pd.DataFrame, label: LabelConfig) -> pd.DataFrame:
-    return label_with(flights, DATASET, label)
+    return label_with(flights, DatasetSpec.of(HOME, label))
 
 
 H = "2013-03-01T14:00:00Z"
@@ -21,7 +23,7 @@ def outcomes() -> pd.DataFrame:
         "time_hour": [H, H, H], "carrier": ["AA", "AA", "UA"], "flight": [1, 2, 3],
         "origin": ["JFK", "JFK", "EWR"], "arr_delay": [16.0, 15.0, np.nan],
     })  # fmt: skip
-    return label_outcomes(flights, LabelConfig(threshold_minutes=15, cancelled="drop"))
+    return label_outcomes(flights, LABEL_RULE)
 
 
 def log() -> pd.DataFrame:
@@ -37,8 +39,7 @@ def log() -> pd.DataFrame:
 def test_label_rule_is_the_pipelines():
     labels = outcomes()["delayed"].tolist()
     assert labels[:2] == [1, 0] and pd.isna(labels[2])  # 16 > 15, 15 is not, cancelled dropped
-    counted = label_outcomes(outcomes().drop(columns="delayed"), LabelConfig(
-        threshold_minutes=15, cancelled="delayed"))  # fmt: skip
+    counted = label_outcomes(outcomes().drop(columns="delayed"), rule(missing="positive"))
     assert counted["delayed"].tolist() == [1, 0, 1]
 
 

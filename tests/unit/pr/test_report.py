@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from flight_delay.core.compare import GateResult
-from flight_delay.datasets.nycflights13 import DATASET
 from flight_delay.pr.report import draw_images
 from flight_delay.pr.report_markdown import Context, build_report
 from flight_delay.revisions.recorded_outputs import (
@@ -15,6 +14,7 @@ from flight_delay.revisions.recorded_outputs import (
     read_outputs,
     workspace_reader,
 )
+from tests.flights import FLIGHTS as DATASET
 
 ROC = pd.DataFrame({"fpr": [0.0, 0.5, 1.0], "tpr": [0.0, 0.7, 1.0]})
 PR_CURVE = pd.DataFrame({"recall": [1.0, 0.5, 0.0], "precision": [0.25, 0.4, 1.0]})

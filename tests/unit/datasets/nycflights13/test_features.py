@@ -5,12 +5,13 @@ import pytest
 
 from flight_delay.core.feature_rules import FeatureError
 from flight_delay.core.features import select_features as select_with
-from flight_delay.datasets.nycflights13 import DATASET
+from flight_delay.core.labels import apply_rule as delay_label
 from flight_delay.datasets.nycflights13.features import CONTEXT_COLUMNS, add_derived_features
 from flight_delay.datasets.nycflights13.joins import join_planes, join_weather
-from flight_delay.datasets.nycflights13.labels import LABEL, delay_label
 from flight_delay.datasets.preparation import rules_for
-from flight_delay.infra.config import FeaturesConfig, LabelConfig
+from flight_delay.infra.config import FeaturesConfig
+from tests.flights import FLIGHTS as DATASET
+from tests.flights import LABEL, rule
 
 LEAKAGE_COLUMNS = DATASET.leakage
 
@@ -24,7 +25,7 @@ def select_features(frame, features: FeaturesConfig):
 @pytest.fixture
 def joined(flights, weather, planes):
     """Flights as `prepare` leaves them, but with the leakage columns still in."""
-    label = LabelConfig(threshold_minutes=15, cancelled="delayed")
+    label = rule(missing="positive")  # cancelled flights kept, as delayed
     return join_planes(join_weather(delay_label(flights, label), weather), planes)
 
 

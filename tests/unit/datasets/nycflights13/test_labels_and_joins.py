@@ -1,4 +1,5 @@
-"""The flights' label rule (labels.py) and joins (joins.py), on the hand-made tables."""
+"""The flights' label rule (conf/label/arrival_delay.yaml, applied by core/labels.py) and
+joins (joins.py), on the hand-made tables."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from flight_delay.core.labels import apply_rule as delay_label
+from flight_delay.core.labels import describe_rule
 from flight_delay.datasets.nycflights13.joins import join_planes, join_weather
-from flight_delay.datasets.nycflights13.labels import LABEL, delay_label, describe_label
-from flight_delay.infra.config import LabelConfig
+from tests.flights import LABEL, LABEL_RULE, rule
 
-DROP = LabelConfig(threshold_minutes=15, cancelled="drop")
-COUNT_AS_DELAYED = LabelConfig(threshold_minutes=15, cancelled="delayed")
+DROP = LABEL_RULE  # as configured: cancelled and diverted flights dropped
+COUNT_AS_DELAYED = rule(missing="positive")
 
 
 def test_delayed_means_strictly_later_than_the_threshold(flights):
@@ -23,7 +25,7 @@ def test_delayed_means_strictly_later_than_the_threshold(flights):
 
 
 def test_threshold_is_configurable(flights):
-    labelled = delay_label(flights, LabelConfig(threshold_minutes=10, cancelled="drop"))
+    labelled = delay_label(flights, rule(threshold=10))
     assert labelled[LABEL].tolist() == [1, 1, 0, 1, 1]
 
 
@@ -45,8 +47,10 @@ def test_delay_label_does_not_change_its_input(flights):
     pd.testing.assert_frame_equal(flights, before)
 
 
-def test_the_rule_in_words_names_the_outcome_threshold_and_policy():
-    assert describe_label(DROP) == "arr_delay > 15 minutes; cancelled or diverted flights: `drop`"
+def test_the_configured_rule_is_arrival_delay_above_15_minutes_dropping_cancellations():
+    assert (DROP.column, DROP.source, DROP.threshold, DROP.missing) == (
+        "delayed", "arr_delay", 15, "drop")  # fmt: skip
+    assert describe_rule(DROP) == "arr_delay > 15; rows without arr_delay: dropped"
 
 
 def test_weather_is_joined_by_origin_and_hour(flights, weather):
