@@ -15,8 +15,8 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 REDUCED_CONF = {  # three months: train January, validate February, test March
-    "data/nycflights13.yaml": {"months": [1, 2, 3]},
-    "split/by_month.yaml": {"train_months": [1], "valid_months": [2], "test_months": [3]},
+    "data/nycflights13.yaml": {"keep": {"month": [1, 2, 3]}},
+    "split/by_month.yaml": {"train": [1], "valid": [2], "test": [3]},
     # SHAP values cost about 3 s an evaluate run; test_pipeline turns them on
     "evaluate/default.yaml": {
         "permutation_max_rows": 500, "permutation_repeats": 1, "shap_max_rows": 0
@@ -157,18 +157,18 @@ def real_dataset(real_config):
 
 
 @pytest.fixture(scope="session")
-def real_raw(real_config, real_dataset):
+def real_raw(real_config):
     """The bundled source tables, read in memory as `ingest` reads them."""
     from flight_delay.infra.sources import read_sources
 
-    return read_sources(real_config.data, real_dataset.split_column, root=REPO_ROOT)
+    return read_sources(real_config.data, root=REPO_ROOT)
 
 
 @pytest.fixture(scope="session")
 def real_prepared(real_config, real_dataset, real_raw):
     from flight_delay.datasets.preparation import prepared_splits
 
-    return prepared_splits(real_raw, real_dataset, real_config.split)[0]
+    return prepared_splits(real_raw, real_dataset, real_config.split, real_config.seed)[0]
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ def test_the_known_wind_speed_outlier_is_reported_not_fatal(real_raw):
 
 def test_splits_follow_the_configured_months(real_prepared, real_config):
     split = real_config.split
-    expected = {"train": split.train_months, "valid": split.valid_months, "test": split.test_months}
+    expected = split.values()
     for name, frame in real_prepared.items():
         assert sorted(frame["month"].unique()) == expected[name]
 

@@ -147,9 +147,8 @@ def test_a_moved_validation_window_is_judged_on_the_same_rows(pr_repo, tmp_path)
     repo, _ = pr_repo
     run(repo, "git", "checkout", "-qb", "next-window", "main")
     try:
-        edit_yaml(repo / "conf/data/nycflights13.yaml", {"months": [1, 2, 3, 4]})
-        edit_yaml(repo / "conf/split/by_month.yaml",
-                  {"train_months": [1, 2], "valid_months": [3], "test_months": [4]})  # fmt: skip
+        edit_yaml(repo / "conf/data/nycflights13.yaml", {"keep": {"month": [1, 2, 3, 4]}})
+        edit_yaml(repo / "conf/split/by_month.yaml", {"train": [1, 2], "valid": [3], "test": [4]})
         run(repo, "dvc", "repro")
         done = make(repo, "gate", "BASE=main", check=False)
         base_model = tmp_path / "base.skops"
@@ -162,5 +161,7 @@ def test_a_moved_validation_window_is_judged_on_the_same_rows(pr_repo, tmp_path)
         run(repo, "git", "checkout", "-qf", "faster-learning")
         run(repo, "dvc", "checkout", "-q", check=False)
     out = done.stdout + done.stderr
-    assert "valid months moved [2] -> [3]: main's model scored on the candidate's valid rows" in out
+    assert (
+        "valid rows moved (month [2] -> month [3]): main's model scored on the candidate's" in out
+    )
     assert f"valid.roc_auc {expected:.4f} -> " in out

@@ -11,7 +11,7 @@ from tests.conftest import UNTRACKED_CONF, make, make_scratch_repo, repro_and_co
 
 pytestmark = pytest.mark.e2e
 CONF = UNTRACKED_CONF | {
-    "data/nycflights13.yaml": {"months": [1, 2, 3, 4]},  # April is newer than the test month
+    "data/nycflights13.yaml": {"keep": {"month": [1, 2, 3, 4]}},  # April: newer than the test
     "gate/default.yaml": {"floor": 0.55},
     "monitor/default.yaml": {"drift_share": 0.05},  # one drifted feature in 18 is enough
 }
@@ -23,16 +23,17 @@ def test_a_drifted_new_month_moves_the_window_retrains_and_passes_the_gate(tmp_p
     outputs = tmp_path / "github_output"
     done = make(repo, "retrain", f"GITHUB_OUTPUT={outputs}")
     out = done.stdout + done.stderr
-    assert "retrain: months [4]:" in out and "features drifted" in out
+    assert "retrain: month [4]:" in out and "features drifted" in out
     split = yaml.safe_load((repo / "conf/split/by_month.yaml").read_text())
-    assert split == {"train_months": [1, 2], "valid_months": [3], "test_months": [4]}
-    assert "valid months moved [2] -> [3]: HEAD's model scored on the candidate's" in out
+    assert split == {"kind": "ordered", "column": "month", "train": [1, 2], "valid": [3],
+                     "test": [4]}  # fmt: skip
+    assert "valid rows moved (month [2] -> month [3]): HEAD's model scored on the" in out
     assert "gate: PASS" in out
-    assert outputs.read_text().splitlines() == ["retrain=true", "branch=retrain/months-4"]
+    assert outputs.read_text().splitlines() == ["retrain=true", "branch=retrain/month-4"]
     report = json.loads((repo / "reports/monitoring/drift.json").read_text())
     assert report["retrain"] and report["rows"]["current"] > 20_000
     text = (repo / "reports/retrain/pr.md").read_text()
-    assert text.startswith("Months [4] drifted from the training data")
+    assert text.startswith("month [4] drifted from the training data")
     assert "Training window: [1] -> [1, 2]" in text and "| roc_auc |" in text
     metrics = json.loads((repo / "metrics/metrics.json").read_text())
     assert metrics["test"]["rows"] > 20_000  # the model was tested on April

@@ -60,7 +60,7 @@ class CardSubject:
     dataset: str
     label: str
     rule: str
-    split_column: str
+    split_column: str | None  # an ordered split's column (None: a shuffled split)
     period_columns: tuple[str, ...]
 
 
@@ -88,6 +88,7 @@ def build_card(
         "label": {"column": subject.label, "rule": subject.rule},
         "files": files,
         "splits": split_summary(splits, subject.label, subject.split_column),
+        "split_column": subject.split_column,
         "period_columns": list(subject.period_columns),
         "periods": by_period(splits, subject),
         "columns": {
@@ -120,12 +121,13 @@ def card_markdown(card: dict[str, Any]) -> str:
         "",
         "## Splits",
         "",
-        f"| split | months | rows | {label} | hand-set labels |",
+        f"| split | {card.get('split_column') or 'split'} values | rows | {label} | "
+        "hand-set labels |",
         "|---|---|---:|---:|---:|",
     ]
     for name, split in card["splits"].items():
-        months = ", ".join(map(str, split["months"]))
-        lines.append(f"| {name} | {months} | {split['rows']:,} | "
+        values = ", ".join(map(str, split["values"])) or "(shuffled)"
+        lines.append(f"| {name} | {values} | {split['rows']:,} | "
                      f"{_pct(split[rate])} | {split['label_overrides']:,} |")  # fmt: skip
     lines += ["", f"## By {period}", "", f"| {period} | split | rows | {label} |",
               "|---|---|---:|---:|"]  # fmt: skip

@@ -11,9 +11,9 @@ import pandas as pd
 from flight_delay.core.feature_rules import InputRules, input_rules
 from flight_delay.core.features import select_features
 from flight_delay.core.label_overrides import OverrideFormat, OverrideSummary, apply_overrides
-from flight_delay.core.splits import split_by_values
+from flight_delay.core.splits import split_rows
 from flight_delay.datasets.spec import DatasetSpec
-from flight_delay.infra.config import FeaturesConfig, SplitConfig
+from flight_delay.infra.config import FeaturesConfig, OrderedSplit, ShuffledSplit
 
 
 def tables_to_prepare(dataset: DatasetSpec) -> list[str]:
@@ -40,7 +40,8 @@ def labelled_rows(tables: Mapping[str, pd.DataFrame], dataset: DatasetSpec) -> p
 def prepared_splits(
     tables: Mapping[str, pd.DataFrame],
     dataset: DatasetSpec,
-    split: SplitConfig,
+    split: OrderedSplit | ShuffledSplit,
+    seed: int,
     overrides: pd.DataFrame | None = None,
 ) -> tuple[dict[str, pd.DataFrame], OverrideSummary | None]:
     """The splits, with the overrides (a person's labels) applied after the rule."""
@@ -48,7 +49,7 @@ def prepared_splits(
     if overrides is not None:
         raw = tables[dataset.label_table]
         joined, summary = apply_overrides(joined, raw, overrides, override_format(dataset))
-    return split_by_values(joined, dataset.split_column, split, list(dataset.key)), summary
+    return split_rows(joined, split, list(dataset.key), dataset.label, seed), summary
 
 
 def rules_for(dataset: DatasetSpec, numeric: list[str], categorical: list[str]) -> InputRules:

@@ -40,7 +40,6 @@ class DatasetHome:
     # Rows: their identity, the column the time-ordered split reads, the card's periods.
     key: tuple[str, ...]  # identifies a prepared row; the splits are sorted by it
     natural_key: Mapping[str, str]  # column -> "int" | "str": how a person names a raw row
-    split_column: str  # split.*_months and data.months are values of this column
     period_columns: tuple[str, ...]  # the dataset card counts rows per period
     # Features: derived from the prepared rows; every one has a rule.
     derive_features: Callable[[pd.DataFrame], pd.DataFrame]

@@ -19,11 +19,16 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+SplitValue = int | str  # a month, a year, a date as text: what a split column holds
+
+
 class DataConfig(Section):
     dataset: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # its home: flight_delay/datasets/<dataset>/
     source: str
     files: dict[str, str]
-    months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
+    # Keep only the rows whose column holds one of these values, in every table that has
+    # the column (null: every row). For quick runs, and for `make simulate`.
+    keep: dict[str, list[SplitValue]] | None = None
 
 
 COLUMN_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -58,18 +63,55 @@ class LabelConfig(Section):
         return self
 
 
-class SplitConfig(Section):
-    train_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
-    valid_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
-    test_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
+class OrderedSplit(Section):
+    """Rows split by the values of one column, in time order: every valid value comes after
+    every train value, every test value after every valid one (months, years, or dates
+    written so that their text sorts in time: 2013-01-31)."""
+
+    kind: Literal["ordered"]
+    column: str = Field(pattern=COLUMN_NAME)
+    train: list[SplitValue] = Field(min_length=1)
+    valid: list[SplitValue] = Field(min_length=1)
+    test: list[SplitValue] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _time_ordered(self) -> SplitConfig:
-        if max(self.train_months) >= min(self.valid_months):
-            raise ValueError("split: every valid month must come after every train month")
-        if max(self.valid_months) >= min(self.test_months):
-            raise ValueError("split: every test month must come after every valid month")
+    def _time_ordered(self) -> OrderedSplit:
+        everything = [*self.train, *self.valid, *self.test]
+        if len({type(v) for v in everything}) > 1:
+            raise ValueError("split: train, valid and test values must be all numbers or all text")
+        if len(set(everything)) < len(everything):
+            raise ValueError("split: a value is in two splits (or twice in one)")
+        pairs = [
+            ("train", self.train, "valid", self.valid),
+            ("valid", self.valid, "test", self.test),
+        ]
+        for name, earlier, later_name, later in pairs:
+            if max(earlier) >= min(later):  # type: ignore[operator]  # one type: checked above
+                raise ValueError(
+                    f"split: every {later_name} value must come after every {name} value"
+                )
         return self
+
+    def values(self) -> dict[str, list[SplitValue]]:
+        return {"train": self.train, "valid": self.valid, "test": self.test}
+
+
+class ShuffledSplit(Section):
+    """Rows split at random with the seed (`stratified`: keeping the label's rate in each
+    split), for data without a time order; retraining windows and the replay need one."""
+
+    kind: Literal["random", "stratified"]
+    valid_fraction: float = Field(gt=0, lt=1)
+    test_fraction: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _leaves_training_rows(self) -> ShuffledSplit:
+        if self.valid_fraction + self.test_fraction >= 1:
+            raise ValueError("split: valid_fraction + test_fraction must leave rows to train on")
+        return self
+
+
+SplitConfig = Annotated[OrderedSplit | ShuffledSplit, Field(discriminator="kind")]
 
 
 class FeaturesConfig(Section):
@@ -248,8 +290,8 @@ def _short(value: object, limit: int = 80) -> str:
 
 
 def _key(loc: tuple) -> str:
-    # pydantic puts the tag of the `model` union in the path (model.random_forest.foo)
-    key = loc[:1] + loc[2:] if loc[:1] == ("model",) else loc
+    # pydantic puts the tag of a tagged union in the path (model.random_forest.foo)
+    key = loc[:1] + loc[2:] if loc[:1] in (("model",), ("split",)) and len(loc) > 1 else loc
     return ".".join(str(p) for p in key) or "<root>"
 
 

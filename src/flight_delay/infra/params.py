@@ -29,6 +29,16 @@ def compose_params(conf_dir: Path = CONF_DIR, overrides: tuple[str, ...] = ()) -
     return OmegaConf.to_yaml(cfg)
 
 
+def conf_file(group: str, conf_dir: Path = CONF_DIR) -> Path:
+    """The file of a config group that conf/config.yaml's defaults list chooses
+    (`split` -> conf/split/by_month.yaml)."""
+    defaults = yaml.safe_load((conf_dir / "config.yaml").read_text(encoding="utf-8"))
+    chosen = [d[group] for d in defaults.get("defaults", []) if isinstance(d, dict) and group in d]
+    if not chosen:
+        raise ValueError(f"{conf_dir / 'config.yaml'} chooses no {group} config")
+    return conf_dir / group / f"{chosen[0]}.yaml"
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

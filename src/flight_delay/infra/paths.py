@@ -13,7 +13,6 @@ PARAMS_FILE = Path("params.yaml")
 PARAMS_STAMP = Path("params.composed.json")  # hash of the last composition of conf/
 PARAMS_READY = Path("params.ready")
 LOCK_FILE = Path("dvc.lock")
-SPLIT_CONF = Path("conf/split/by_month.yaml")  # `make retrain` moves the window forward
 
 RAW_DIR = Path("data/raw")
 VALIDATION_REPORT = Path("reports/validation.json")

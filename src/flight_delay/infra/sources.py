@@ -10,6 +10,7 @@ CSV or parquet, change `read_table` (the one function that parses a source).
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -48,11 +49,14 @@ def read_table(path: Path) -> pd.DataFrame:
         raise IngestError(f"{path}: cannot be parsed ({type(err).__name__}: {err})") from None
 
 
-def keep_values(frame: pd.DataFrame, column: str, values: list[int] | None) -> pd.DataFrame:
-    """The rows whose `column` is one of `values` (all rows when either is absent)."""
-    if values is None or column not in frame.columns:
-        return frame
-    return frame[frame[column].isin(values)].reset_index(drop=True)
+def keep_values(frame: pd.DataFrame, keep: Mapping[str, Sequence[object]] | None) -> pd.DataFrame:
+    """The rows whose columns hold one of the `keep` values, for each column of `keep`
+    the frame has (every row when `keep` is None)."""
+    kept = frame
+    for column, values in (keep or {}).items():
+        if column in kept.columns:
+            kept = kept[kept[column].isin(values)]
+    return kept if kept is frame else kept.reset_index(drop=True)
 
 
 def unreadable_table(reason: str) -> pd.DataFrame:
@@ -61,19 +65,17 @@ def unreadable_table(reason: str) -> pd.DataFrame:
     return frame
 
 
-def read_source(path: Path, column: str, values: list[int] | None) -> pd.DataFrame:
+def read_source(path: Path, keep: Mapping[str, Sequence[object]] | None) -> pd.DataFrame:
     try:
-        return keep_values(read_table(path), column, values)
+        return keep_values(read_table(path), keep)
     except IngestError as err:
         return unreadable_table(str(err))
 
 
-def read_sources(
-    data: DataConfig, split_column: str, root: Path = Path(".")
-) -> dict[str, pd.DataFrame]:
-    """Every table of `data.files`, keeping the rows of `data.months` (by `split_column`)."""
+def read_sources(data: DataConfig, root: Path = Path(".")) -> dict[str, pd.DataFrame]:
+    """Every table of `data.files`, keeping the rows `data.keep` names."""
     folder = resolve_source(data.source, root)
     return {
-        table: read_source(folder / file_name, split_column, data.months)
+        table: read_source(folder / file_name, data.keep)
         for table, file_name in sorted(data.files.items())
     }

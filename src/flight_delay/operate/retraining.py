@@ -1,7 +1,8 @@
-"""Retraining on the newest window: which months came after the test months, their
-features as the pipeline makes them, the drift verdict on them, and the split moved
-forward (the validation months join training, the test months become validation, the
-new window becomes the test). Used by `make retrain` and `make simulate`.
+"""Retraining on the newest window: which values of the split column (months, for the
+flights) came after the test values, their features as the pipeline makes them, the
+drift verdict on them, and the split moved forward (the validation values join
+training, the test values become validation, the new window becomes the test). Used by
+`make retrain` and `make simulate`; both need a split with a time order.
 """
 
 from __future__ import annotations
@@ -10,50 +11,75 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import yaml
 
+from flight_delay.core.splits import SPLITS
 from flight_delay.datasets.spec import DatasetSpec
-from flight_delay.infra.config import PipelineConfig, SplitConfig
+from flight_delay.infra.config import OrderedSplit, PipelineConfig, ShuffledSplit
 
 if TYPE_CHECKING:
     from flight_delay.operate.served_model import ServedModel
 
 SPLIT_HEADER = """\
-# Time-ordered split: every validation month follows every training month, and so on.
-# `make retrain` and `make simulate` move this window forward when the data drifts.
+# Time-ordered split by the values of one column: every validation value follows every
+# training value, and so on. `make retrain` and `make simulate` move this window forward
+# when the data drifts.
 """
 
 
-def months_after(rows: pd.DataFrame, column: str, split: SplitConfig) -> list[int]:
-    """The values of the split column (months of one year, as the split is: data spanning
-    years needs a split by date first) that come after the test months."""
-    return sorted(int(m) for m in rows[column].unique() if m > max(split.test_months))
+class RetrainError(ValueError):
+    """The split has no time order to move forward."""
 
 
-def extend_split(split: SplitConfig, window: list[int]) -> SplitConfig:
-    """The old validation months join training, the old test months become the
-    validation months, and the new window is the test."""
-    return SplitConfig(
-        train_months=sorted({*split.train_months, *split.valid_months}),
-        valid_months=list(split.test_months),
-        test_months=sorted(window),
+def ordered(split: OrderedSplit | ShuffledSplit) -> OrderedSplit:
+    """The split, when it has a time order; RetrainError naming the kind otherwise."""
+    if not isinstance(split, OrderedSplit):
+        raise RetrainError(
+            f"split.kind is {split.kind!r}: retraining on a newer window and the replay need "
+            "a split with a time order (kind: ordered, by a column such as a month or a year)"
+        )
+    return split
+
+
+def values_after(rows: pd.DataFrame, split: OrderedSplit) -> list[int | str]:
+    """The values of the split column in `rows` that come after every test value, in order."""
+    latest = max(split.test)
+    return sorted(v.item() if hasattr(v, "item") else v
+                  for v in rows[split.column].dropna().unique() if v > latest)  # fmt: skip
+
+
+def extend_split(split: OrderedSplit, window: list[int | str]) -> OrderedSplit:
+    """The old validation values join training, the old test values become the
+    validation values, and the new window is the test."""
+    return OrderedSplit(
+        kind="ordered",
+        column=split.column,
+        train=sorted({*split.train, *split.valid}),
+        valid=list(split.test),
+        test=sorted(window),
     )
 
 
-def split_yaml(split: SplitConfig) -> str:
-    fields = split.model_dump().items()
-    lines = [f"{key}: [{', '.join(map(str, months))}]" for key, months in fields]
+def split_yaml(split: OrderedSplit) -> str:
+    """The split's conf file, values on one line per split."""
+    lines = [f"kind: {split.kind}", f"column: {split.column}"]
+    values = split.values()
+    lines += [f"{name}: {yaml.safe_dump(values[name], default_flow_style=True).strip()}"
+              for name in SPLITS]  # fmt: skip
     return SPLIT_HEADER + "\n".join(lines) + "\n"
 
 
 def window_features(
     tables: dict[str, pd.DataFrame], dataset: DatasetSpec, config: PipelineConfig,
-    months: list[int],
+    values: list[int | str],
 ) -> pd.DataFrame:  # fmt: skip
-    """Labelled features of these months, as prepare and featurize would make them."""
+    """Labelled features of the rows whose split column holds these values, as prepare
+    and featurize would make them."""
     from flight_delay.datasets.preparation import features_of, labelled_rows
 
+    column = ordered(config.split).column
     labelled_table = tables[dataset.label_table]
-    window = labelled_table[labelled_table[dataset.split_column].isin(months)]
+    window = labelled_table[labelled_table[column].isin(values)]
     joined = labelled_rows({**tables, dataset.label_table: window}, dataset)
     featured = features_of(joined, dataset, config.features)
     return featured.sort_values(list(dataset.key)).reset_index(drop=True)

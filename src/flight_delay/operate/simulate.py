@@ -1,19 +1,21 @@
-"""`make simulate`: replay 2013 month by month through the whole operate loop.
+"""`make simulate`: replay the data window by window (the values of the ordered split's
+column: the months of 2013, for the flights) through the whole operate loop.
 
 In a throwaway clone of this repository (so that its commits, tags and MLflow store
 never touch yours):
-1. train on the months before FIRST (all but the last two; validate and test on those),
+1. train on the values before FIRST (all but the last two; validate and test on those),
    register v1.0.0, assign it to prod (gated) and promote it: `models:/...@prod`;
-2. for each month m from FIRST to LAST: start the service on the prod model, send
-   month m's flights through HTTP (logged), join the log with the real outcomes
+2. for each value v from FIRST to LAST: start the service on the prod model, send
+   v's rows through HTTP (logged), join the log with the real outcomes
    (`make feedback`), judge drift and performance as `make monitor` does, and when
    the verdict says so, retrain as `make retrain` does (the window moves forward),
    commit, register the next version and assign it to prod: the gate decides, and a
-   version it passes is promoted by its tag and served from the next month on.
+   version it passes is promoted by its tag and served from the next window on.
 The gate's floor is FLOOR (default 0.6): conf/gate's floor is set for the full
 pipeline's eight training months, the replay's first model sees three.
-PLANT=m sends month m's rows through the dataset's simulated drift (for the flights, the
+PLANT=v sends v's rows through the dataset's simulated drift (for the flights, the
 weather in metric units: a client's unit bug), a drift that must fire the loop.
+A split without a time order cannot be replayed: a clear refusal.
 Writes reports/simulation/simulation.json, .md and .png.
 """
 
@@ -32,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from flight_delay.datasets import dataset_for
-from flight_delay.infra.config import PipelineConfig, SplitConfig, load_config
+from flight_delay.infra.config import OrderedSplit, PipelineConfig, load_config
 from flight_delay.infra.paths import SIMULATION_DIR
 from flight_delay.infra.processes import ProcessError, free_port, stop_child, wait_ready
 from flight_delay.infra.progress import say
@@ -82,6 +84,12 @@ class Sandbox:
         conf = yaml.safe_load(path.read_text(encoding="utf-8")) | values
         path.write_text(yaml.safe_dump(conf, sort_keys=False), encoding="utf-8")
 
+    def conf_name(self, group: str) -> str:
+        """The file of a config group the sandbox's conf/config.yaml chooses, in conf/."""
+        from flight_delay.infra.params import conf_file
+
+        return conf_file(group, self.root / "conf").relative_to(self.root / "conf").as_posix()
+
     def python(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run(sys.executable, "-m", *args, check=check)
 
@@ -89,15 +97,15 @@ class Sandbox:
         return load_config(self.root / "params.yaml")
 
     def retrain_and_promote(
-        self, split: SplitConfig, message: str, version: str | None
+        self, split: OrderedSplit, message: str, version: str | None
     ) -> tuple[str, str]:
         """Train on `split`, commit, register, assign prod: (the promoted version or
         why not, what the gate said)."""
         from flight_delay.infra.io import write_text
-        from flight_delay.infra.paths import SPLIT_CONF
+        from flight_delay.infra.params import conf_file
         from flight_delay.operate.retraining import split_yaml
 
-        write_text(split_yaml(split), self.root / SPLIT_CONF)
+        write_text(split_yaml(split), conf_file("split", self.root / "conf"))
         self.run("dvc", "repro")
         self.run("git", "add", "-A")
         self.run("git", "commit", "-qm", message)
@@ -116,17 +124,6 @@ class Sandbox:
         stage_tag = assigned.stdout.split("created tag ")[1].split()[0]
         self.python("flight_delay.registry.promote", stage_tag)
         return version_tag.split("@")[1], verdict
-
-
-def data_conf(root: Path) -> str:
-    """The conf/data file the composition uses (`defaults` of conf/config.yaml)."""
-    import yaml
-
-    defaults = yaml.safe_load((root / "conf/config.yaml").read_text(encoding="utf-8"))
-    chosen = [
-        d["data"] for d in defaults.get("defaults", []) if isinstance(d, dict) and "data" in d
-    ]
-    return f"data/{chosen[0]}.yaml"
 
 
 def champion_of(box: Sandbox, version: str) -> Champion:
@@ -182,10 +179,12 @@ def serve_month(
         stop_child(server)
 
 
-def month_row(month: int, champion: Champion, report: dict, sent: int, skipped: int) -> dict:
+def window_row(
+    column: str, value: int | str, champion: Champion, report: dict, sent: int, skipped: int
+) -> dict:
     perf = report["performance"] or {}
     return {
-        "month": month, "served_version": champion.version, "rows_served": sent,
+        column: value, "served_version": champion.version, "rows_served": sent,
         "rows_skipped": skipped, "drift_share": report["drift_share"],
         "drifted_features": report["drifted_features"],
         "prediction_psi": report["predictions"]["psi"], "served_auc": perf.get("current"),
@@ -193,50 +192,68 @@ def month_row(month: int, champion: Champion, report: dict, sent: int, skipped: 
     }  # fmt: skip
 
 
-def table_markdown(rows: list[dict]) -> str:
-    lines = ["| month | served | drift score | drifted features | served AUC | retrained? | "
+def table_markdown(rows: list[dict], column: str) -> str:
+    lines = [f"| {column} | served | drift score | drifted features | served AUC | retrained? | "
              "promoted |", "|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
         auc = f"{r['served_auc']:.4f}" if r["served_auc"] is not None else "-"
         lines.append(
-            f"| 2013-{r['month']:02d} | {r['served_version']} | {r['drift_share']:.2f} | "
+            f"| {r[column]} | {r['served_version']} | {r['drift_share']:.2f} | "
             f"{', '.join(r['drifted_features']) or '-'} | {auc} | "
             f"{'yes' if r['retrain'] else 'no'} | {r['promoted'] or '-'} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def plot(rows: list[dict], target: Path) -> None:
+def plot(rows: list[dict], column: str, target: Path) -> None:
     from flight_delay.infra.figures import new_axes, save_png
 
-    figure, axes = new_axes("Replay of 2013", "month", "served ROC AUC")
-    months = [r["month"] for r in rows]
+    figure, axes = new_axes(f"Replay by {column}", column, "served ROC AUC")
+    months = list(range(len(rows)))  # one position per window, labelled with its value
+    axes.set_xticks(months, [str(r[column]) for r in rows])
     axes.plot(months, [r["served_auc"] for r in rows], marker="o", label="served model's AUC")
     drift = axes.twinx()
     drift.bar(months, [r["drift_share"] for r in rows], alpha=0.25, color="tab:red")
     drift.set_ylabel("share of drifted features")
-    for r in rows:
+    for position, r in enumerate(rows):
         if r["promoted"].startswith("v"):
-            axes.axvline(r["month"] + 0.5, color="tab:green", linestyle="--")
-            axes.annotate(r["promoted"], (r["month"] + 0.5, axes.get_ylim()[0]), rotation=90)
+            axes.axvline(position + 0.5, color="tab:green", linestyle="--")
+            axes.annotate(r["promoted"], (position + 0.5, axes.get_ylim()[0]), rotation=90)
     axes.legend(loc="upper left")
     save_png(figure, target)
 
 
-def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) -> list[dict]:
+def replay_values(split: OrderedSplit, first: int | str, last: int | str) -> list[int | str]:
+    """All the split column's values the config names, in order; SystemExit unless three
+    come before FIRST (train, valid, test) and LAST is one of them, after FIRST."""
+    values: list[int | str] = sorted({*split.train, *split.valid, *split.test})
+    known = first in values and last in values
+    if not known or values.index(first) < 3 or values.index(last) < values.index(first):
+        raise SystemExit(f"simulate: FIRST and LAST must be {split.column} values of the split "
+                         f"{values}, with three before FIRST and LAST >= FIRST")  # fmt: skip
+    return values
+
+
+def simulate(
+    box: Sandbox, first: int | str, last: int | str, plant: set[int | str], out: Path
+) -> tuple[str, list[dict]]:
     from flight_delay.operate.monitoring import compare, scores
     from flight_delay.operate.outcomes import join_feedback, label_outcomes
     from flight_delay.operate.prediction_log import read_log
     from flight_delay.operate.retraining import (
         extend_split,
-        months_after,
+        ordered,
         read_tables,
+        values_after,
         window_features,
     )
 
-    first_split = SplitConfig(train_months=list(range(1, first - 2)), valid_months=[first - 2],
-                              test_months=[first - 1])  # fmt: skip
-    say("simulate", f"initial training on {first_split.train_months}")
+    split = ordered(box.config().split)
+    values = replay_values(split, first, last)
+    start = values.index(first)
+    first_split = OrderedSplit(kind="ordered", column=split.column, train=values[: start - 2],
+                               valid=[values[start - 2]], test=[values[start - 1]])  # fmt: skip
+    say("simulate", f"initial training on {split.column} {first_split.train}")
     promoted, _ = box.retrain_and_promote(first_split, "simulate: initial model", "v1.0.0")
     if not promoted.startswith("v"):
         raise SystemExit("simulate: the gate refuses the initial model (lower gate.floor?)")
@@ -246,54 +263,59 @@ def simulate(box: Sandbox, first: int, last: int, plant: set[int], out: Path) ->
     identity = list(dataset.identity_rules)
     champion = champion_of(box, promoted)
     rows = []
-    for month in range(first, last + 1):
+    for month in values[start : values.index(last) + 1]:
         config = box.config()
         served_rows = window_features(tables, dataset, config, [month])
         if served_rows.empty:
-            raise SystemExit(f"simulate: no rows in month {month} of the ingested data")
+            raise SystemExit(f"simulate: no rows with {split.column} {month} in the data")
         if month in plant:
             served_rows = dataset.simulated_drift(served_rows)
-        log = out / f"predictions-2013-{month:02d}.sqlite"
+        log = out / f"predictions-{split.column}-{month}.sqlite"
         log.unlink(missing_ok=True)
         sent, skipped = serve_month(box, served_rows, log, identity, dataset.label)
         outcomes = label_outcomes(raw, dataset)
         feedback, _ = join_feedback(read_log(log), outcomes, dataset)
-        current = scores(feedback, champion.served, f"month {month}")
+        current = scores(feedback, champion.served, f"{split.column} {month}")
         reference = champion.reference
         report = compare(reference.rows, current, champion.served, config.monitor,
                          reference.score, reference.held_out)  # fmt: skip
-        row = month_row(month, champion, report, sent, skipped)
+        row = window_row(split.column, month, champion, report, sent, skipped)
         if report["retrain"]:
-            after = months_after(raw, dataset.split_column, config.split)
-            window = [m for m in after if m <= month]
-            split = extend_split(config.split, window)
+            now = ordered(config.split)
+            window = [m for m in values_after(raw, now) if m <= month]  # type: ignore[operator]
             row["promoted"], row["gate"] = box.retrain_and_promote(
-                split, f"simulate: retrain after 2013-{month:02d}", None)  # fmt: skip
+                extend_split(now, window), f"simulate: retrain after {split.column} {month}",
+                None)  # fmt: skip
             if row["promoted"].startswith("v"):
                 champion = champion_of(box, row["promoted"])
-        say("simulate", f"2013-{month:02d}: drift {row['drift_share']:.2f}, "
+        say("simulate", f"{split.column} {month}: drift {row['drift_share']:.2f}, "
             f"AUC {row['served_auc']}, retrain {row['retrain']}, "
             f"promoted {row['promoted'] or '-'}")  # fmt: skip
         rows.append(row)
-    return rows
+    return split.column, rows
+
+
+def _value(text: str) -> int | str:
+    """A split value from the command line: a whole number when it is one."""
+    return int(text) if text.lstrip("-").isdigit() else text
 
 
 def main(argv: list[str] | None = None) -> None:
     from flight_delay.infra.io import write_json, write_text
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--first", type=int, default=6)
-    parser.add_argument("--last", type=int, default=12)
+    parser.add_argument("--first", type=_value, default=6,
+                        help="the first value of the split column served (default 6)")  # fmt: skip
+    parser.add_argument("--last", type=_value, default=12,
+                        help="the last value served (default 12)")  # fmt: skip
     parser.add_argument("--plant", default="",
-                        help="months sent with the dataset's planted drift, e.g. 9,10")  # fmt: skip
+                        help="values sent with the dataset's planted drift, e.g. 9,10")  # fmt: skip
     parser.add_argument("--floor", type=float, default=0.6,
                         help="gate.floor in the sandbox (conf/gate's 0.68 is for a model "
                         "trained on 8 months; the replay starts from 3)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the sandbox clone")
     args = parser.parse_args(argv)
-    if not 4 <= args.first <= args.last <= 12:
-        raise SystemExit("simulate: need 4 <= FIRST <= LAST <= 12 (three months train first)")
-    plant = {int(m) for m in args.plant.split(",") if m.strip()}
+    plant = {_value(m.strip()) for m in args.plant.split(",") if m.strip()}
     os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
     out = SIMULATION_DIR.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -301,18 +323,23 @@ def main(argv: list[str] | None = None) -> None:
     try:
         box = Sandbox(sandbox / "repo")
         subprocess.run(["git", "clone", "--quiet", ".", str(box.root)], check=True)
-        box.set_conf(data_conf(box.root), months=list(range(1, args.last + 1)))
-        box.set_conf("gate/default.yaml", floor=args.floor)
-        rows = simulate(box, args.first, args.last, plant, out)
+        split = box.config().split
+        if isinstance(split, OrderedSplit):  # read only what the replay serves
+            kept = replay_values(split, args.first, args.last)
+            kept = kept[: kept.index(args.last) + 1]
+            box.set_conf(box.conf_name("data"), keep={split.column: kept})
+        box.set_conf(box.conf_name("gate"), floor=args.floor)
+        column, rows = simulate(box, args.first, args.last, plant, out)
     finally:
         if not args.keep:
             shutil.rmtree(sandbox, ignore_errors=True)
         else:
             say("simulate", f"sandbox kept in {sandbox}")
-    write_json({"months": rows, "planted": sorted(plant)}, out / "simulation.json")
-    table = table_markdown(rows)
+    write_json({"column": column, "windows": rows, "planted": sorted(plant, key=str)},
+               out / "simulation.json")  # fmt: skip
+    table = table_markdown(rows, column)
     write_text(table, out / "simulation.md")
-    plot(rows, out / "simulation.png")
+    plot(rows, column, out / "simulation.png")
     print(table)
     say("simulate", f"wrote {out}/simulation.json, simulation.md and simulation.png")
 

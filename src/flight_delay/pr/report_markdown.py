@@ -187,12 +187,12 @@ def data_section(
         lines += ["No split summary (reports/splits.json) in the workspace."]
     else:
         lines += [
-            f"| split | months | rows (base) | rows (PR) | {label} (base) | {label} (PR) |",
+            f"| split | values | rows (base) | rows (PR) | {label} (base) | {label} (PR) |",
             "|---|---|---:|---:|---:|---:|",
         ]
         rank = {split: index for index, split in enumerate(SPLITS)}
         for split in sorted(new.splits, key=lambda s: (rank.get(s, len(rank)), str(s))):
-            months = lookup(new.splits, split, "months")
+            months = lookup(new.splits, split, "values")
             shown = ", ".join(map(str, months)) if isinstance(months, list) else "—"
             lines.append(
                 f"| {split} | {shown} | " + " | ".join(_split_cells(base, new, split, label)) + " |"

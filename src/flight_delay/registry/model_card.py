@@ -76,9 +76,9 @@ def _slices(outputs: RecordedOutputs, label: str) -> list[str]:
 
 def _data(promotion: Promotion, label: str) -> list[str]:
     splits = promotion.outputs.splits
-    lines = [f"| split | months | rows | {label} rate |", "|---|---|---:|---:|"]
+    lines = [f"| split | values | rows | {label} rate |", "|---|---|---:|---:|"]
     for split in [s for s in SPLITS if isinstance(splits.get(s), dict)]:
-        months = lookup(splits, split, "months")
+        months = lookup(splits, split, "values")
         shown = ", ".join(map(str, months)) if isinstance(months, list) else "—"
         rows, rate = (lookup(splits, split, key) for key in ("rows", f"{label}_rate"))
         lines.append(f"| {split} | {shown} | {_number(rows, 0)} | {_number(rate)} |")

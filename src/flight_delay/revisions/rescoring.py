@@ -1,11 +1,13 @@
-"""Compare like with like when the validation window moved (the PR gate and the stage gate).
+"""Compare like with like when the validation rows moved (the PR gate and the stage gate).
 
-Each side's metrics were measured on its own validation months. When a change moves
-the window (a retraining adds months: the old test months become the validation
-months), comparing the recorded numbers judges the months, not the models: a harder
-month looks like a regression. Then the baseline's model is scored on the
-candidate's validation rows, and the gate compares the two on the same rows. Both
-files come from DVC at the right revision (`dvc.api`: the cache, else the remote).
+Each side's metrics were measured on its own validation rows. When a change moves them
+(a retraining adds months: the old test months become the validation months; or the
+split itself changed, its kind, column, values or fractions), comparing the recorded
+numbers judges the rows, not the models: a harder month looks like a regression. Then
+the baseline's model is scored on the candidate's validation rows, and the gate
+compares the two on the same rows. Both files come from DVC at the right revision
+(`dvc.api`: the cache, else the remote). A side whose params name no split at all
+leaves nothing to compare: the recorded metrics stand.
 """
 
 from __future__ import annotations
@@ -18,8 +20,16 @@ from flight_delay.infra.config import GateConfig
 from flight_delay.infra.paths import FEATURES_DIR, MODEL_FILE
 
 
-def window(params: dict, split: str) -> list | None:
-    return ((params or {}).get("split") or {}).get(f"{split}_months")
+def window(params: dict, split: str) -> object:
+    """What decides the rows of one split: for an ordered split its column and values
+    (`month [9, 10]`), for any other its whole config (a seeded draw: every setting
+    moves every row). None when the params name no split."""
+    config = (params or {}).get("split")
+    if not isinstance(config, dict):
+        return None
+    if config.get("kind") == "ordered":
+        return f"{config.get('column')} {config.get(split)}"
+    return config
 
 
 def decision_threshold(params: dict) -> float:
@@ -85,7 +95,7 @@ def like_with_like(
     old, new = window(base_params, gate.split), window(new_params, gate.split)
     rescored, how = rescore_baseline(gate, threshold, base_rev, new_rev, root, label)
     if rescored is None:
-        return base_metrics, [f"{gate.split} months moved {old} -> {new}; {how}: "
+        return base_metrics, [f"{gate.split} rows moved ({old} -> {new}); {how}: "
                               "comparing the recorded metrics"]  # fmt: skip
-    return rescored, [f"{gate.split} months moved {old} -> {new}: {who}'s model scored on "
+    return rescored, [f"{gate.split} rows moved ({old} -> {new}): {who}'s model scored on "
                       f"the candidate's {gate.split} rows ({how})"]  # fmt: skip

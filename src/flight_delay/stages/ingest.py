@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 
-from flight_delay.datasets import dataset_for
 from flight_delay.infra.config import load_config
 from flight_delay.infra.io import write_parquet
 from flight_delay.infra.paths import RAW_DIR
@@ -19,10 +18,9 @@ from flight_delay.infra.sources import UNREADABLE, IngestError, read_sources
 
 def main() -> None:
     config = load_config()
-    split_column = dataset_for(config).split_column
     try:
         with step("ingest", f"reading {config.data.source}"):
-            tables = read_sources(config.data, split_column)
+            tables = read_sources(config.data)
     except IngestError as err:
         sys.exit(f"ingest: {err}")
     for table, frame in tables.items():

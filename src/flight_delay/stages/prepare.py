@@ -11,7 +11,7 @@ import pandas as pd
 
 from flight_delay.core.datacard import CardSubject, build_card, card_markdown
 from flight_delay.core.label_overrides import OverrideError, read_overrides
-from flight_delay.core.splits import split_summary
+from flight_delay.core.splits import ordered_column, split_summary
 from flight_delay.datasets import dataset_for
 from flight_delay.datasets.preparation import override_format, prepared_splits, tables_to_prepare
 from flight_delay.infra.config import load_config
@@ -33,7 +33,7 @@ def main() -> None:
     tables = {t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in tables_to_prepare(dataset)}
     try:
         overrides = read_overrides(LABEL_OVERRIDES, override_format(dataset))
-        splits, summary = prepared_splits(tables, dataset, config.split, overrides)
+        splits, summary = prepared_splits(tables, dataset, config.split, config.seed, overrides)
     except OverrideError as err:
         raise SystemExit(f"prepare: {err}") from None
     if summary is not None:
@@ -41,13 +41,14 @@ def main() -> None:
     label = dataset.label
     for name, frame in splits.items():
         if frame.empty:
-            raise SystemExit(f"prepare: the {name} split is empty; check split.* and data.months")
+            raise SystemExit(f"prepare: the {name} split is empty; check split.* and data.keep")
         write_parquet(frame, PREPARED_DIR / f"{name}.parquet")
         say("prepare", f"{name}: {len(frame):,} rows, {label} rate {frame[label].mean():.3f}")
-    write_json(split_summary(splits, label, dataset.split_column), SPLITS_SUMMARY)
+    column = ordered_column(config.split)
+    write_json(split_summary(splits, label, column), SPLITS_SUMMARY)
     described = sorted([*(PREPARED_DIR / f"{name}.parquet" for name in splits), LABEL_OVERRIDES])
     subject = CardSubject(dataset.name, label, dataset.describe_label(),
-                          dataset.split_column, dataset.period_columns)  # fmt: skip
+                          column, dataset.period_columns)  # fmt: skip
     card = build_card(splits, {path.as_posix(): file_md5(path) for path in described}, subject)
     write_json(card, DATASET_CARD)  # allow_nan=False: fails before anything is written
     write_text(card_markdown(card), DATASET_CARD_MD)

@@ -31,7 +31,7 @@ def test_card_counts_rows_label_rate_and_overrides_per_split_and_period():
               "valid": split_frame([3, 3], [0, 0])}  # fmt: skip
     card = build_card(splits, {"data/prepared/train.parquet": "abc"}, SUBJECT)
     assert card["splits"]["train"] == {
-        "rows": 4, "delayed_rate": 0.75, "months": [1, 2], "label_overrides": 1
+        "rows": 4, "delayed_rate": 0.75, "values": [1, 2], "label_overrides": 1
     }  # fmt: skip
     assert [(p["period"], p["rows"], p["delayed_rate"]) for p in card["periods"]] == [
         ("2013-01", 2, 0.5), ("2013-02", 2, 1.0), ("2013-03", 2, 0.0),

@@ -117,12 +117,12 @@ def test_the_committed_overrides_file_is_valid(repo_root):
 def test_prepare_applies_overrides_and_the_split_summary_counts_them(flights, weather, planes):
     from flight_delay.core.splits import split_summary
     from flight_delay.datasets.preparation import prepared_splits
-    from flight_delay.infra.config import SplitConfig
+    from flight_delay.infra.config import OrderedSplit
 
-    split = SplitConfig(train_months=[1, 2], valid_months=[9, 10], test_months=[11, 12])
+    split = OrderedSplit(kind="ordered", column="month", train=[1, 2], valid=[9, 10], test=[11, 12])
     listed = overrides(("2013", "10", "7", "B6", "300", "JFK", "1"))
     tables = {"flights": flights, "weather": weather, "planes": planes}
-    splits, summary = prepared_splits(tables, DATASET, split, overrides=listed)
+    splits, summary = prepared_splits(tables, DATASET, split, 0, overrides=listed)
     assert summary.applied == 1
     assert splits["valid"][LABEL].tolist() == [1]
     counts = {

@@ -1,18 +1,20 @@
-"""The time-ordered split by the values of one column, sorted by the row key."""
+"""The split: by the values of one column in time order, or a seeded random or stratified
+draw; each split's rows sorted by the row key."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from flight_delay.core.splits import SPLITS, split_by_values, split_summary
-from flight_delay.infra.config import SplitConfig
+from flight_delay.core.splits import SPLITS, split_rows, split_summary
+from flight_delay.infra.config import OrderedSplit, ShuffledSplit
 
-SPLIT = SplitConfig(train_months=[1, 2], valid_months=[9, 10], test_months=[11, 12])
+SPLIT = OrderedSplit(kind="ordered", column="month", train=[1, 2], valid=[9, 10], test=[11, 12])
 KEY = ["time_hour", "carrier", "flight", "origin"]
 
 
-def split_by_month(frame: pd.DataFrame, split: SplitConfig) -> dict[str, pd.DataFrame]:
-    return split_by_values(frame, "month", split, KEY)
+def split_by_month(frame: pd.DataFrame, split: OrderedSplit) -> dict[str, pd.DataFrame]:
+    return split_rows(frame, split, KEY, "won", seed=0)
 
 
 def test_split_by_month_respects_months_and_sorts_by_key():
@@ -60,6 +62,37 @@ def test_split_by_month_sorts_on_the_whole_key():
 def test_the_summary_names_the_label_rate_after_the_label():
     frame = pd.DataFrame({"month": [1, 1, 9, 11], "won": [1, 0, 1, 0], "time_hour": "t",
                           "carrier": "UA", "flight": [1, 2, 3, 4], "origin": "EWR"})  # fmt: skip
-    summary = split_summary(split_by_values(frame, "month", SPLIT, KEY), "won", "month")
-    assert summary["train"] == {"rows": 2, "won_rate": 0.5, "months": [1], "label_overrides": 0}
+    summary = split_summary(split_by_month(frame, SPLIT), "won", "month")
+    assert summary["train"] == {"rows": 2, "won_rate": 0.5, "values": [1], "label_overrides": 0}
     assert summary["test"]["won_rate"] == 0.0
+
+
+def rows(n: int, positives: int) -> pd.DataFrame:
+    return pd.DataFrame({"id": range(n), "won": [1] * positives + [0] * (n - positives)})
+
+
+@pytest.mark.parametrize("kind", ["random", "stratified"])
+def test_a_shuffled_split_is_seeded_complete_and_sorted(kind):
+    split = ShuffledSplit(kind=kind, valid_fraction=0.2, test_fraction=0.25)
+    frame = rows(200, 40)
+    first = split_rows(frame, split, ["id"], "won", seed=7)
+    again = split_rows(frame.sample(frac=1, random_state=3), split, ["id"], "won", seed=7)
+    for name in SPLITS:  # the input's order does not matter: rows are taken in key order
+        pd.testing.assert_frame_equal(first[name], again[name])
+        assert first[name]["id"].is_monotonic_increasing
+    ids = sorted(i for part in first.values() for i in part["id"])
+    assert ids == list(range(200))  # every row in exactly one split
+    assert [len(first[n]) for n in SPLITS] == [110, 40, 50]
+    other = split_rows(frame, split, ["id"], "won", seed=8)
+    assert not first["test"]["id"].equals(other["test"]["id"])  # the seed decides
+
+
+def test_a_stratified_split_keeps_the_label_rate_in_each_split():
+    split = ShuffledSplit(kind="stratified", valid_fraction=0.2, test_fraction=0.25)
+    parts = split_rows(rows(200, 40), split, ["id"], "won", seed=1)
+    assert {n: int(parts[n]["won"].sum()) for n in SPLITS} == {"train": 22, "valid": 8, "test": 10}
+
+
+def test_a_split_without_rows_to_train_on_is_refused():
+    with pytest.raises(ValueError, match="must leave rows to train on"):
+        ShuffledSplit(kind="random", valid_fraction=0.5, test_fraction=0.5)

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from flight_delay.datasets.nycflights13.features import KEY
 from flight_delay.datasets.preparation import drop_leakage, prepared_splits
-from flight_delay.infra.config import SplitConfig
+from flight_delay.infra.config import OrderedSplit
 from tests.flights import FLIGHTS as DATASET
 from tests.flights import LABEL
 
-SPLIT = SplitConfig(train_months=[1, 2], valid_months=[9, 10], test_months=[11, 12])
+SPLIT = OrderedSplit(kind="ordered", column="month", train=[1, 2], valid=[9, 10], test=[11, 12])
 LEAKAGE_COLUMNS = DATASET.leakage
 
 
 def prepare(flights, weather, planes, split):
     tables = {"flights": flights, "weather": weather, "planes": planes}
-    return prepared_splits(tables, DATASET, split)
+    return prepared_splits(tables, DATASET, split, seed=0)
 
 
 def test_drop_leakage_removes_every_leakage_column(flights):

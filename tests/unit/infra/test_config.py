@@ -76,10 +76,9 @@ def test_unknown_model_name_lists_the_choices(raw_params):
     assert "'random_forest'" in message
 
 
-@pytest.mark.parametrize("months", [[0], [13]])
-def test_month_outside_the_year_is_rejected(raw_params, months):
-    raw_params["data"]["months"] = months
-    assert "data.months.0:" in _error(raw_params)
+def test_rows_to_keep_are_named_by_column(raw_params):
+    raw_params["data"]["keep"] = [1, 2]
+    assert "data.keep: Input should be a valid dictionary" in _error(raw_params)
 
 
 def test_unknown_missing_policy_is_rejected(raw_params):
@@ -107,19 +106,34 @@ def test_feature_both_numeric_and_categorical_is_rejected(raw_params):
 @pytest.mark.parametrize(
     ("train", "valid", "test", "complaint"),
     [
-        ([1, 2, 9], [9, 10], [11, 12], "every valid month must come after every train month"),
-        ([1, 2], [5, 3], [4, 12], "every test month must come after every valid month"),
-        ([11, 12], [9, 10], [1, 2], "every valid month must come after every train month"),
+        ([1, 2, 8], [9, 10], [11, 12], None),
+        ([1, 2, 9], [9, 10], [11, 12], "a value is in two splits"),
+        ([1, 2], [5, 3], [4, 12], "every test value must come after every valid value"),
+        ([11, 12], [9, 10], [1, 2], "every valid value must come after every train value"),
+        (["2019"], ["2020"], [2021], "train, valid and test values must be all numbers or all"),
     ],
 )
-def test_split_months_must_be_time_ordered(raw_params, train, valid, test, complaint):
-    raw_params["split"] = {"train_months": train, "valid_months": valid, "test_months": test}
-    assert f"split: {complaint}" in _error(raw_params)
+def test_an_ordered_split_must_follow_time(raw_params, train, valid, test, complaint):
+    raw_params["split"] = {"kind": "ordered", "column": "month", "train": train, "valid": valid,
+                           "test": test}  # fmt: skip
+    if complaint is None:
+        parse_config(raw_params)
+    else:
+        assert f"split: {complaint}" in _error(raw_params)
 
 
 def test_empty_split_is_rejected(raw_params):
-    raw_params["split"]["test_months"] = []
-    assert "split.test_months: List should have at least 1 item" in _error(raw_params)
+    raw_params["split"]["test"] = []
+    assert "split.test: List should have at least 1 item" in _error(raw_params)
+
+
+def test_a_shuffled_split_takes_fractions_not_values(raw_params):
+    raw_params["split"] = {"kind": "random", "valid_fraction": 0.2, "test_fraction": 0.2}
+    assert parse_config(raw_params).split.kind == "random"
+    raw_params["split"]["train"] = [1]
+    assert "split.train: Extra inputs are not permitted" in _error(raw_params)
+    raw_params["split"] = {"kind": "by_year"}
+    assert "split: Input tag 'by_year' found using 'kind' does not match" in _error(raw_params)
 
 
 def test_long_values_are_shortened_in_messages(raw_params):

@@ -20,7 +20,7 @@ from flight_delay.infra.sources import (
 
 
 def keep_months(frame, months):
-    return keep_values(frame, "month", months)
+    return keep_values(frame, None if months is None else {"month": months})
 
 
 def test_package_source_is_found_without_importing_the_package():
@@ -117,9 +117,9 @@ def test_read_sources_reads_each_table_and_keeps_the_months(tmp_path, flights, w
     weather.to_csv(landing / "weather.csv", index=False)
     planes.to_parquet(landing / "planes.parquet", index=False)
     files = {"weather": "weather.csv", "flights": "flights.csv.zip", "planes": "planes.parquet"}
-    data = DataConfig(dataset="nycflights13", source="landing", files=files, months=[1, 9])
+    data = DataConfig(dataset="nycflights13", source="landing", files=files, keep={"month": [1, 9]})
 
-    tables = read_sources(data, "month", root=tmp_path)
+    tables = read_sources(data, root=tmp_path)
 
     assert list(tables) == ["flights", "planes", "weather"]
     assert tables["flights"]["month"].tolist() == [1, 1, 9]
@@ -132,6 +132,6 @@ def test_read_sources_turns_an_unreadable_file_into_an_empty_table_with_the_reas
     data = DataConfig(
         dataset="nycflights13", source=str(tmp_path), files={"airlines": "airlines.csv"}
     )
-    table = read_sources(data, "month")["airlines"]
+    table = read_sources(data)["airlines"]
     assert table.empty
     assert table.attrs[UNREADABLE] == f"{tmp_path / 'airlines.csv'}: file is empty (0 bytes)"

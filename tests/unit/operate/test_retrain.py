@@ -1,30 +1,48 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import yaml
 
-from flight_delay.infra.config import SplitConfig
-from flight_delay.operate.retraining import extend_split, months_after, split_yaml
+from flight_delay.infra.config import OrderedSplit, ShuffledSplit
+from flight_delay.operate.retraining import (
+    RetrainError,
+    extend_split,
+    ordered,
+    split_yaml,
+    values_after,
+)
 
-SPLIT = SplitConfig(train_months=[1, 2], valid_months=[3], test_months=[4])
+
+def months(train: list, valid: list, test: list, column: str = "month") -> OrderedSplit:
+    return OrderedSplit(kind="ordered", column=column, train=train, valid=valid, test=test)
 
 
-def test_the_newest_window_is_the_months_after_the_test_months():
+SPLIT = months([1, 2], [3], [4])
+
+
+def test_the_newest_window_is_the_values_after_the_test_values():
     flights = pd.DataFrame({"month": [1, 4, 5, 6, 6, 2]})
-    assert months_after(flights, "month", SPLIT) == [5, 6]
-    assert months_after(flights[flights["month"] <= 4], "month", SPLIT) == []
+    assert values_after(flights, SPLIT) == [5, 6]
+    assert values_after(flights[flights["month"] <= 4], SPLIT) == []
+    years = pd.DataFrame({"year": ["2019", "2021", "2020", "2022"]})
+    assert values_after(years, months(["2019"], ["2020"], ["2021"], "year")) == ["2022"]
 
 
 def test_the_window_moves_forward_by_one_step():
-    moved = extend_split(SPLIT, [6, 5])
-    assert moved == SplitConfig(train_months=[1, 2, 3], valid_months=[4], test_months=[5, 6])
+    assert extend_split(SPLIT, [6, 5]) == months([1, 2, 3], [4], [5, 6])
 
 
 def test_the_split_file_reads_back_as_the_same_split():
-    text = split_yaml(SplitConfig(train_months=[1, 2, 3], valid_months=[4], test_months=[5]))
+    text = split_yaml(months([1, 2, 3], [4], [5]))
     assert text.startswith("# Time-ordered split")
-    assert SplitConfig.model_validate(yaml.safe_load(text)) == SplitConfig(
-        train_months=[1, 2, 3], valid_months=[4], test_months=[5])  # fmt: skip
+    assert OrderedSplit.model_validate(yaml.safe_load(text)) == months([1, 2, 3], [4], [5])
+
+
+def test_a_split_without_a_time_order_cannot_move_forward():
+    shuffled = ShuffledSplit(kind="stratified", valid_fraction=0.2, test_fraction=0.2)
+    with pytest.raises(RetrainError, match="split.kind is 'stratified': retraining on a newer"):
+        ordered(shuffled)
 
 
 def test_a_retraining_pr_carries_every_output_kept_in_git(repo_root):

@@ -28,7 +28,7 @@ def snapshot(name: str, roc_auc: float, learning_rate: float = 0.1, **changes) -
         "metrics": {"test": {"roc_auc": roc_auc, "rows": 85, **COUNTS},
                     "valid": {"roc_auc": roc_auc - 0.01}},
         "slices": {"carrier": {"AA": {"roc_auc": roc_auc, "rows": 500}}},
-        "splits": {"train": {"rows": 100, "delayed_rate": 0.25, "months": [1]}},
+        "splits": {"train": {"rows": 100, "delayed_rate": 0.25, "values": [1]}},
         "validation": {"passed": True, "tables": {}},
         "lock": {"stages": {"train": {"params": {"model.learning_rate": learning_rate}}}},
         "params": {"evaluate": {"decision_threshold": 0.3}},
@@ -140,7 +140,7 @@ def test_odd_shapes_from_a_base_or_workspace_give_a_report_not_a_traceback(tmp_p
     odd = {
         "metrics": {"test": {"roc_auc": "high", "tn": None, "fp": 1, "fn": 2, "tp": 3}},
         "slices": {"carrier": ["AA"]},
-        "splits": {"train": {"rows": "many", "months": 3}, "extra": None},
+        "splits": {"train": {"rows": "many", "values": 3}, "extra": None},
         "validation": {"passed": "yes", "tables": ["flights"]},
         "lock": {"stages": ["train"]},
         "params": {"evaluate": "default", "gate": "strict"},

@@ -16,7 +16,7 @@ OUTPUTS = RecordedOutputs(
     slices={"carrier": {"AA": {"roc_auc": 0.61, "rows": 500, "base_rate": 0.2},
                         "UA": {"roc_auc": 0.75, "rows": 900, "base_rate": 0.3},
                         "XX": {"roc_auc": 0.10, "rows": 12, "base_rate": 0.5}}},
-    splits={"train": {"months": [1, 2], "rows": 5000, "delayed_rate": 0.21}},
+    splits={"train": {"values": [1, 2], "rows": 5000, "delayed_rate": 0.21}},
     params={"seed": 42, "model": {"name": "hist_gradient_boosting", "learning_rate": 0.1},
             "features": {"numeric": ["distance"], "categorical": ["carrier"]}},
 )  # fmt: skip

@@ -7,13 +7,18 @@ GATE = GateConfig(metric="roc_auc", split="valid", tolerance=0.005, floor=None)
 
 
 def params(valid: list[int]) -> dict:
-    return {"split": {"valid_months": valid}, "evaluate": {"decision_threshold": 0.3}}
+    split = {"kind": "ordered", "column": "month", "train": [1], "valid": valid, "test": [12]}
+    return {"split": split, "evaluate": {"decision_threshold": 0.3}}
 
 
 def test_the_window_moved_only_when_both_sides_name_different_months():
     assert moved(params([9]), params([10]), "valid")
     assert not moved(params([9]), params([9]), "valid")
-    assert not moved({}, params([9]), "valid")  # an old base without the key: nothing to say
+    assert not moved({}, params([9]), "valid")  # a base without a split: nothing to say
+    shuffled = {"split": {"kind": "random", "valid_fraction": 0.2, "test_fraction": 0.2}}
+    assert moved(params([9]), shuffled, "valid")  # another kind of split: other rows
+    old_format = {"split": {"valid_months": [9]}}  # keys of an older template
+    assert moved(old_format, params([9]), "valid")
 
 
 def test_an_unmoved_window_keeps_the_recorded_metrics():
@@ -28,5 +33,6 @@ def test_when_the_files_cannot_be_had_the_recorded_metrics_stand_with_a_note(tmp
     metrics, notes = like_with_like(GATE, params([9]), params([10]), "HEAD", None, tmp_path,
                                     recorded, "main", "delayed")  # fmt: skip
     assert metrics == recorded
-    assert notes == ["valid months moved [9] -> [10]; could not rescore the baseline on the same "
+    assert notes == ["valid rows moved (month [9] -> month [10]); could not rescore the baseline "
+                     "on the same "
                      "rows (FileNotFoundError): comparing the recorded metrics"]  # fmt: skip

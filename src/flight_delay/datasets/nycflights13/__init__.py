@@ -36,7 +36,6 @@ DATASET = DatasetHome(
         "flight": "int",
         "origin": "str",
     },  # fmt: skip
-    split_column=features.SPLIT_COLUMN,
     period_columns=("year", "month"),
     derive_features=features.add_derived_features,
     feature_rules=features.FEATURE_RULES,

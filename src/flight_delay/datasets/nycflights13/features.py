@@ -14,9 +14,9 @@ from flight_delay.datasets.nycflights13.schemas import AIRPORT_CODE, CARRIERS, O
 
 # A prepared flight: its scheduled hour (UTC), carrier, flight number and origin.
 KEY = ("time_hour", "carrier", "flight", "origin")
-SPLIT_COLUMN = "month"  # split.*_months and data.months name months of 2013
-# Kept beside the features to identify rows and slice the metrics; not model inputs.
-CONTEXT_COLUMNS = (*KEY, SPLIT_COLUMN)
+# Kept beside the features to identify rows and slice the metrics (and the month the
+# split reads: conf/split/by_month.yaml); not model inputs.
+CONTEXT_COLUMNS = (*KEY, "month")
 
 
 def add_derived_features(frame: pd.DataFrame) -> pd.DataFrame:
