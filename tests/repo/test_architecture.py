@@ -38,7 +38,7 @@ PLANTED = {
         "core/metrics.py", "import mlflow\n",
         "The pure core and the dataset code are free of tracking"),
     "the dataset code imports serving": (
-        "datasets/nycflights13/joins.py", "import fastapi\n",
+        "datasets/nycflights13/hook.py", "import fastapi\n",
         "The pure core and the dataset code are free of tracking"),
     "infra imports a layer above it": (
         "infra/io.py", "from flight_delay.core import metrics\n",

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from flight_delay.core import labels
+from flight_delay.core.schema import DatasetSchema
 from flight_delay.infra.config import LabelConfig
 
 if TYPE_CHECKING:
@@ -30,25 +32,49 @@ class DatasetHome:
 
     name: str
     label_table: str  # the raw table the label rule labels (one labelled row per row of it)
-    # The raw tables: pandera schemas (validate), plausibility checks (reported; `prepare`
-    # sets failing values to missing), and how the labelled rows are joined with them.
-    raw_schemas: Mapping[str, Callable[[], Any]]  # table -> a pandera DataFrameSchema factory
-    plausibility: Plausibility
+    # The schema, written once (core/schema.py): the raw tables as `validate` checks them,
+    # and from the same declarations the rules of the model's inputs and identity fields.
+    schema: DatasetSchema
+    # How the labelled rows are joined with the other raw tables (the dataset's hook).
     joined_tables: tuple[str, ...]  # the other raw tables `join_tables` reads
     join_tables: Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], pd.DataFrame]
     leakage: frozenset[str]  # known only after the outcome: never a feature, never prepared
-    # Rows: their identity, the column the time-ordered split reads, the card's periods.
+    # Rows: their identity and the dataset card's periods.
     key: tuple[str, ...]  # identifies a prepared row; the splits are sorted by it
-    natural_key: Mapping[str, str]  # column -> "int" | "str": how a person names a raw row
     period_columns: tuple[str, ...]  # the dataset card counts rows per period
-    # Features: derived from the prepared rows; every one has a rule.
+    # Features: derived from the prepared rows (the hook); each has a rule in the schema.
     derive_features: Callable[[pd.DataFrame], pd.DataFrame]
-    feature_rules: Mapping[str, Rule]
-    identity_rules: Mapping[str, Rule]  # optional in a request, never model inputs
     context_columns: tuple[str, ...]  # kept beside the features (row identity, slicing)
     review_columns: tuple[str, ...]  # what a reviewer sees of a raw row (`make label-sample`)
     # `make simulate`: the drift a buggy client would cause (a unit change, say).
     simulated_drift: Callable[[pd.DataFrame], pd.DataFrame]
+
+    @cached_property
+    def raw_schemas(self) -> dict[str, Callable[[], Any]]:
+        """table -> a factory of its pandera schema."""
+        return self.schema.schema_factories()
+
+    @cached_property
+    def plausibility(self) -> Plausibility:
+        return self.schema.plausibility()
+
+    @cached_property
+    def feature_rules(self) -> dict[str, Rule]:
+        """The rule of every column that may be a model input."""
+        return self.schema.feature_rules(self.label_table, self.joined_tables)
+
+    @cached_property
+    def identity_rules(self) -> dict[str, Rule]:
+        """Optional in a request, never model inputs: they let the prediction log be
+        joined with the outcomes."""
+        return self.schema.identity_rules()
+
+    @cached_property
+    def natural_key(self) -> dict[str, str]:
+        """How a person names a raw row (the label table's unique key): column -> "int" or
+        "str" (the overrides file)."""
+        table = self.schema.tables[self.label_table]
+        return {c: "int" if table.columns[c].kind == "int" else "str" for c in table.unique}
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ ITEMS = (
          "level 1: a data pipeline gathers the data. Validation is not named by Microsoft; "
          "it is what lets that pipeline run without a person looking",
          ("dvc.yaml: ingest, validate, prepare",
-          "src/flight_delay/datasets/nycflights13/schemas.py", "reports/validation.json"),
+          "src/flight_delay/datasets/nycflights13/schema.py", "reports/validation.json"),
          checks_training.check_data_validation,
          tests=("tests/unit/core/test_validation.py::test_each_violation_is_reported_once_naming_table_column_and_rule",
                 "tests/e2e/test_bad_input.py::test_bad_source_stops_at_validate_and_keeps_outputs")),

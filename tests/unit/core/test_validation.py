@@ -8,15 +8,15 @@ import pytest
 from flight_delay.core.validation import plausibility_warnings as warnings_with
 from flight_delay.core.validation import schema_errors
 from flight_delay.core.validation import validate_tables as validate_with
-from flight_delay.datasets.nycflights13.schemas import (
-    PLAUSIBILITY,
-    RAW_SCHEMAS,
-    airlines_schema,
-    flights_schema,
-    planes_schema,
-    weather_schema,
-)
+from flight_delay.datasets.nycflights13.schema import SCHEMA
 from flight_delay.infra.sources import unreadable_table
+
+PLAUSIBILITY = SCHEMA.plausibility()
+RAW_SCHEMAS = SCHEMA.schema_factories()
+
+
+def table_schema(table: str, rows: int | None = None):  # the flights' raw tables
+    return SCHEMA.pandera_schema(table, min_rows=rows)
 
 
 def plausibility_warnings(table: str, frame: pd.DataFrame) -> list[dict]:
@@ -36,9 +36,9 @@ def _set(frame: pd.DataFrame, row: int, column: str, value) -> pd.DataFrame:
 
 def test_hand_made_tables_pass_their_schemas(flights, weather, planes):
     # The baseline for every test below: each breaks exactly one thing.
-    assert schema_errors("flights", flights, flights_schema(rows=1)) == []
-    assert schema_errors("weather", weather, weather_schema(rows=1)) == []
-    assert schema_errors("planes", planes, planes_schema(rows=1)) == []
+    assert schema_errors("flights", flights, table_schema("flights", 1)) == []
+    assert schema_errors("weather", weather, table_schema("weather", 1)) == []
+    assert schema_errors("planes", planes, table_schema("planes", 1)) == []
 
 
 BROKEN_FLIGHTS = {
@@ -89,48 +89,50 @@ BROKEN_FLIGHTS = {
 @pytest.mark.parametrize("case", sorted(BROKEN_FLIGHTS))
 def test_each_violation_is_reported_once_naming_table_column_and_rule(flights, case):
     breaks, check, message = BROKEN_FLIGHTS[case]
-    errors = schema_errors("flights", breaks(flights), flights_schema(rows=1))
+    errors = schema_errors("flights", breaks(flights), table_schema("flights", 1))
     assert [e["check"] for e in errors] == [check]
     assert errors[0]["message"].startswith(message)
 
 
 def test_a_wrong_dtype_hides_the_value_rules_of_that_column(flights):
     text_distance = flights.assign(distance=flights["distance"].astype(str) + " mi")
-    errors = schema_errors("flights", text_distance, flights_schema(rows=1))
+    errors = schema_errors("flights", text_distance, table_schema("flights", 1))
     assert [(e["column"], e["check"]) for e in errors] == [("distance", "dtype('int64')")]
 
 
 def test_several_violations_are_sorted_by_column(flights):
     broken = _set(_set(flights, 1, "minute", 75), 0, "day", 32)
-    errors = schema_errors("flights", broken, flights_schema(rows=1))
+    errors = schema_errors("flights", broken, table_schema("flights", 1))
     assert [(e["column"], e["rows"]) for e in errors] == [("day", [0]), ("minute", [1])]
 
 
 def test_header_only_table_is_too_small(weather):
-    errors = schema_errors("weather", weather.iloc[:0], weather_schema(rows=1))
+    errors = schema_errors("weather", weather.iloc[:0], table_schema("weather", 1))
     assert [e["message"] for e in errors] == ["weather: table must have at least 1 rows"]
 
 
 def test_header_only_csv_fails_on_rows_and_dtypes():
     header_only = pd.read_csv(io.StringIO("carrier,name\n"))
-    messages = [e["message"] for e in schema_errors("airlines", header_only, airlines_schema())]
+    messages = [
+        e["message"] for e in schema_errors("airlines", header_only, table_schema("airlines"))
+    ]
     assert "airlines: table must have at least 1 rows" in messages
     assert any(m.startswith("airlines.carrier: dtype is object") for m in messages)
 
 
 def test_too_few_rows_names_the_minimum(planes):
-    errors = schema_errors("planes", planes, planes_schema(rows=5))
+    errors = schema_errors("planes", planes, table_schema("planes", 5))
     assert [e["message"] for e in errors] == ["planes: table must have at least 5 rows"]
 
 
 def test_duplicate_plane_rows_share_a_key(planes):
     twice = pd.concat([planes, planes.iloc[[0]]], ignore_index=True)
-    errors = schema_errors("planes", twice, planes_schema(rows=1))
+    errors = schema_errors("planes", twice, table_schema("planes", 1))
     assert [e["message"] for e in errors] == ["planes: 2 rows share a key (tailnum) (rows [0, 3])"]
 
 
 def test_implausible_wind_speed_is_a_warning_not_an_error(weather):
-    assert schema_errors("weather", weather, weather_schema(rows=1)) == []
+    assert schema_errors("weather", weather, table_schema("weather", 1)) == []
     [warning] = plausibility_warnings("weather", weather)
     assert warning["column"] == "wind_speed"
     assert (warning["failures"], warning["rows"]) == (1, [3])

@@ -3,7 +3,6 @@ flights' hooks on the hand-made tables."""
 
 from __future__ import annotations
 
-from flight_delay.datasets.nycflights13.features import KEY
 from flight_delay.datasets.preparation import drop_leakage, prepared_splits
 from flight_delay.infra.config import OrderedSplit
 from tests.flights import FLIGHTS as DATASET
@@ -11,6 +10,7 @@ from tests.flights import LABEL
 
 SPLIT = OrderedSplit(kind="ordered", column="month", train=[1, 2], valid=[9, 10], test=[11, 12])
 LEAKAGE_COLUMNS = DATASET.leakage
+KEY = list(DATASET.key)
 
 
 def prepare(flights, weather, planes, split):

@@ -15,7 +15,7 @@ def test_the_configured_home_is_loaded_with_its_label_rule(config):
     assert config.data.dataset == "nycflights13"
     dataset = dataset_for(config)
     assert isinstance(dataset, DatasetSpec)
-    assert dataset.raw_schemas is DATASET.raw_schemas  # the home's own parts
+    assert dataset.schema is DATASET.schema  # the home's own parts
     assert (dataset.label, dataset.class_names) == ("delayed", ("on time", "delayed"))
 
 

@@ -6,14 +6,14 @@ import pytest
 from flight_delay.core.feature_rules import FeatureError
 from flight_delay.core.features import select_features as select_with
 from flight_delay.core.labels import apply_rule as delay_label
-from flight_delay.datasets.nycflights13.features import CONTEXT_COLUMNS, add_derived_features
-from flight_delay.datasets.nycflights13.joins import join_planes, join_weather
+from flight_delay.datasets.nycflights13.hook import add_derived_features, join_planes, join_weather
 from flight_delay.datasets.preparation import rules_for
 from flight_delay.infra.config import FeaturesConfig
 from tests.flights import FLIGHTS as DATASET
 from tests.flights import LABEL, rule
 
 LEAKAGE_COLUMNS = DATASET.leakage
+CONTEXT_COLUMNS = DATASET.context_columns
 
 
 def select_features(frame, features: FeaturesConfig):

@@ -9,7 +9,7 @@ import pytest
 
 from flight_delay.core.labels import apply_rule as delay_label
 from flight_delay.core.labels import describe_rule
-from flight_delay.datasets.nycflights13.joins import join_planes, join_weather
+from flight_delay.datasets.nycflights13.hook import join_planes, join_weather
 from tests.flights import LABEL, LABEL_RULE, rule
 
 DROP = LABEL_RULE  # as configured: cancelled and diverted flights dropped
