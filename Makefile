@@ -80,7 +80,7 @@ BASE ?= main
 report: install ## PR report: workspace vs BASE (default main) -> reports/pr/report.md
 	$(RUN) python -m flight_delay.pr.report --base "$(BASE)"
 
-gate: install ## Quality gate: fail when the model is worse than BASE (thresholds: conf/gate)
+gate: install ## Quality gate: fail when the model is worse than BASE (thresholds: conf/gate, the floor in conf/dataset)
 	$(RUN) python -m flight_delay.pr.gate --base "$(BASE)"
 
 ##@ Registry and promotion (git tags, mirrored to MLflow)

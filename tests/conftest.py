@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from flight_delay.infra.params import edit_conf
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 REDUCED_CONF = {  # three months: train January, validate February, test March
@@ -22,6 +24,9 @@ REDUCED_CONF = {  # three months: train January, validate February, test March
         "permutation_max_rows": 500, "permutation_repeats": 1, "shap_max_rows": 0
     },
 }  # fmt: skip
+# A model trained on three months scores ~0.61: the gate's floor for the repos that promote
+# one (the dataset spec's is for the full pipeline's eight months).
+LOW_FLOOR = {"dataset/flights.yaml": {"gate": {"floor": 0.55}}}
 # For scratch repos whose tests read nothing from MLflow: importing it, opening the store
 # and logging the run costs evaluate about 4 s a run.
 UNTRACKED_CONF = REDUCED_CONF | {"tracking/local.yaml": {"enabled": False}}
@@ -103,12 +108,6 @@ def ran_stages(done: subprocess.CompletedProcess[str]) -> set[str]:
     return set(re.findall(r"Running stage '([\w-]+)'", done.stdout + done.stderr))
 
 
-def edit_yaml(path: Path, changes: dict) -> None:
-    data = yaml.safe_load(path.read_text())
-    data.update(changes)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
 def make_scratch_repo(target: Path, conf_changes: dict[str, dict] = REDUCED_CONF) -> Path:
     """A copy of the repo's files (tracked and new, not ignored) in a fresh git repo."""
     listed = subprocess.run(
@@ -121,7 +120,7 @@ def make_scratch_repo(target: Path, conf_changes: dict[str, dict] = REDUCED_CONF
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     for name, changes in conf_changes.items():
-        edit_yaml(target / "conf" / name, changes)
+        edit_conf(target / "conf" / name, changes)
     run(target, "git", "init", "-q", "-b", "main")
     run(target, "git", "add", "-A")
     run(target, "git", "commit", "-qm", "scratch copy")

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from flight_delay.infra.params import edit_conf
 from tests.conftest import (
     REDUCED_CONF,
-    edit_yaml,
     lock_hashes,
     make_scratch_repo,
     ran_stages,
@@ -163,7 +163,7 @@ def test_temp_dir_experiment_switches_model_group_and_logs_to_the_repo_store(pip
 
 def test_conf_edit_reaches_training_with_plain_repro(pipeline):
     repo, _ = pipeline
-    edit_yaml(repo / "conf/model/hist_gradient_boosting.yaml", {"max_iter": 30})
+    edit_conf(repo / "conf/model/hist_gradient_boosting.yaml", {"max_iter": 30})
     done = run(repo, "dvc", "repro")
     assert ran_stages(done) == {"compose", "train", "evaluate"}
     assert params(repo)["model"]["max_iter"] == 30
@@ -173,7 +173,7 @@ def test_conf_edit_reaches_training_with_plain_repro(pipeline):
 
 def test_exp_run_override_survives_a_simultaneous_conf_edit(pipeline):
     repo, _ = pipeline
-    edit_yaml(repo / "conf/model/hist_gradient_boosting.yaml", {"max_iter": 40})
+    edit_conf(repo / "conf/model/hist_gradient_boosting.yaml", {"max_iter": 40})
     run(repo, "dvc", "exp", "run", "-S", "model.learning_rate=0.07")
     assert params(repo)["model"]["max_iter"] == 40
     assert params(repo)["model"]["learning_rate"] == 0.07

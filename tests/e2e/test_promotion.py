@@ -14,9 +14,10 @@ import pytest
 import yaml
 
 from flight_delay.infra.io import file_md5
+from flight_delay.infra.params import edit_conf
 from tests.conftest import (
+    LOW_FLOOR,
     REDUCED_CONF,
-    edit_yaml,
     lock_hashes,
     make,
     make_scratch_repo,
@@ -26,7 +27,7 @@ from tests.conftest import (
 
 pytestmark = pytest.mark.e2e
 MODEL = "train:models/model.skops"
-CONF = REDUCED_CONF | {"gate/default.yaml": {"floor": 0.55}}  # three months score ~0.61
+CONF = REDUCED_CONF | LOW_FLOOR
 MODEL_CONF = "conf/model/hist_gradient_boosting.yaml"
 
 
@@ -86,7 +87,7 @@ def scenario(tmp_path_factory):
     ).read_text()
     seen["versions_after_v1"] = versions(repo)
 
-    edit_yaml(repo / MODEL_CONF, {"learning_rate": 0.05})  # better on the valid month
+    edit_conf(repo / MODEL_CONF, {"learning_rate": 0.05})  # better on the valid month
     seen["commit"]["v2"] = commit(repo, "v2: learning rate 0.05")
     seen["hash"]["v2"] = hash2 = lock_hashes(repo)[MODEL]
     make(repo, "register", "BUMP=minor")  # v1.1.0
@@ -107,7 +108,7 @@ def scenario(tmp_path_factory):
     seen["late_v1"] = promote(repo, "flight-delay#prod#1")  # a late run of an older tag
     seen["alias_after_late_v1"] = str(alias_version(repo, "prod").version)
 
-    edit_yaml(repo / MODEL_CONF, {"learning_rate": 0.1, "max_iter": 5})  # much worse
+    edit_conf(repo / MODEL_CONF, {"learning_rate": 0.1, "max_iter": 5})  # much worse
     seen["commit"]["v3"] = commit(repo, "v3: five iterations")
     make(repo, "register", "VERSION=v1.2.0")
     seen["tags_before_assign_v3"] = run(repo, "git", "tag", "-l").stdout

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from flight_delay.infra.params import edit_conf
 from tests.conftest import (
     UNTRACKED_CONF,
-    edit_yaml,
     make,
     make_scratch_repo,
     ran_stages,
@@ -30,7 +30,7 @@ def pr_repo(tmp_path_factory):
     repo = make_scratch_repo(tmp_path_factory.mktemp("report"), UNTRACKED_CONF)
     repro_and_commit(repo, "base: the pipeline on main")
     run(repo, "git", "checkout", "-qb", "faster-learning")
-    edit_yaml(repo / "conf/model/hist_gradient_boosting.yaml", {"learning_rate": 0.3})
+    edit_conf(repo / "conf/model/hist_gradient_boosting.yaml", {"learning_rate": 0.3})
     rerun = repro_and_commit(repo, "PR: learning rate 0.3")
     return repo, rerun
 
@@ -70,7 +70,7 @@ def base_with_gate(repo: Path, worktrees: Path, name: str, **thresholds) -> str:
     tree = worktrees / name
     run(repo, "git", "worktree", "add", "-q", "-b", name, str(tree), "main")
     gate = yaml.safe_load((tree / "params.yaml").read_text())["gate"]
-    edit_yaml(tree / "params.yaml", {"gate": gate | thresholds})
+    edit_conf(tree / "params.yaml", {"gate": gate | thresholds})
     run(tree, "git", "commit", "-qam", f"gate thresholds {thresholds}")
     return name
 
@@ -103,7 +103,7 @@ def test_report_and_gate_without_a_baseline(pr_repo):
     assert "Not compared: git does not know `no-such-branch`." in report
     gate = make(repo, "gate", "BASE=no-such-branch", check=False)
     assert "no baseline, only the floor applies" in gate.stdout
-    above_floor = metrics(repo)["valid"]["roc_auc"] >= 0.68  # conf/gate's floor
+    above_floor = metrics(repo)["valid"]["roc_auc"] >= 0.68  # the dataset spec's gate.floor
     assert (gate.returncode == 0) == above_floor, gate.stdout + gate.stderr
 
 
@@ -147,8 +147,8 @@ def test_a_moved_validation_window_is_judged_on_the_same_rows(pr_repo, tmp_path)
     repo, _ = pr_repo
     run(repo, "git", "checkout", "-qb", "next-window", "main")
     try:
-        edit_yaml(repo / "conf/data/nycflights13.yaml", {"keep": {"month": [1, 2, 3, 4]}})
-        edit_yaml(repo / "conf/split/by_month.yaml", {"train": [1, 2], "valid": [3], "test": [4]})
+        edit_conf(repo / "conf/data/nycflights13.yaml", {"keep": {"month": [1, 2, 3, 4]}})
+        edit_conf(repo / "conf/split/by_month.yaml", {"train": [1, 2], "valid": [3], "test": [4]})
         run(repo, "dvc", "repro")
         done = make(repo, "gate", "BASE=main", check=False)
         base_model = tmp_path / "base.skops"

@@ -21,6 +21,7 @@ import pytest
 from flight_delay.infra.persistence import load_model
 from flight_delay.team.services import s3_client
 from tests.conftest import (
+    LOW_FLOOR,
     REDUCED_CONF,
     lock_hashes,
     make,
@@ -32,7 +33,7 @@ from tests.conftest import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.team]
-CONF = REDUCED_CONF | {"gate/default.yaml": {"floor": 0.55}}
+CONF = REDUCED_CONF | LOW_FLOOR
 BULK_FILES = 150  # a tracked folder of many objects, so that a transfer can be cut short
 
 

@@ -29,14 +29,45 @@ def compose_params(conf_dir: Path = CONF_DIR, overrides: tuple[str, ...] = ()) -
     return OmegaConf.to_yaml(cfg)
 
 
+def edit_conf(path: Path, changes: dict[str, object]) -> None:
+    """Change keys of a conf/ (or params) YAML file, for sandboxes and tests: its comments
+    are not kept, but a Hydra `# @package` directive on its first line is. A mapping value
+    changes those keys of the file's section (`gate={"floor": 0.6}` keeps the rest)."""
+    text = path.read_text(encoding="utf-8")
+    first = text.splitlines()[0] if text else ""
+    directive = f"{first}\n" if first.startswith("# @package") else ""
+    data = yaml.safe_load(text) or {}
+    for key, value in changes.items():
+        section = data.get(key)
+        if isinstance(value, dict) and isinstance(section, dict):
+            value = section | value
+        data[key] = value
+    path.write_text(directive + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def _chosen(path: Path, group: str) -> str | None:
+    """The option a config file's defaults list picks for `group` (`- split: by_month`, or
+    `- /split: by_month` in a group file)."""
+    defaults = yaml.safe_load(path.read_text(encoding="utf-8")).get("defaults", [])
+    for entry in defaults:
+        if isinstance(entry, dict):
+            for key, option in entry.items():
+                if key.lstrip("/") == group:
+                    return str(option)
+    return None
+
+
 def conf_file(group: str, conf_dir: Path = CONF_DIR) -> Path:
-    """The file of a config group that conf/config.yaml's defaults list chooses
-    (`split` -> conf/split/by_month.yaml)."""
-    defaults = yaml.safe_load((conf_dir / "config.yaml").read_text(encoding="utf-8"))
-    chosen = [d[group] for d in defaults.get("defaults", []) if isinstance(d, dict) and group in d]
-    if not chosen:
-        raise ValueError(f"{conf_dir / 'config.yaml'} chooses no {group} config")
-    return conf_dir / group / f"{chosen[0]}.yaml"
+    """The file of a config group the composition uses: chosen in conf/config.yaml, or in
+    the dataset spec it chooses (`split` -> conf/split/by_month.yaml)."""
+    top = conf_dir / "config.yaml"
+    chosen = _chosen(top, group)
+    dataset = _chosen(top, "dataset")
+    if chosen is None and dataset is not None:
+        chosen = _chosen(conf_dir / "dataset" / f"{dataset}.yaml", group)
+    if chosen is None:
+        raise ValueError(f"{top} (and its dataset spec) choose no {group} config")
+    return conf_dir / group / f"{chosen}.yaml"
 
 
 def sha256_text(text: str) -> str:

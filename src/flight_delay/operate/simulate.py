@@ -11,7 +11,7 @@ never touch yours):
    the verdict says so, retrain as `make retrain` does (the window moves forward),
    commit, register the next version and assign it to prod: the gate decides, and a
    version it passes is promoted by its tag and served from the next window on.
-The gate's floor is FLOOR (default 0.6): conf/gate's floor is set for the full
+The gate's floor is FLOOR (default 0.6): the dataset spec's floor is set for the full
 pipeline's eight training months, the replay's first model sees three.
 PLANT=v sends v's rows through the dataset's simulated drift (for the flights, the
 weather in metric units: a client's unit bug), a drift that must fire the loop.
@@ -77,12 +77,10 @@ class Sandbox:
         return done
 
     def set_conf(self, name: str, **values: object) -> None:
-        """Change keys of a conf/ file (the sandbox's only: its comments are not kept)."""
-        import yaml
+        """Change keys of a conf/ file, the sandbox's only (infra/params.edit_conf)."""
+        from flight_delay.infra.params import edit_conf
 
-        path = self.root / "conf" / name
-        conf = yaml.safe_load(path.read_text(encoding="utf-8")) | values
-        path.write_text(yaml.safe_dump(conf, sort_keys=False), encoding="utf-8")
+        edit_conf(self.root / "conf" / name, values)
 
     def conf_name(self, group: str) -> str:
         """The file of a config group the sandbox's conf/config.yaml chooses, in conf/."""
@@ -311,7 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plant", default="",
                         help="values sent with the dataset's planted drift, e.g. 9,10")  # fmt: skip
     parser.add_argument("--floor", type=float, default=0.6,
-                        help="gate.floor in the sandbox (conf/gate's 0.68 is for a model "
+                        help="gate.floor in the sandbox (the dataset spec's is for a model "
                         "trained on 8 months; the replay starts from 3)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the sandbox clone")
     args = parser.parse_args(argv)
@@ -328,7 +326,7 @@ def main(argv: list[str] | None = None) -> None:
             kept = replay_values(split, args.first, args.last)
             kept = kept[: kept.index(args.last) + 1]
             box.set_conf(box.conf_name("data"), keep={split.column: kept})
-        box.set_conf(box.conf_name("gate"), floor=args.floor)
+        box.set_conf(box.conf_name("dataset"), gate={"floor": args.floor})
         column, rows = simulate(box, args.first, args.last, plant, out)
     finally:
         if not args.keep:

@@ -1,11 +1,12 @@
 """The PR gate's verdict: the workspace's recorded outputs against the base's.
 
-The thresholds live in conf/gate (see core/compare.gate_verdict) and are taken from
-the base, so a PR cannot loosen the gate it is judged by; a PR's new thresholds
-apply once merged. Without a baseline (a first PR, or a base without metrics)
-only the floor applies, with the workspace's thresholds. When the PR moves the
-validation months (a retraining does), the base's model is scored on the PR's
-validation rows, so that the two are compared on the same rows (revisions/rescoring.py).
+The thresholds live in conf/gate and the dataset spec's gate.floor (see
+core/compare.gate_verdict) and are taken from the base, so a PR cannot loosen the gate
+it is judged by; a PR's new thresholds apply once merged. Without a baseline (a first
+PR, or a base without metrics) only the floor applies, with the workspace's thresholds.
+When the PR moves the validation months (a retraining does), the base's model is scored
+on the PR's validation rows, so that the two are compared on the same rows
+(revisions/rescoring.py).
 """
 
 from __future__ import annotations

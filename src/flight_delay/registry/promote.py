@@ -2,8 +2,9 @@
 
 1. `gto check-ref --json TAG`; a tag that is no GTO event exits 0, "nothing to do".
 2. The tagged commit's metrics must be the ones its dvc.lock records.
-3. An assignment to a gated stage (conf/registry) must pass the gate (conf/gate of
-   this checkout, never the candidate's) against the version now in that stage;
+3. An assignment to a gated stage (conf/registry) must pass the gate (conf/gate and
+   the dataset spec's floor, of this checkout, never the candidate's) against the
+   version now in that stage;
    a refusal exits 1 and changes nothing.
 4. The model file of the tagged commit is fetched (`dvc artifacts get`) or rebuilt
    (`dvc repro`, without credentials), and must have the md5 its dvc.lock records.

@@ -4,9 +4,10 @@ Both sides' metrics are read from git (metrics/metrics.json of the commit each
 version tags) after checking that the file is the one `evaluate` wrote for that
 commit's model (its md5 in dvc.lock: revisions/recorded_outputs.trusted_outputs), so
 the gate needs no model file and no rebuild. The thresholds are those of the checkout
-that runs the gate (conf/gate; in the promote workflow, the default branch), never the
-candidate's own. When the two were validated on different months, the version in the
-stage is scored on the candidate's validation rows instead (revisions/rescoring.py).
+that runs the gate (conf/gate and the dataset spec's floor; in the promote workflow,
+the default branch), never the candidate's own. When the two were validated on
+different months, the version in the stage is scored on the candidate's validation
+rows instead (revisions/rescoring.py).
 """
 
 from __future__ import annotations

@@ -7,7 +7,14 @@ import pytest
 import yaml
 
 from flight_delay.infra.config import parse_config
-from flight_delay.infra.params import compose_params, decide, differing_keys, sha256_text
+from flight_delay.infra.params import (
+    compose_params,
+    conf_file,
+    decide,
+    differing_keys,
+    edit_conf,
+    sha256_text,
+)
 from flight_delay.stages import compose
 
 COMPOSED = "a: 1\nb:\n  c: 2\n"
@@ -24,6 +31,35 @@ def test_composition_with_an_override_is_a_valid_config(repo_root):
     config = parse_config(yaml.safe_load(text))
     assert config.model.name == "random_forest"
     assert config.label.threshold == 30
+
+
+def test_the_dataset_spec_overrides_the_group_defaults_and_a_switch_brings_its_own(
+    tmp_path, repo_root
+):
+    conf = tmp_path / "conf"
+    shutil.copytree(repo_root / "conf", conf)
+    spec = yaml.safe_load((conf / "dataset" / "flights.yaml").read_text(encoding="utf-8"))
+    spec["gate"] = {"floor": 0.5, "tolerance": 0.02}  # also a key conf/gate sets
+    spec["defaults"] = [{"/split": "shuffled"} if "/split" in d else d for d in spec["defaults"]]
+    (conf / "dataset" / "other.yaml").write_text(
+        "# @package _global_\n" + yaml.safe_dump(spec), encoding="utf-8"
+    )
+    (conf / "split" / "shuffled.yaml").write_text(
+        "kind: stratified\nvalid_fraction: 0.2\ntest_fraction: 0.2\n", encoding="utf-8"
+    )
+    config = parse_config(yaml.safe_load(compose_params(conf, ("dataset=other",))))
+    assert (config.gate.floor, config.gate.tolerance) == (0.5, 0.02)
+    assert config.split.kind == "stratified"
+    assert conf_file("split", conf) == conf / "split" / "by_month.yaml"  # what config.yaml picks
+
+
+def test_conf_file_is_the_option_the_top_config_or_its_dataset_spec_chooses(repo_root):
+    conf = repo_root / "conf"
+    assert conf_file("gate", conf) == conf / "gate" / "default.yaml"
+    assert conf_file("dataset", conf) == conf / "dataset" / "flights.yaml"
+    assert conf_file("label", conf) == conf / "label" / "arrival_delay.yaml"
+    with pytest.raises(ValueError, match="choose no nonesuch config"):
+        conf_file("nonesuch", conf)
 
 
 def test_decide_current_when_params_equal_the_composition():
@@ -106,3 +142,12 @@ def test_main_check_names_the_differing_keys(scratch_repo, capsys):
     params.write_text(params.read_text().replace("seed: 42", "seed: 1"))
     with pytest.raises(SystemExit, match=r"differs from conf/ in seed; run `make params`"):
         compose.main(["--check"])
+
+
+def test_edit_conf_keeps_the_package_directive_and_the_rest_of_a_section(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("# @package _global_\n# a comment\ngate:\n  floor: 0.7\n  tolerance: 0.01\n")
+    edit_conf(path, {"gate": {"floor": 0.5}, "seed": 1})
+    text = path.read_text()
+    assert text.startswith("# @package _global_\n") and "a comment" not in text
+    assert yaml.safe_load(text) == {"gate": {"floor": 0.5, "tolerance": 0.01}, "seed": 1}

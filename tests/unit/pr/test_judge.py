@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, edit_yaml, run
+from flight_delay.infra.params import edit_conf
+from tests.conftest import REPO_ROOT, run
 
 
 def plant(repo: Path, roc_auc: float) -> None:
@@ -23,7 +24,7 @@ def plant(repo: Path, roc_auc: float) -> None:
 def repo(tmp_path):
     """main holds metrics with test ROC AUC 0.70; the gate allows a 0.005 drop, floor 0.68."""
     shutil.copy(REPO_ROOT / "params.yaml", tmp_path / "params.yaml")
-    edit_yaml(
+    edit_conf(
         tmp_path / "params.yaml",
         {"gate": {"metric": "roc_auc", "split": "test", "tolerance": 0.005, "floor": 0.68}},
     )
@@ -94,7 +95,7 @@ def test_missing_workspace_metrics_fail_clearly(repo):
 
 
 def set_gate(repo: Path, **gate) -> None:
-    edit_yaml(repo / "params.yaml", {"gate": {"metric": "roc_auc", "split": "test", **gate}})
+    edit_conf(repo / "params.yaml", {"gate": {"metric": "roc_auc", "split": "test", **gate}})
 
 
 def test_a_pr_cannot_loosen_the_gate_it_is_judged_by(repo):
