@@ -134,7 +134,7 @@ label-sample: install ## Rows whose label deserves review -> reports/labeling/re
 	$(RUN) python -m flight_delay.curation.labeling sample $(call flag,--split,SPLIT) \
 		$(call flag,--rows,ROWS)
 
-label-apply: install ## Merge a reviewed CSV (REVIEW=, REVIEWER=) into data/labels/overrides.csv
+label-apply: install ## Merge a reviewed CSV (REVIEW=, REVIEWER=) into data/labels/<home>.csv
 	$(RUN) python -m flight_delay.curation.labeling apply $(call flag,--review,REVIEW) \
 		$(call flag,--reviewer,REVIEWER)
 

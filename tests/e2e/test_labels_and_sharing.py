@@ -90,7 +90,7 @@ def test_corrected_labels_change_exactly_those_flights_and_rerun_only_downstream
     before = pd.read_parquet(producer / VALID)
     untouched = {s: lock_stage(producer, s) for s in ("compose", "ingest", "train")}
     decided = review_and_flip(producer)
-    overrides = pd.read_csv(producer / "data/labels/overrides.csv")
+    overrides = pd.read_csv(producer / "data/labels/nycflights13.csv")
     assert len(overrides) == FLIPPED and set(overrides["reviewer"]) == {"ana"}
 
     done = run(producer, "dvc", "repro")
@@ -113,8 +113,8 @@ def test_corrected_labels_change_exactly_those_flights_and_rerun_only_downstream
     assert splits["valid"]["label_overrides"] == FLIPPED
     card = json.loads((producer / "reports/dataset-card.json").read_text())
     assert card["splits"]["valid"]["label_overrides"] == FLIPPED
-    overrides_md5 = file_md5(producer / "data/labels/overrides.csv")
-    assert card["files"]["data/labels/overrides.csv"] == overrides_md5
+    overrides_md5 = file_md5(producer / "data/labels/nycflights13.csv")
+    assert card["files"]["data/labels/nycflights13.csv"] == overrides_md5
     assert card["files"][VALID] == file_md5(producer / VALID)
     run(producer, "git", "add", "-A")
     run(producer, "git", "commit", "-qm", "corrected labels")
@@ -138,7 +138,7 @@ def test_the_consumer_updates_to_the_corrected_labels(producer, consumer):
     ],
 )
 def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, row, message):
-    path = producer / "data/labels/overrides.csv"
+    path = producer / "data/labels/nycflights13.csv"
     good = path.read_text()
     kept = {p: file_md5(producer / p) for p in (VALID, "models/model.skops")}
     locks = {s: lock_stage(producer, s) for s in ("validate", "prepare")}
@@ -149,7 +149,7 @@ def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, row, m
         path.write_text(good)
     assert done.returncode != 0
     assert "failed to reproduce 'validate'" in done.stderr
-    assert f"label_overrides: data/labels/overrides.csv: {message}" in done.stderr
+    assert f"label_overrides: data/labels/nycflights13.csv: {message}" in done.stderr
     assert not ran_stages(done) & {"prepare", "featurize", "train", "evaluate"}
     assert {p: file_md5(producer / p) for p in kept} == kept
     assert {s: lock_stage(producer, s) for s in locks} == locks
@@ -158,7 +158,7 @@ def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, row, m
 
 
 def test_a_review_without_a_reviewer_is_refused_and_overrides_are_kept(producer):
-    path = producer / "data/labels/overrides.csv"
+    path = producer / "data/labels/nycflights13.csv"
     before = path.read_bytes()
     make(producer, "label-sample", "SPLIT=valid", "ROWS=4")
     review_path = producer / "reports/labeling/review.csv"

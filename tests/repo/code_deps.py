@@ -63,6 +63,18 @@ def has_code(path: Path) -> bool:
     return len(body) > (1 if docstring else 0)
 
 
+DATASETS = f"src/{PACKAGE}/datasets"
+
+
+def listed_deps(runs: set[Path]) -> set[str]:
+    """How dvc.yaml lists the files a stage runs: each file, but the dataset package as one
+    folder (`src/flight_delay/datasets`), so that choosing another dataset's home, or
+    adding one, needs no edit of dvc.yaml; an edit of any home re-runs the stages that load
+    the configured one."""
+    paths = {p.as_posix() for p in runs}
+    return {DATASETS if p.startswith(f"{DATASETS}/") else p for p in paths}
+
+
 def closure(src: Path, start: str, dataset: str) -> set[Path]:
     """The files of every module `start` runs, relative to src's parent."""
     seen: set[str] = set()

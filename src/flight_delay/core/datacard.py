@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from flight_delay.core.splits import split_summary
-from flight_delay.infra.paths import LABEL_OVERRIDES
 
 TOP_VALUES = 5
 DIGITS = 6
@@ -62,6 +61,7 @@ class CardSubject:
     rule: str
     split_column: str | None  # an ordered split's column (None: a shuffled split)
     period_columns: tuple[str, ...]
+    overrides: str  # the file of hand-set labels (it may not exist yet)
 
 
 def _period(values: tuple[Any, ...]) -> str:
@@ -85,7 +85,7 @@ def build_card(
     everything = pd.concat(list(splits.values()), ignore_index=True)
     return {
         "dataset": subject.dataset,
-        "label": {"column": subject.label, "rule": subject.rule},
+        "label": {"column": subject.label, "rule": subject.rule, "overrides": subject.overrides},
         "files": files,
         "splits": split_summary(splits, subject.label, subject.split_column),
         "split_column": subject.split_column,
@@ -117,7 +117,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         "biases: [docs/data-definition.md](../docs/data-definition.md).",
         "",
         f"**Label** `{label}`: {card['label']['rule']}. "
-        f"Hand-set labels come from `{LABEL_OVERRIDES.as_posix()}`.",
+        f"Hand-set labels come from `{card['label']['overrides']}`.",
         "",
         "## Splits",
         "",

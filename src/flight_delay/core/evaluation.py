@@ -5,7 +5,6 @@ per feature and per group, SHAP values on a sample). Pure: frames in, frames and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,22 +18,15 @@ from flight_delay.infra.config import EvaluateConfig, FeaturesConfig, PipelineCo
 from flight_delay.infra.progress import say, step
 
 
-@dataclass(frozen=True)
-class Evaluated:
-    """How to read the scored rows: the label column and the observed-rate column name."""
-
-    label: str
-    observed: str  # the calibration curve's column (`fraction_<label>`)
-
-
 def score(model: Pipeline, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return np.asarray(model.predict_proba(frame[columns])[:, 1], dtype=np.float64)
 
 
 def evaluate(
-    model: Pipeline, splits: dict[str, pd.DataFrame], config: PipelineConfig, how: Evaluated
+    model: Pipeline, splits: dict[str, pd.DataFrame], config: PipelineConfig, label: str
 ) -> dict[str, Any]:
-    columns, ev, label = config.features.columns, config.evaluate, how.label
+    """`label`: the column of the true classes in `splits`."""
+    columns, ev = config.features.columns, config.evaluate
     scores = {name: score(model, frame, columns) for name, frame in splits.items()}
     test, test_score = splits["test"], scores["test"]
     truth = test[label].to_numpy()
@@ -50,7 +42,7 @@ def evaluate(
         ),
         "roc": m.roc_points(truth, test_score, ev.curve_points),
         "precision_recall": m.precision_recall_points(truth, test_score, ev.curve_points),
-        "calibration": m.calibration_points(truth, test_score, ev.calibration_bins, how.observed),
+        "calibration": m.calibration_points(truth, test_score, ev.calibration_bins),
     }
     results |= reliance(model, test, config.features, ev, config.seed, label)
     return results

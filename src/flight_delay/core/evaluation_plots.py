@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from flight_delay.infra.figures import new_axes, save_png
+from flight_delay.infra.paths import CALIBRATION_COLUMNS
 
 
 def roc_png(curve: pd.DataFrame, roc_auc: float, target: Path) -> None:
@@ -28,11 +29,12 @@ def precision_recall_png(curve: pd.DataFrame, base_rate: float, target: Path) ->
     save_png(figure, target)
 
 
-def calibration_png(curve: pd.DataFrame, observed: str, target: Path) -> None:
-    """`observed`: the column of observed label rates (`fraction_<label>`)."""
-    ylabel = observed.replace("_", " ")
+def calibration_png(curve: pd.DataFrame, positive_class: str, target: Path) -> None:
+    """`curve`: calibration_points' table; `positive_class`: the name of class 1."""
+    predicted, observed = CALIBRATION_COLUMNS
+    ylabel = f"fraction {positive_class}"
     figure, axes = new_axes("Calibration, test", "mean predicted probability", ylabel)
-    axes.plot(curve["mean_predicted"], curve[observed], marker="o")
+    axes.plot(curve[predicted], curve[observed], marker="o")
     axes.plot([0, 1], [0, 1], linestyle=":", color="grey")
     save_png(figure, target)
 

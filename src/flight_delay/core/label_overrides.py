@@ -1,4 +1,4 @@
-"""Labels corrected by a person: read, check and apply `data/labels/overrides.csv`.
+"""Labels corrected by a person: read, check and apply `data/labels/<dataset>.csv`.
 
 The label is a rule (`conf/label`); a reviewer may still decide that a row's rule-made
 label is wrong. Each row of the overrides file names one raw row by the dataset's
@@ -97,8 +97,10 @@ def check_overrides(
 
 
 def read_overrides(path: Path, form: OverrideFormat) -> pd.DataFrame:
+    """The checked overrides; none when the file does not exist (nobody has set one yet)."""
     if not path.exists():
-        raise OverrideError(f"{path}: not found (an empty file has the header line only)")
+        frame = pd.DataFrame({column: pd.Series(dtype="string") for column in form.columns})
+        return check_overrides(frame, form, origin=str(path))
     frame = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
     return check_overrides(frame, form, origin=str(path))
 

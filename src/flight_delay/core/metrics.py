@@ -20,6 +20,8 @@ from sklearn.metrics import (
     roc_curve,
 )
 
+from flight_delay.infra.paths import CALIBRATION_COLUMNS
+
 
 def _round(value: float) -> float:
     return round(float(value), 6)
@@ -90,9 +92,8 @@ def precision_recall_points(y_true: np.ndarray, score: np.ndarray, points: int) 
     return _thin(curve, points).round(6)
 
 
-def calibration_points(
-    y_true: np.ndarray, score: np.ndarray, bins: int, observed: str
-) -> pd.DataFrame:
-    """Mean predicted probability and the observed rate (column `observed`) per quantile bin."""
+def calibration_points(y_true: np.ndarray, score: np.ndarray, bins: int) -> pd.DataFrame:
+    """Mean predicted probability and the observed positive rate per quantile bin."""
     fraction, mean_predicted = calibration_curve(y_true, score, n_bins=bins, strategy="quantile")
-    return pd.DataFrame({"mean_predicted": mean_predicted, observed: fraction}).round(6)
+    predicted_column, observed_column = CALIBRATION_COLUMNS
+    return pd.DataFrame({predicted_column: mean_predicted, observed_column: fraction}).round(6)

@@ -8,7 +8,7 @@ dataset says lie near the rule's boundary (for the flights: arrival delays withi
 `--margin` minutes of the threshold, where a clock or a gate-arrival convention decides
 the label), and those the current model gets most confidently wrong. A reviewer fills
 `corrected_<label>` (0 or 1), `reviewer` and `reason`; `apply` merges the filled rows
-into data/labels/overrides.csv, which `prepare` applies on the next `dvc repro`.
+into data/labels/<dataset>.csv, which `prepare` applies on the next `dvc repro`.
 """
 
 from __future__ import annotations
@@ -104,10 +104,10 @@ def sample_main(args: argparse.Namespace) -> None:
     from flight_delay.infra.config import load_config
     from flight_delay.infra.paths import (
         FEATURES_DIR,
-        LABEL_OVERRIDES,
         MODEL_FILE,
         PREPARED_DIR,
         RAW_DIR,
+        label_overrides,
     )
     from flight_delay.infra.persistence import load_model
 
@@ -128,7 +128,7 @@ def sample_main(args: argparse.Namespace) -> None:
         .merge(scored, on=key, validate="one_to_one")
         .merge(raw, on=natural, validate="one_to_one")
     )
-    done = read_overrides(LABEL_OVERRIDES, form)[natural]
+    done = read_overrides(label_overrides(dataset.name), form)[natural]
     rows = rows.merge(done.assign(_done=True), on=natural, how="left")
     rows = rows[rows["_done"].isna()].reset_index(drop=True)
     near = dataset.near_boundary(rows, args.margin)
@@ -144,16 +144,17 @@ def apply_main(args: argparse.Namespace) -> None:
     from flight_delay.datasets import dataset_for
     from flight_delay.datasets.preparation import override_format
     from flight_delay.infra.config import load_config
-    from flight_delay.infra.paths import LABEL_OVERRIDES
+    from flight_delay.infra.paths import label_overrides
 
-    form = override_format(dataset_for(load_config()))
+    dataset = dataset_for(load_config())
+    form, path = override_format(dataset), label_overrides(dataset.name)
     review = pd.read_csv(args.review, dtype="string", keep_default_na=False, na_values=[""])
     overrides, added, updated = merge_review(
-        read_overrides(LABEL_OVERRIDES, form), review, form, reviewer=args.reviewer
+        read_overrides(path, form), review, form, reviewer=args.reviewer
     )
-    write_csv(overrides, LABEL_OVERRIDES)
+    write_csv(overrides, path)
     print(
-        f"label-apply: {added} added, {updated} updated; {LABEL_OVERRIDES} has "
+        f"label-apply: {added} added, {updated} updated; {path} has "
         f"{len(overrides)} overrides. `dvc repro` re-runs prepare and what follows it."
     )
 

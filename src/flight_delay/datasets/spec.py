@@ -119,8 +119,3 @@ class DatasetSpec(DatasetHome):
     def rate_key(self) -> str:
         """The name of the label's rate in reports and summaries (`delayed_rate`)."""
         return f"{self.label}_rate"
-
-    @property
-    def observed_fraction(self) -> str:
-        """The calibration curve's column of observed label rates (`fraction_delayed`)."""
-        return f"fraction_{self.label}"

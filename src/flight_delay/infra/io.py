@@ -62,3 +62,21 @@ def file_md5(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def dir_md5(path: Path) -> str:
+    """The md5 DVC 3 records for a folder of code (`<md5>.dir`): the md5 of the JSON list of
+    its files' md5s and relative paths, sorted, leaving out what this repo's .dvcignore
+    ignores (`__pycache__/`, `*.pyc`)."""
+    entries = [
+        {"md5": file_md5(file), "relpath": file.relative_to(path).as_posix()}
+        for file in path.rglob("*")
+        if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc"
+    ]
+    listing = json.dumps(sorted(entries, key=lambda e: e["relpath"]), sort_keys=True)
+    return hashlib.md5(listing.encode("utf-8")).hexdigest() + ".dir"
+
+
+def path_md5(path: Path) -> str:
+    """What DVC records for a file or a folder (file_md5, dir_md5)."""
+    return dir_md5(path) if path.is_dir() else file_md5(path)

@@ -16,7 +16,7 @@ LOCK_FILE = Path("dvc.lock")
 
 RAW_DIR = Path("data/raw")
 VALIDATION_REPORT = Path("reports/validation.json")
-LABEL_OVERRIDES = Path("data/labels/overrides.csv")  # committed; a dependency of prepare
+LABELS_DIR = Path("data/labels")  # committed: hand-set labels, a dependency of prepare
 PREPARED_DIR = Path("data/prepared")
 SPLITS_SUMMARY = Path("reports/splits.json")
 DATASET_CARD = Path("reports/dataset-card.json")
@@ -31,6 +31,9 @@ CURVE_FILES = {
     name: PLOTS_DIR / f"{name}.csv"
     for name in ("roc", "precision_recall", "calibration", "feature_importance")
 }
+# plots/calibration.csv's columns (dvc.yaml's plot names them): the mean predicted
+# probability and the observed rate of the positive class, per bin, whatever the dataset.
+CALIBRATION_COLUMNS = ("mean_predicted", "fraction_positive")
 GROUP_IMPORTANCE_FILE = PLOTS_DIR / "group_importance.csv"
 SHAP_IMPORTANCE_FILE = PLOTS_DIR / "shap_importance.csv"
 
@@ -47,6 +50,12 @@ MONITORING_DIR = Path("reports/monitoring")  # `make monitor`, `make retrain`
 RETRAIN_DIR = Path("reports/retrain")  # `make retrain`: the pull request's text
 REVIEW_FILE = Path("reports/labeling/review.csv")  # `make label-sample`
 SIMULATION_DIR = Path("reports/simulation")  # `make simulate`
+
+
+def label_overrides(dataset: str) -> Path:
+    """A dataset's hand-set labels (`dataset`: its home's name), one file per dataset so that
+    switching datasets leaves each one's labels alone; absent: none set yet."""
+    return LABELS_DIR / f"{dataset}.csv"
 
 
 def promotion_dir(tag: str) -> Path:

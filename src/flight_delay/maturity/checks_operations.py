@@ -7,7 +7,7 @@ import csv
 import re
 from pathlib import Path
 
-from flight_delay.infra.paths import LABEL_OVERRIDES
+from flight_delay.infra.paths import LABELS_DIR, label_overrides
 from flight_delay.maturity import repo
 from flight_delay.maturity.result import CheckResult, not_met, verdict
 
@@ -198,24 +198,28 @@ def check_unattended_deploy(root: Path) -> CheckResult:
     )
 
 
-LABELS = LABEL_OVERRIDES.as_posix()
+LABELS = LABELS_DIR.as_posix()
 LABEL_TESTS = "tests/unit/core/test_label_overrides.py"
 
 
 def check_labeling(root: Path) -> CheckResult:
     problems = repo.missing_targets(root, ("label-sample", "label-apply"))
-    if LABELS not in repo.dvc_stages(root)["prepare"]["deps"]:
-        problems.append(f"prepare does not depend on {LABELS}")
-    label = repo.params(root)["label"]["column"]
-    with (root / LABELS).open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        labels = list(reader)
-        if not {label, "reviewer"} <= set(reader.fieldnames or ()):
-            problems.append(f"{LABELS} has no {label} and reviewer columns")
+    stages = repo.dvc_stages(root)
+    problems += [f"{stage} does not depend on {LABELS}" for stage in ("validate", "prepare")
+                 if LABELS not in stages[stage]["deps"]]  # fmt: skip
+    params = repo.params(root)
+    label, path = params["label"]["column"], label_overrides(params["data"]["dataset"])
+    labels: list[dict[str, str]] = []
+    if (root / path).exists():  # absent: nobody has set a label yet
+        with (root / path).open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            labels = list(reader)
+            if not {label, "reviewer"} <= set(reader.fieldnames or ()):
+                problems.append(f"{path.as_posix()} has no {label} and reviewer columns")
     if not repo.test_functions(root / LABEL_TESTS):
         problems.append(f"{LABEL_TESTS} defines no test")
     return verdict(
         problems,
-        f"{len(labels)} reviewed label(s) in {LABELS}; prepare applies "
+        f"{len(labels)} reviewed label(s) in {path.as_posix()}; prepare applies "
         "them; make label-sample, label-apply",
     )

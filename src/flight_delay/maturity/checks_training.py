@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from flight_delay.infra.io import file_md5
+from flight_delay.infra.io import file_md5, path_md5
 from flight_delay.infra.params import compose_params, differing_keys
 from flight_delay.infra.paths import GROUP_IMPORTANCE_FILE, SHAP_IMPORTANCE_FILE, VALIDATION_REPORT
 from flight_delay.maturity import repo
@@ -90,7 +90,10 @@ def check_data_validation(root: Path) -> CheckResult:
     ]
     if not problems:
         home = repo.dataset_home(root)
-        if not any(dep.startswith(f"{home}/") for dep in stages["validate"]["deps"]):
+        deps = [f"{dep}/" for dep in stages["validate"]["deps"]]
+        # a dependency on the home, on a file in it, or on a folder around it
+        covers = [d for d in deps if d.startswith(f"{home}/") or f"{home}/".startswith(d)]
+        if not covers:
             problems.append(f"validate does not depend on the dataset's code in {home}")
         if VALIDATION_REPORT.as_posix() not in stages["prepare"]["deps"]:
             problems.append(f"prepare does not wait for {VALIDATION_REPORT}")
@@ -119,7 +122,7 @@ def check_training_pipeline(root: Path) -> CheckResult:
     stale = [
         f"{stage}: {dep['path']}"
         for stage, dep in code
-        if not (root / dep["path"]).is_file() or file_md5(root / dep["path"]) != dep.get("md5")
+        if not (root / dep["path"]).exists() or path_md5(root / dep["path"]) != dep.get("md5")
     ]
     if stale:
         problems.append(f"dvc.lock is stale for {', '.join(stale)}: run `dvc repro`")

@@ -49,8 +49,6 @@ def draw_images(
     `root` is the workspace, whose SHAP image `evaluate` drew (copied as it is)."""
     from flight_delay.pr import report_plots as rp
 
-    observed = dataset.observed_fraction  # the calibration curve's observed rates
-
     def curves(key: str, title: str, labels: tuple[str, str], metric: str | None) -> str:
         if new.curves.get(key) is None:
             return f"no plots/{key}.csv in the workspace"
@@ -60,8 +58,7 @@ def draw_images(
             pairs = (("base", base), (rp.NEW, new))
             scores = {s: as_number(lookup(snap.metrics, "test", metric)) if snap else None
                       for s, snap in pairs}  # fmt: skip
-        x, *y = CURVE_COLUMNS[key]
-        columns = (x, observed if key == "calibration" else y[0])
+        columns = (CURVE_COLUMNS[key][0], CURVE_COLUMNS[key][1])
         rp.overlaid_curves_png(sides, columns, f"{title}, test", labels, out_dir / f"{key}.png",
                                scores=scores, diagonal=key != "precision_recall")  # fmt: skip
         return f"{key}.png"
@@ -98,7 +95,7 @@ def draw_images(
             "precision_recall", "Precision-recall curve", ("recall", "precision"), "pr_auc"),
         "Calibration": lambda: curves(
             "calibration", "Calibration",
-            ("mean predicted probability", observed.replace("_", " ")), None),
+            ("mean predicted probability", f"fraction {dataset.class_names[1]}"), None),
         "Confusion matrix": confusion,
         "Feature importance": importance,
         "SHAP values": lambda: shap_summary(root),

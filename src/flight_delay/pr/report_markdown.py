@@ -175,8 +175,10 @@ def card_lines(base: RecordedOutputs | None, new: RecordedOutputs, link: str) ->
     shown = "—" if labels is None else f"{labels:,}"
     if before is not None and before != labels:
         shown += f" (base {before:,})"
+    where = lookup(new.datacard, "label", "overrides")
+    where = f" ({where})" if isinstance(where, str) else ""
     return [f"Dataset card: [{DATASET_CARD_MD.as_posix()}]({link}) ({changed}); "
-            f"hand-set labels (data/labels/overrides.csv): {shown}"]  # fmt: skip
+            f"hand-set labels{where}: {shown}"]  # fmt: skip
 
 
 def data_section(

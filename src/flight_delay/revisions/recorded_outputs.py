@@ -22,6 +22,7 @@ import yaml
 from flight_delay.infra.dvc_lock import parse_lock, recorded_md5s
 from flight_delay.infra.git import file_at, resolve_commit
 from flight_delay.infra.paths import (
+    CALIBRATION_COLUMNS,
     CURVE_FILES,
     DATASET_CARD,
     GROUP_IMPORTANCE_FILE,
@@ -43,12 +44,12 @@ JSON_FILES = {
     "datacard": DATASET_CARD,
 }
 YAML_FILES = {"params": PARAMS_FILE}
-# The columns each table must have; the calibration curve's second column, the observed
-# rate, is named after the dataset's label (`fraction_<label>`).
+# The columns each table must have. The calibration curve's observed rate was named after
+# the label before (`fraction_delayed`): a base from then is read with today's name.
 CURVE_COLUMNS = {
     "roc": ["fpr", "tpr"],
     "precision_recall": ["recall", "precision"],
-    "calibration": ["mean_predicted"],
+    "calibration": list(CALIBRATION_COLUMNS),
     "feature_importance": ["feature", "importance_mean"],
     "group_importance": ["group", "importance_mean", "mean_abs_shap"],
     "shap_importance": ["feature", "mean_abs_shap"],
@@ -90,6 +91,9 @@ def _mapping(data: bytes, parse: Callable[[bytes], object]) -> dict:
 
 def _curve(data: bytes, columns: list[str]) -> pd.DataFrame:
     frame = pd.read_csv(BytesIO(data))
+    if columns == list(CALIBRATION_COLUMNS) and columns[1] not in frame.columns:
+        older = [c for c in frame.columns if c.startswith("fraction_")]
+        frame = frame.rename(columns=dict.fromkeys(older[:1], columns[1]))
     absent = [c for c in columns if c not in frame.columns]
     if absent:
         raise ValueError(f"no column {absent}")

@@ -10,7 +10,7 @@ import pandas as pd
 
 from flight_delay.core import evaluation_plots as plots
 from flight_delay.core import explanations
-from flight_delay.core.evaluation import Evaluated, evaluate, trained_on
+from flight_delay.core.evaluation import evaluate, trained_on
 from flight_delay.datasets import dataset_for
 from flight_delay.datasets.spec import DatasetSpec
 from flight_delay.infra.config import PipelineConfig, flatten, load_config
@@ -50,7 +50,7 @@ def write_results(results: dict, config: PipelineConfig, dataset: DatasetSpec) -
     plots.precision_recall_png(
         results["precision_recall"], test["base_rate"], IMAGES_DIR / "precision_recall.png"
     )
-    plots.calibration_png(results["calibration"], dataset.observed_fraction,
+    plots.calibration_png(results["calibration"], dataset.class_names[1],
                           IMAGES_DIR / "calibration.png")  # fmt: skip
     plots.confusion_png(test, config.evaluate.decision_threshold, dataset.class_names,
                         IMAGES_DIR / "confusion_matrix.png")  # fmt: skip
@@ -63,8 +63,7 @@ def main() -> None:
     dataset = dataset_for(config)
     model = load_model(MODEL_FILE)
     splits = {name: pd.read_parquet(FEATURES_DIR / f"{name}.parquet") for name in ("valid", "test")}
-    how = Evaluated(label=dataset.label, observed=dataset.observed_fraction)
-    results = evaluate(model, splits, config, how)
+    results = evaluate(model, splits, config, dataset.label)
     write_results(results, config, dataset)
     test = results["metrics"]["test"]
     say("evaluate", "test " + ", ".join(f"{k} {test[k]}" for k in ("roc_auc", "pr_auc", "f1")))

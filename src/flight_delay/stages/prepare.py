@@ -19,10 +19,10 @@ from flight_delay.infra.io import file_md5, write_json, write_parquet, write_tex
 from flight_delay.infra.paths import (
     DATASET_CARD,
     DATASET_CARD_MD,
-    LABEL_OVERRIDES,
     PREPARED_DIR,
     RAW_DIR,
     SPLITS_SUMMARY,
+    label_overrides,
 )
 from flight_delay.infra.progress import run_stage, say
 
@@ -31,13 +31,14 @@ def main() -> None:
     config = load_config()
     dataset = dataset_for(config)
     tables = {t: pd.read_parquet(RAW_DIR / f"{t}.parquet") for t in tables_to_prepare(dataset)}
+    overrides_file = label_overrides(dataset.name)
     try:
-        overrides = read_overrides(LABEL_OVERRIDES, override_format(dataset))
+        overrides = read_overrides(overrides_file, override_format(dataset))
         splits, summary = prepared_splits(tables, dataset, config.split, config.seed, overrides)
     except OverrideError as err:
         raise SystemExit(f"prepare: {err}") from None
     if summary is not None:
-        say("prepare", f"label overrides ({LABEL_OVERRIDES}): {summary.as_dict()}")
+        say("prepare", f"label overrides ({overrides_file}): {summary.as_dict()}")
     label = dataset.label
     for name, frame in splits.items():
         if frame.empty:
@@ -46,9 +47,10 @@ def main() -> None:
         say("prepare", f"{name}: {len(frame):,} rows, {label} rate {frame[label].mean():.3f}")
     column = ordered_column(config.split)
     write_json(split_summary(splits, label, column), SPLITS_SUMMARY)
-    described = sorted([*(PREPARED_DIR / f"{name}.parquet" for name in splits), LABEL_OVERRIDES])
+    described = [*(PREPARED_DIR / f"{name}.parquet" for name in splits), overrides_file]
+    described = sorted(path for path in described if path.exists())
     subject = CardSubject(dataset.name, label, dataset.describe_label(),
-                          column, dataset.period_columns)  # fmt: skip
+                          column, dataset.period_columns, overrides_file.as_posix())  # fmt: skip
     card = build_card(splits, {path.as_posix(): file_md5(path) for path in described}, subject)
     write_json(card, DATASET_CARD)  # allow_nan=False: fails before anything is written
     write_text(card_markdown(card), DATASET_CARD_MD)

@@ -1,5 +1,5 @@
 """Stage `validate`: check every raw table against its schema (the dataset's), and the
-hand-set labels (data/labels/overrides.csv) against the label table; stop on any violation.
+hand-set labels (data/labels/<dataset>.csv) against the label table; stop on any violation.
 
 Writes reports/validation.json whether or not the data passes, and exits
 non-zero naming table, column, rule and a few offending rows on failure
@@ -24,7 +24,7 @@ from flight_delay.datasets import dataset_for
 from flight_delay.datasets.preparation import override_format
 from flight_delay.infra.config import load_config
 from flight_delay.infra.io import write_json
-from flight_delay.infra.paths import LABEL_OVERRIDES, RAW_DIR, VALIDATION_REPORT
+from flight_delay.infra.paths import RAW_DIR, VALIDATION_REPORT, label_overrides
 from flight_delay.infra.progress import run_stage, say
 
 
@@ -50,7 +50,8 @@ def main() -> None:
     labelled = dataset.label_table
     usable = labelled in tables and not report["tables"][labelled]["errors"]
     form = override_format(dataset)
-    entry = overrides_entry(LABEL_OVERRIDES, tables[labelled] if usable else None, form)
+    path = label_overrides(dataset.name)
+    entry = overrides_entry(path, tables[labelled] if usable else None, form)
     report["tables"]["label_overrides"] = entry
     report["passed"] = report["passed"] and not entry["errors"]
     write_json(report, VALIDATION_REPORT)

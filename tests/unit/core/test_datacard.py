@@ -9,7 +9,8 @@ from flight_delay.core.datacard import CardSubject, build_card, card_markdown, c
 from flight_delay.core.label_overrides import OVERRIDDEN
 
 SUBJECT = CardSubject(dataset="example", label="delayed", rule="arr_delay > 15 minutes",
-                      split_column="month", period_columns=("year", "month"))  # fmt: skip
+                      split_column="month", period_columns=("year", "month"),
+                      overrides="data/labels/example.csv")  # fmt: skip
 
 
 def split_frame(months: list[int], delayed: list[int]) -> pd.DataFrame:
@@ -37,7 +38,8 @@ def test_card_counts_rows_label_rate_and_overrides_per_split_and_period():
         ("2013-01", 2, 0.5), ("2013-02", 2, 1.0), ("2013-03", 2, 0.0),
     ]  # fmt: skip
     assert card["files"] == {"data/prepared/train.parquet": "abc"}
-    assert card["label"] == {"column": "delayed", "rule": "arr_delay > 15 minutes"}
+    assert card["label"] == {"column": "delayed", "rule": "arr_delay > 15 minutes",
+                             "overrides": "data/labels/example.csv"}  # fmt: skip
     assert card["dataset"] == "example"
     temp = card["columns"]["temp"]
     assert (temp["min"], temp["max"], temp["missing_rate"]) == (40, 60, round(2 / 6, 6))

@@ -126,8 +126,8 @@ def test_short_curves_are_kept_whole():
 
 def test_calibration_points_have_at_most_one_row_per_bin(many_scores):
     y, score = many_scores
-    table = calibration_points(y, score, bins=5, observed="fraction_won")
-    assert list(table.columns) == ["mean_predicted", "fraction_won"]
+    table = calibration_points(y, score, bins=5)
+    assert list(table.columns) == ["mean_predicted", "fraction_positive"]
     assert len(table) <= 5
     assert table["mean_predicted"].is_monotonic_increasing
-    assert table["fraction_won"].between(0, 1).all()
+    assert table["fraction_positive"].between(0, 1).all()

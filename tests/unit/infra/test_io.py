@@ -3,12 +3,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import stat
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
+import yaml
 
-from flight_delay.infra.io import file_md5, write_json, write_parquet, write_text, write_with
+from flight_delay.infra.io import (
+    file_md5,
+    path_md5,
+    write_json,
+    write_parquet,
+    write_text,
+    write_with,
+)
 
 
 class WriterFailed(RuntimeError):
@@ -75,3 +86,20 @@ def test_file_md5_is_the_md5_of_the_bytes(tmp_path):
 def test_file_md5_of_an_empty_file(tmp_path):
     (tmp_path / "empty").touch()
     assert file_md5(tmp_path / "empty") == "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def test_path_md5_of_a_folder_is_what_dvc_records_leaving_out_what_dvcignore_ignores(tmp_path):
+    code = tmp_path / "code"
+    (code / "home" / "__pycache__").mkdir(parents=True)
+    (code / "spec.py").write_text("A = 1\n")
+    (code / "home" / "hook.py").write_text("B = 2\n")
+    (code / "home" / "__pycache__" / "hook.cpython-311.pyc").write_bytes(b"\x00compiled")
+    (tmp_path / ".dvcignore").write_text("__pycache__/\n*.pyc\n")
+    dvc = [sys.executable, "-m", "dvc"]
+    subprocess.run([*dvc, "init", "--no-scm", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*dvc, "add", "-q", "code"], cwd=tmp_path, check=True)
+    recorded = yaml.safe_load((tmp_path / "code.dvc").read_text())
+    assert path_md5(code) == recorded["outs"][0]["md5"]
+    shutil.rmtree(code / "home" / "__pycache__")  # compiled files never change the hash
+    assert path_md5(code) == recorded["outs"][0]["md5"]
+    assert path_md5(code / "spec.py") == file_md5(code / "spec.py")

