@@ -121,8 +121,9 @@ monitor: install ## Drift of CURRENT (default: the prediction log) against the t
 		$(call flag,--reference,REFERENCE) $(MODEL_FLAGS) $(call flag,--out,OUT) \
 		$(if $(filter-out undefined,$(origin VALIDATION)),--validation "$(VALIDATION)")
 
-retrain: install ## Monitor the newest window of data; when it drifted: training window forward, dvc repro, gate
-	$(RUN) python -m flight_delay.operate.retrain $(call flag,--remote,DVC_REMOTE)
+retrain: install ## Monitor the newest data (a random split: CURRENT, default the feedback); when it drifted: retrain, gate
+	$(RUN) python -m flight_delay.operate.retrain $(call flag,--remote,DVC_REMOTE) \
+	  $(call flag,--current,CURRENT)
 
 simulate: install ## Replay 2013 month by month: serve, log, monitor, retrain, promote (FIRST=6 LAST=12 PLANT= FLOOR=)
 	$(RUN) python -m flight_delay.operate.simulate $(call flag,--first,FIRST) \

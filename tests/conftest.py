@@ -141,11 +141,19 @@ def lock_stage(repo: Path, stage: str) -> dict:
     return yaml.safe_load((repo / "dvc.lock").read_text())["stages"][stage]
 
 
+def spec_config(spec: str):
+    """The configuration with the dataset spec conf/dataset/<spec>.yaml chosen, whatever
+    conf/config.yaml chooses: a dataset's own tests (tests/data, tests/model) use it."""
+    from flight_delay.infra.config import parse_config
+    from flight_delay.infra.params import compose_params
+
+    return parse_config(yaml.safe_load(compose_params(REPO_ROOT / "conf", (f"dataset={spec}",))))
+
+
 @pytest.fixture(scope="session")
 def real_config():
-    from flight_delay.infra.config import load_config
-
-    return load_config(REPO_ROOT / "params.yaml")
+    """The flights' configuration (the worked example), as conf/dataset/flights.yaml says."""
+    return spec_config("flights")
 
 
 @pytest.fixture(scope="session")
@@ -158,9 +166,11 @@ def real_dataset(real_config):
 @pytest.fixture(scope="session")
 def real_raw(real_config):
     """The bundled source tables, read in memory as `ingest` reads them."""
-    from flight_delay.infra.sources import read_sources
+    from flight_delay.datasets import load_dataset
+    from flight_delay.datasets.preparation import read_source_tables
 
-    return read_sources(real_config.data, root=REPO_ROOT)
+    schema = load_dataset(real_config.data).schema
+    return read_source_tables(real_config.data, schema, root=REPO_ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,21 @@ from pathlib import Path
 
 import yaml
 
-from flight_delay.datasets.nycflights13 import DATASET as HOME
+from flight_delay.datasets import load_dataset
 from flight_delay.datasets.spec import DatasetSpec
-from flight_delay.infra.config import LabelConfig
+from flight_delay.infra.config import DataConfig, LabelConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-LABEL_RULE = LabelConfig.model_validate(
-    yaml.safe_load((REPO_ROOT / "conf/label/arrival_delay.yaml").read_text(encoding="utf-8"))
-)
+
+
+def _conf(name: str) -> dict:
+    return yaml.safe_load((REPO_ROOT / "conf" / name).read_text(encoding="utf-8"))
+
+
+DATA = DataConfig.model_validate(_conf("data/nycflights13.yaml"))
+HOME = load_dataset(DATA)
+SCHEMA = HOME.schema
+LABEL_RULE = LabelConfig.model_validate(_conf("label/arrival_delay.yaml"))
 FLIGHTS = DatasetSpec.of(HOME, LABEL_RULE)
 LABEL = FLIGHTS.label
 

@@ -17,7 +17,6 @@ import pytest
 import yaml
 
 from flight_delay.core.label_overrides import OVERRIDDEN
-from flight_delay.datasets.nycflights13 import DATASET
 from flight_delay.infra.io import file_md5
 from tests.conftest import (
     UNTRACKED_CONF,
@@ -28,6 +27,7 @@ from tests.conftest import (
     repro_and_commit,
     run,
 )
+from tests.flights import HOME as DATASET
 
 FLIGHT_KEY = list(DATASET.natural_key)  # how a reviewer names a flight
 

@@ -3,7 +3,8 @@
 Read from the source with `ast` (imports inside functions count; those only under
 `if TYPE_CHECKING:` do not, they never run). A package's `__init__.py` counts when it
 holds code, not just a docstring. A module that loads the configured dataset
-(`flight_delay.datasets`) also runs that dataset's home package, and what it imports.
+(`flight_delay.datasets`) also runs that dataset's hook (when it has one), and what it
+imports.
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ def closure(src: Path, start: str, dataset: str) -> set[Path]:
         if path is None:
             continue
         todo += sorted(imported_modules(src, path))
-        if module == f"{PACKAGE}.datasets":  # load_dataset imports the home at run time
-            todo.append(f"{PACKAGE}.datasets.{dataset}")
+        if module == f"{PACKAGE}.datasets":  # load_dataset imports the hook at run time
+            todo += [f"{PACKAGE}.datasets.{dataset}", f"{PACKAGE}.datasets.{dataset}.hook"]
     files = {module_file(src, m) for m in seen}
     return {
         p.relative_to(src.parent)

@@ -11,6 +11,7 @@ column and the rule, never the offending values (they may be private).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -149,8 +150,9 @@ def row_problems(
 
 
 def _field(rule: Rule, known: list[str] | None, required: bool) -> tuple[Any, Any]:
-    if isinstance(rule, Numeric) and rule.integer:
-        kind: Any = Annotated[int, Field(ge=rule.low, le=rule.high)]
+    if isinstance(rule, Numeric) and rule.integer:  # an int bound: none where unbounded
+        low, high = (None if math.isinf(b) else int(b) for b in (rule.low, rule.high))
+        kind: Any = Annotated[int, Field(ge=low, le=high)]
     elif isinstance(rule, Numeric):
         kind = Annotated[float, Field(ge=rule.low, le=rule.high, allow_inf_nan=False)]
         if rule.nullable:

@@ -81,3 +81,10 @@ def fit_model(
 ) -> Pipeline:
     """The configured pipeline fitted on `train`'s input columns and its `label`."""
     return build_model(model, features, seed).fit(train[features.columns], train[label])
+
+
+def fitted_categories(pipeline: Any) -> list[Any]:
+    """The categories the pipeline's encoder learned, one array per categorical input; none
+    when the model has no categorical input (sklearn then leaves the encoder unfitted)."""
+    encoder = pipeline.named_steps["columns"].named_transformers_["categorical"]
+    return list(getattr(encoder, "categories_", []))

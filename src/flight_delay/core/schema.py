@@ -2,11 +2,12 @@
 the rules of the model's inputs (featurize, serving, batch scoring, monitoring) are
 derived, so that a column's type, range and categories are written once.
 
-A dataset's home declares a `DatasetSchema`: each raw table's columns (`Column`), its
-unique key and minimum size; the columns its hook derives; and the identity fields a
-request may carry. A column joined from another table becomes nullable as a model
-input (the join is a left join); a plausibility bound (`plausible_high`) is a warning
-in validation, a value `prepare` sets to missing, and the input's upper bound.
+A dataset's home writes it once, in `schema.yaml` (`schema_from_mapping` reads it): each
+raw table's columns (`Column`), its unique key (or `row_number`: the table has none, and
+`ingest` numbers its rows) and minimum size; and the columns its hook derives. A column
+joined from another table becomes nullable as a model input (the join is a left join);
+a plausibility bound (`plausible_high`) is a warning in validation, a value `prepare`
+sets to missing, and the input's upper bound.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flight_delay.core.feature_rules import Categorical, Numeric, Rule
 from flight_delay.core.validation import Plausibility
@@ -33,19 +35,30 @@ def _at_most(values: pd.Series, high: float) -> pd.Series:
     return values.isna() | (values <= high)
 
 
+# A table without a unique key declares `key: row_number`: `ingest` adds this column, the
+# row's position in the source file (0, 1, ...), which then names the row everywhere.
+ROW_NUMBER = "row_number"
+
+
+class SchemaError(ValueError):
+    """A schema declaration that cannot be used; the message names the key."""
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: its type, whether it may be missing, and what its values may be."""
 
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
     kind: Literal["int", "float", "str"]
     nullable: bool = False
-    low: float | None = None  # at least
-    high: float | None = None  # at most
-    above: float | None = None  # strictly more than
+    low: int | float | None = None  # at least
+    high: int | float | None = None  # at most
+    above: int | float | None = None  # strictly more than
     values: tuple[str, ...] | None = None  # a closed set
     pattern: str | None = None  # a regular expression every value matches
     checks: tuple[str, ...] = ()  # named checks the dataset's hook defines (clock_hhmm)
-    plausible_high: float | None = None  # above it: a warning, and missing after prepare
+    plausible_high: int | float | None = None  # above it: a warning, and missing after prepare
     unit: str = ""  # said after the bound in messages ("mph")
 
     def rule(self, nullable: bool, integer: bool = False) -> Rule:
@@ -60,18 +73,25 @@ class Column:
         return Numeric(low, math.inf if high is None else high, nullable, integer)
 
 
+ROW_NUMBER_COLUMN = Column("int", low=0)
+
+
 @dataclass(frozen=True)
 class Table:
     columns: Mapping[str, Column]
     unique: tuple[str, ...] = ()
     min_rows: int = 1
 
+    @property
+    def numbered(self) -> bool:
+        """Its rows are named by their number (`key: row_number`), added by `ingest`."""
+        return self.unique == (ROW_NUMBER,)
+
 
 @dataclass(frozen=True)
 class DatasetSchema:
     tables: Mapping[str, Table]
     derived: Mapping[str, Column] = field(default_factory=dict)  # the hook's new columns
-    identity: Mapping[str, Column] = field(default_factory=dict)  # optional request fields
     checks: CustomChecks = field(default_factory=dict)
 
     def pandera_schema(self, table: str, min_rows: int | None = None) -> pa.DataFrameSchema:
@@ -139,8 +159,64 @@ class DatasetSchema:
         rules |= {name: column.rule(column.nullable) for name, column in self.derived.items()}
         return rules
 
-    def identity_rules(self) -> dict[str, Rule]:
+    def identity_rules(self, table: str, names: tuple[str, ...]) -> dict[str, Rule]:
+        """The rules of optional request fields that name a row of `table` (never inputs)."""
+        columns = self.tables[table].columns
         return {
-            name: column.rule(column.nullable, integer=column.kind == "int")
-            for name, column in self.identity.items()
+            name: columns[name].rule(columns[name].nullable, integer=columns[name].kind == "int")
+            for name in names
         }
+
+
+class _TableDeclaration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    columns: dict[str, Column] = Field(min_length=1)
+    key: list[str] | Literal["row_number"] = []
+    min_rows: int = Field(default=1, ge=1)
+
+
+class _SchemaDeclaration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tables: dict[str, _TableDeclaration] = Field(min_length=1)
+    derived: dict[str, Column] = {}
+    definitions: dict[str, Any] = {}  # a place for YAML anchors the rest reuses; not read
+
+
+def _table(name: str, declared: _TableDeclaration) -> Table:
+    if declared.key == ROW_NUMBER:
+        if ROW_NUMBER in declared.columns:
+            raise SchemaError(f"tables.{name}.columns: {ROW_NUMBER!r} is the column `key: "
+                              f"{ROW_NUMBER}` adds; rename yours")  # fmt: skip
+        columns = {**declared.columns, ROW_NUMBER: ROW_NUMBER_COLUMN}
+        return Table(columns, (ROW_NUMBER,), declared.min_rows)
+    unknown = [c for c in declared.key if c not in declared.columns]
+    if unknown:
+        raise SchemaError(f"tables.{name}.key: {unknown} are not columns of the table")
+    return Table(dict(declared.columns), tuple(declared.key), declared.min_rows)
+
+
+def schema_from_mapping(raw: Any, checks: CustomChecks | None = None) -> DatasetSchema:
+    """The schema a dataset's schema.yaml declares (`tables`, `derived`), with the named
+    checks its hook defines; SchemaError names the first wrong key."""
+    checks = dict(checks or {})
+    try:
+        declared = _SchemaDeclaration.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        where = ".".join(map(str, first["loc"])) or "(top level)"
+        raise SchemaError(f"{where}: {first['msg']}") from None
+    tables = {name: _table(name, table) for name, table in declared.tables.items()}
+    clash = sorted({c for t in tables.values() for c in t.columns} & set(declared.derived))
+    if clash:
+        raise SchemaError(f"derived: {clash} are already columns of a table")
+    named = {(f"tables.{t}.columns.{c}", check) for t, table in tables.items()
+             for c, column in table.columns.items() for check in column.checks}  # fmt: skip
+    named |= {(f"derived.{c}", check) for c, column in declared.derived.items()
+              for check in column.checks}  # fmt: skip
+    unknown = sorted(f"{where}: check {check!r}" for where, check in named if check not in checks)
+    if unknown:
+        raise SchemaError(f"{unknown[0]} is not defined (the hook's CHECKS defines "
+                          f"{sorted(checks) or 'none'})")  # fmt: skip
+    return DatasetSchema(tables, dict(declared.derived), checks)

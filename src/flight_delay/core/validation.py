@@ -151,6 +151,8 @@ def null_implausible(
     frame: pd.DataFrame, checks: Mapping[str, tuple[str, Callable[[pd.Series], pd.Series]]]
 ) -> pd.DataFrame:
     """`frame` with the values that fail its plausibility checks set to missing."""
+    if not checks:
+        return frame
     fixes = {
         column: frame[column].where(is_plausible(frame[column]))
         for column, (_, is_plausible) in checks.items()

@@ -121,7 +121,10 @@ def sample_main(args: argparse.Namespace) -> None:
     scored = features[key].assign(
         model_probability=model.predict_proba(features[config.features.columns])[:, 1]
     )
-    needed = list(dict.fromkeys([*natural, *shown, *dataset.outcome_columns]))
+    # the raw row's key, what the reviewer sees and the outcome (not the label itself, which
+    # the prepared row has: an existing 0/1 label is its own source)
+    needed = [c for c in dict.fromkeys([*natural, *shown, *dataset.outcome_columns])
+              if c in natural or c != dataset.label]  # fmt: skip
     raw = pd.read_parquet(RAW_DIR / f"{dataset.label_table}.parquet", columns=needed)
     rows = (
         prepared[list(dict.fromkeys([*natural, *key, dataset.label]))]

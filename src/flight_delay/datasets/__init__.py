@@ -1,5 +1,7 @@
-"""Datasets: the seam (`spec.DatasetSpec`), the machinery that applies a dataset's hooks
-(`preparation`), and one home per dataset (`nycflights13/`, the worked example).
+"""Datasets: the seam (`spec.DatasetSpec`), how a home is built from its declarations
+(`home`), the machinery that applies a dataset's hook (`preparation`), and one folder per
+dataset (`nycflights13/`, the worked example; `breast_cancer/`): its schema.yaml and, if
+it needs one, its hook.py.
 
 `dataset_for(config)` loads the home that `data.dataset` names and checks the
 configuration against it, so a feature that leaks the outcome, or has no rule, fails
@@ -9,31 +11,39 @@ before any work starts, naming the key.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flight_delay.infra.config import ConfigError
 
 if TYPE_CHECKING:
     from flight_delay.datasets.spec import DatasetHome, DatasetSpec
-    from flight_delay.infra.config import PipelineConfig
+    from flight_delay.infra.config import DataConfig, PipelineConfig
 
 
-def load_dataset(name: str) -> DatasetHome:
-    """`DATASET` of the package flight_delay.datasets.<name> (imported on demand)."""
-    from flight_delay.datasets.spec import DatasetHome
+HOMES = Path(__file__).parent  # one folder per dataset: schema.yaml, and hook.py if any
 
+
+def load_dataset(data: DataConfig, homes: Path = HOMES) -> DatasetHome:
+    """The home of `data.dataset`: its schema.yaml and its hook.py (imported on demand, when
+    there is one), checked against `data` (datasets/home.py)."""
+    import yaml
+
+    from flight_delay.datasets.home import build_home, read_schema
+
+    name = data.dataset
+    folder = homes / name
+    shown = f"src/flight_delay/datasets/{name}" if homes == HOMES else folder.as_posix()
+    if not (folder / "schema.yaml").is_file():
+        raise ConfigError(f"data.dataset: no dataset home {shown}/schema.yaml (got {name!r})")
+    hook = None
+    if (folder / "hook.py").is_file() and homes == HOMES:
+        hook = importlib.import_module(f"flight_delay.datasets.{name}.hook")
     try:
-        home = importlib.import_module(f"flight_delay.datasets.{name}")
-    except ModuleNotFoundError as err:
-        if err.name != f"flight_delay.datasets.{name}":
-            raise
-        raise ConfigError(
-            f"data.dataset: no dataset home flight_delay/datasets/{name}/ (got {name!r})"
-        ) from None
-    spec = getattr(home, "DATASET", None)
-    if not isinstance(spec, DatasetHome):
-        raise ConfigError(f"data.dataset: flight_delay.datasets.{name} defines no DATASET")
-    return spec
+        raw = yaml.safe_load((folder / "schema.yaml").read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{shown}/schema.yaml: not valid YAML: {err}") from None
+    return build_home(data, read_schema(raw, hook, f"{shown}/schema.yaml"), hook)
 
 
 def dataset_named_in(params: dict[str, Any]) -> DatasetSpec:
@@ -43,19 +53,21 @@ def dataset_named_in(params: dict[str, Any]) -> DatasetSpec:
     from pydantic import ValidationError
 
     from flight_delay.datasets.spec import DatasetSpec
-    from flight_delay.infra.config import LabelConfig
+    from flight_delay.infra.config import DataConfig, LabelConfig
 
     data = params.get("data") if isinstance(params, dict) else None
     name = data.get("dataset") if isinstance(data, dict) else None
     if not isinstance(name, str) or not name:
         raise ConfigError("params.yaml: data.dataset names no dataset home")
-    try:
-        label = LabelConfig.model_validate(params.get("label"))
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        key = ".".join(["label", *map(str, first["loc"])])
-        raise ConfigError(f"params.yaml: {key}: {first['msg']}") from None
-    return DatasetSpec.of(load_dataset(name), label)
+    sections: dict[str, Any] = {}
+    for section, model in (("data", DataConfig), ("label", LabelConfig)):
+        try:
+            sections[section] = model.model_validate(params.get(section))
+        except ValidationError as err:
+            first = err.errors(include_url=False)[0]
+            key = ".".join([section, *map(str, first["loc"])])
+            raise ConfigError(f"params.yaml: {key}: {first['msg']}") from None
+    return DatasetSpec.of(load_dataset(sections["data"]), sections["label"])
 
 
 def configuration_problems(config: PipelineConfig, dataset: DatasetHome) -> list[str]:
@@ -69,11 +81,15 @@ def configuration_problems(config: PipelineConfig, dataset: DatasetHome) -> list
     if unruled:
         problems.append(f"features: no rule for {unruled} in the {dataset.name} dataset's rules")
     label = config.label
+    columns = dataset.schema.tables[dataset.label_table].columns
+    if label.source not in columns:
+        problems.append(f"label.source: {label.source!r} is not a column of the "
+                        f"{dataset.label_table} table (schema.yaml)")  # fmt: skip
     if label.column in features.columns or label.source in features.columns:
         problems.append(f"features: the label ({label.column}, from {label.source}) is no input")
     if label.column in dataset.leakage:
         problems.append(f"label.column: {label.column!r} is one of the dataset's leakage columns")
-    elif label.source not in dataset.leakage and label.source != label.column:
+    elif label.source in columns and label.source not in dataset.leakage | {label.column}:
         problems.append(f"label.source: {label.source!r} is the outcome; list it in the "
                         f"{dataset.name} dataset's leakage columns")  # fmt: skip
     return problems
@@ -84,7 +100,7 @@ def dataset_for(config: PipelineConfig) -> DatasetSpec:
     against it."""
     from flight_delay.datasets.spec import DatasetSpec
 
-    home = load_dataset(config.data.dataset)
+    home = load_dataset(config.data)
     problems = configuration_problems(config, home)
     if problems:
         raise ConfigError("invalid configuration for the dataset:\n  " + "\n  ".join(problems))

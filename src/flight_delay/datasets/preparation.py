@@ -5,15 +5,30 @@ splits -> features. Pure: frames in, frames out."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
 from flight_delay.core.feature_rules import InputRules, input_rules
 from flight_delay.core.features import select_features
 from flight_delay.core.label_overrides import OverrideFormat, OverrideSummary, apply_overrides
+from flight_delay.core.schema import ROW_NUMBER, DatasetSchema
 from flight_delay.core.splits import split_rows
+from flight_delay.core.validation import null_implausible
 from flight_delay.datasets.spec import DatasetSpec
-from flight_delay.infra.config import FeaturesConfig, OrderedSplit, ShuffledSplit
+from flight_delay.infra.config import DataConfig, FeaturesConfig, OrderedSplit, ShuffledSplit
+from flight_delay.infra.sources import read_sources
+
+
+def read_source_tables(
+    data: DataConfig, schema: DatasetSchema, root: Path = Path(".")
+) -> dict[str, pd.DataFrame]:
+    """The source tables as `ingest` copies them: a table without a key gets its row
+    numbers (`row_number`), and the schema's float columns are read as floats."""
+    numbered = {name: ROW_NUMBER for name, table in schema.tables.items() if table.numbered}
+    floats = {name: [c for c, column in table.columns.items() if column.kind == "float"]
+              for name, table in schema.tables.items()}  # fmt: skip
+    return read_sources(data, root, numbered=numbered, floats=floats)
 
 
 def tables_to_prepare(dataset: DatasetSpec) -> list[str]:
@@ -32,7 +47,11 @@ def drop_leakage(frame: pd.DataFrame, leakage: frozenset[str]) -> pd.DataFrame:
 
 def labelled_rows(tables: Mapping[str, pd.DataFrame], dataset: DatasetSpec) -> pd.DataFrame:
     """The label table's rows labelled by the rule, joined with the other tables, without
-    the columns that leak the outcome."""
+    the columns that leak the outcome. Implausible values (the schema's plausible_high)
+    are missing first, in every table."""
+    plausibility = dataset.plausibility
+    tables = {name: null_implausible(frame, plausibility.get(name, {}))
+              for name, frame in tables.items()}  # fmt: skip
     labelled = dataset.label_rows(tables[dataset.label_table])
     return drop_leakage(dataset.join_tables(labelled, tables), dataset.leakage)
 

@@ -1,11 +1,12 @@
 """The seam between the machinery and one dataset: what a dataset provides.
 
-A dataset's home is a package `flight_delay/datasets/<name>/` whose `DATASET` is a
-`DatasetHome` (its tables, joins, derived features and their rules); `data.dataset` in
-conf/data names it, and conf/label gives its label rule. `DatasetSpec` is the two
-together: the machinery (stages, PR checks, registry, serving, monitoring, labeling)
-reads columns, tables, the label and the feature rules only through it, so nothing
-outside a dataset's home names one of its columns.
+A `DatasetHome` gathers what the configuration (conf/data: the tables, the row key, the
+leakage, ...), the dataset's schema (`flight_delay/datasets/<name>/schema.yaml`) and its
+optional hook (`hook.py`: joins, derived columns, the drift `make simulate` plants) say;
+datasets/home.py builds it. `DatasetSpec` is the home with its label rule (conf/label):
+the machinery (stages, PR checks, registry, serving, monitoring, labeling) reads
+columns, tables, the label and the feature rules only through it, so nothing outside a
+dataset's home and configuration names one of its columns.
 """
 
 from __future__ import annotations
@@ -26,28 +27,33 @@ if TYPE_CHECKING:
     from flight_delay.core.validation import Plausibility
 
 
+def _unchanged(frame: pd.DataFrame, *_: object) -> pd.DataFrame:
+    return frame
+
+
 @dataclass(frozen=True)
 class DatasetHome:
-    """What a dataset's Python home gives (see the module docstring)."""
+    """What a dataset gives the machinery (see the module docstring)."""
 
     name: str
     label_table: str  # the raw table the label rule labels (one labelled row per row of it)
     # The schema, written once (core/schema.py): the raw tables as `validate` checks them,
     # and from the same declarations the rules of the model's inputs and identity fields.
     schema: DatasetSchema
-    # How the labelled rows are joined with the other raw tables (the dataset's hook).
-    joined_tables: tuple[str, ...]  # the other raw tables `join_tables` reads
-    join_tables: Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], pd.DataFrame]
-    leakage: frozenset[str]  # known only after the outcome: never a feature, never prepared
-    # Rows: their identity and the dataset card's periods.
+    # Rows: their identity and the dataset card's periods (conf/data).
     key: tuple[str, ...]  # identifies a prepared row; the splits are sorted by it
-    period_columns: tuple[str, ...]  # the dataset card counts rows per period
-    # Features: derived from the prepared rows (the hook); each has a rule in the schema.
-    derive_features: Callable[[pd.DataFrame], pd.DataFrame]
-    context_columns: tuple[str, ...]  # kept beside the features (row identity, slicing)
-    review_columns: tuple[str, ...]  # what a reviewer sees of a raw row (`make label-sample`)
-    # `make simulate`: the drift a buggy client would cause (a unit change, say).
-    simulated_drift: Callable[[pd.DataFrame], pd.DataFrame]
+    leakage: frozenset[str] = frozenset()  # known after the outcome: never an input
+    period_columns: tuple[str, ...] = ()  # the dataset card counts rows per period
+    context_columns: tuple[str, ...] = ()  # kept beside the features (row identity, slicing)
+    review_columns: tuple[str, ...] = ()  # what a reviewer sees of a raw row
+    identity: tuple[str, ...] = ()  # label-table columns a request may carry (feedback joins)
+    # The hook (optional): the other raw tables joined to each labelled row, and how; the
+    # derived columns (each has a rule in the schema's `derived`); the drift a buggy client
+    # would cause (`make simulate`).
+    joined_tables: tuple[str, ...] = ()
+    join_tables: Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], pd.DataFrame] = _unchanged
+    derive_features: Callable[[pd.DataFrame], pd.DataFrame] = _unchanged
+    simulated_drift: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 
     @cached_property
     def raw_schemas(self) -> dict[str, Callable[[], Any]]:
@@ -67,7 +73,7 @@ class DatasetHome:
     def identity_rules(self) -> dict[str, Rule]:
         """Optional in a request, never model inputs: they let the prediction log be
         joined with the outcomes."""
-        return self.schema.identity_rules()
+        return self.schema.identity_rules(self.label_table, self.identity)
 
     @cached_property
     def natural_key(self) -> dict[str, str]:
@@ -77,7 +83,7 @@ class DatasetHome:
         return {c: "int" if table.columns[c].kind == "int" else "str" for c in table.unique}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DatasetSpec(DatasetHome):
     """A dataset's home with its label rule (conf/label): what the machinery reads."""
 

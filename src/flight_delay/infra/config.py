@@ -23,12 +23,31 @@ SplitValue = int | str  # a month, a year, a date as text: what a split column h
 
 
 class DataConfig(Section):
-    dataset: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # its home: flight_delay/datasets/<dataset>/
+    """The data: where its tables come from, and what its rows are. The columns named here
+    are checked against the dataset's schema (datasets/home.py) with the key named."""
+
+    # Its home, flight_delay/datasets/<dataset>/: schema.yaml and, if any, hook.py.
+    dataset: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     source: str
-    files: dict[str, str]
+    files: dict[str, str] = Field(min_length=1)  # table -> file name in the source
     # Keep only the rows whose column holds one of these values, in every table that has
     # the column (null: every row). For quick runs, and for `make simulate`.
     keep: dict[str, list[SplitValue]] | None = None
+    # The table the label rule labels, one labelled row per row (default: the only table).
+    label_table: str | None = None
+    # Names a prepared row; the splits are sorted by it (default: the label table's key in
+    # schema.yaml, its unique columns or `row_number`).
+    key: list[str] = []
+    # Columns of the label table a request may carry, never model inputs, so that the
+    # prediction log can be joined with the outcomes later (default: the key).
+    identity: list[str] = []
+    # Known only after the outcome: never a feature, never in the prepared data.
+    leakage: list[str] = []
+    periods: list[str] = []  # the dataset card counts the rows per value of these columns
+    review: list[str] = []  # what a reviewer sees of a raw row (`make label-sample`)
+    # Kept beside the features, never inputs: row identity, the split's column, slicing
+    # (default: the key).
+    context: list[str] = []
 
 
 COLUMN_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"

@@ -70,6 +70,24 @@ def conf_file(group: str, conf_dir: Path = CONF_DIR) -> Path:
     return conf_dir / group / f"{chosen}.yaml"
 
 
+def section_file(group: str, conf_dir: Path = CONF_DIR) -> tuple[Path, bool]:
+    """The file whose values of a config group win, and whether they are its whole content:
+    the dataset spec when it has a `group:` section (it is composed last, so it overrides;
+    a spec written in one file has them all), else the file a defaults list chooses."""
+    spec = conf_file("dataset", conf_dir)
+    if group in (yaml.safe_load(spec.read_text(encoding="utf-8")) or {}):
+        return spec, False
+    return conf_file(group, conf_dir), True
+
+
+def write_section(group: str, values: dict[str, object], conf_dir: Path = CONF_DIR) -> Path:
+    """Change keys of a config group where its values live (section_file); its comments
+    are not kept (edit_conf). Returns the file changed."""
+    path, whole = section_file(group, conf_dir)
+    edit_conf(path, values if whole else {group: values})
+    return path
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -35,16 +35,22 @@ def resolve_source(source: str, root: Path = Path(".")) -> Path:
     return (root / source).resolve()
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Parse one source file (CSV, zipped CSV or parquet) with inferred dtypes."""
+def read_table(path: Path, floats: Sequence[str] = ()) -> pd.DataFrame:
+    """Parse one source file (CSV, zipped CSV or parquet) with inferred dtypes, but the
+    `floats` columns as floats (a float column whose values all look like integers would
+    be inferred as integers)."""
     if not path.exists():
         raise IngestError(f"{path}: file not found")
     if path.stat().st_size == 0:
         raise IngestError(f"{path}: file is empty (0 bytes)")
     try:
         if path.suffix == ".parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, low_memory=False)  # one dtype per column, not per chunk
+            frame = pd.read_parquet(path)
+            ints = [c for c in floats if c in frame and pd.api.types.is_integer_dtype(frame[c])]
+            return frame.astype(dict.fromkeys(ints, "float64")) if ints else frame
+        header = pd.read_csv(path, nrows=0).columns
+        as_float = {c: "float64" for c in floats if c in header}
+        return pd.read_csv(path, low_memory=False, dtype=as_float or None)  # one dtype a column
     except Exception as err:  # any parser failure means a corrupt or truncated file
         raise IngestError(f"{path}: cannot be parsed ({type(err).__name__}: {err})") from None
 
@@ -65,17 +71,45 @@ def unreadable_table(reason: str) -> pd.DataFrame:
     return frame
 
 
-def read_source(path: Path, keep: Mapping[str, Sequence[object]] | None) -> pd.DataFrame:
+def number_rows(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """`frame` with `column` first: each row's position in the source (0, 1, ...), the
+    name of a row in a table without a key of its own."""
+    if column in frame.columns:
+        raise IngestError(f"the table already has a column {column!r}; rename it")
+    return frame.assign(**{column: range(len(frame))})[[column, *frame.columns]]
+
+
+def read_source(
+    path: Path,
+    keep: Mapping[str, Sequence[object]] | None,
+    number: str | None = None,
+    floats: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One table; `number`: the column that numbers its rows, before `keep` filters them;
+    `floats`: the columns read as floats."""
     try:
-        return keep_values(read_table(path), keep)
+        table = read_table(path, floats)
+        return keep_values(number_rows(table, number) if number else table, keep)
     except IngestError as err:
         return unreadable_table(str(err))
 
 
-def read_sources(data: DataConfig, root: Path = Path(".")) -> dict[str, pd.DataFrame]:
-    """Every table of `data.files`, keeping the rows `data.keep` names."""
+def read_sources(
+    data: DataConfig,
+    root: Path = Path("."),
+    numbered: Mapping[str, str] | None = None,
+    floats: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every table of `data.files`, keeping the rows `data.keep` names; `numbered`: table ->
+    the column that numbers its rows (a table without a key); `floats`: table -> the
+    columns read as floats (the schema's float columns)."""
     folder = resolve_source(data.source, root)
     return {
-        table: read_source(folder / file_name, data.keep)
+        table: read_source(
+            folder / file_name,
+            data.keep,
+            (numbered or {}).get(table),
+            (floats or {}).get(table, ()),
+        )  # fmt: skip
         for table, file_name in sorted(data.files.items())
     }

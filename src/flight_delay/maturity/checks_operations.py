@@ -42,8 +42,11 @@ def check_release_tests(root: Path) -> CheckResult:
     ]
     if "make test" not in repo.run_commands(repo.load_workflow(root, "ci.yml")):
         problems.append("ci.yml does not run make test")
-    layers = [root / "tests" / layer for layer in ("model", "data", "e2e")]
-    counted = sum(len(repo.test_functions(p)) for layer in layers for p in layer.glob("test_*.py"))
+    found = {layer: sum(len(repo.test_functions(p))
+                        for p in (root / "tests" / layer).rglob("test_*.py"))
+             for layer in ("model", "data", "e2e")}  # fmt: skip
+    problems += [f"tests/{layer}/ defines no test" for layer, n in found.items() if not n]
+    counted = sum(found.values())
     return verdict(
         problems,
         f"each PR rebuilds and gates the model; make test runs {counted} "

@@ -73,7 +73,8 @@ ITEMS = (
          "level 1: a data pipeline gathers the data. Validation is not named by Microsoft; "
          "it is what lets that pipeline run without a person looking",
          ("dvc.yaml: ingest, validate, prepare",
-          "src/flight_delay/datasets/nycflights13/schema.py", "reports/validation.json"),
+          "the dataset's schema.yaml (src/flight_delay/datasets/<home>/)",
+          "reports/validation.json"),
          checks_training.check_data_validation,
          tests=("tests/unit/core/test_validation.py::test_each_violation_is_reported_once_naming_table_column_and_rule",
                 "tests/e2e/test_bad_input.py::test_bad_source_stops_at_validate_and_keeps_outputs")),
@@ -136,9 +137,9 @@ ITEMS = (
          "all code",
          (".github/workflows/pr-report.yml", "tests/model/", "tests/e2e/"),
          checks_operations.check_release_tests,
-         tests=("tests/model/test_model_quality.py::test_test_split_roc_auc_is_above_the_floor",
-                "tests/model/test_model_quality.py::test_evening_departures_score_higher_than_early_morning",
-                "tests/e2e/test_serve.py::test_bad_payload_gets_4xx_naming_the_field_without_the_value")),
+         # tests/model and tests/data belong to the dataset (an adopter rewrites them): the
+         # check counts their tests and names none
+         tests=("tests/e2e/test_serve.py::test_bad_payload_gets_4xx_naming_the_field_without_the_value",)),
     Item("traceability", 3, "Traceability from a model to its code and data", "met",
          "level 3: full traceability from a deployment back to the original data",
          ("MLflow tags git_commit, dvc_md5:*", "dvc.lock", "make lineage"),

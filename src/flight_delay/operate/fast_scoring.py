@@ -29,9 +29,10 @@ class FastScorer:
         columns = pipeline.named_steps["columns"]
         self.categorical = list(columns.transformers_[0][2])
         self.numeric = list(columns.transformers_[1][2])
-        encoder = columns.named_transformers_["categorical"]
+        from flight_delay.core.models import fitted_categories
+
         self.codes = [{str(v): float(i) for i, v in enumerate(values)}
-                      for values in encoder.categories_]  # fmt: skip
+                      for values in fitted_categories(pipeline)]  # fmt: skip
         self.classifier = pipeline.named_steps["classifier"]
         self.forest = FlatForest(self.classifier)
 

@@ -17,8 +17,9 @@ def label_outcomes(raw: pd.DataFrame, dataset: DatasetSpec) -> pd.DataFrame:
     the rule drops the row."""
     key, name = list(dataset.key), dataset.label
     labelled = dataset.label_rows(raw)[[*key, name]]
-    outcomes = raw[[*key, *dataset.outcome_columns]].merge(labelled, on=key, how="left",
-                                                          validate="one_to_one")  # fmt: skip
+    sources = [c for c in dataset.outcome_columns if c != name]  # an existing 0/1 label: none
+    outcomes = raw[[*key, *sources]].merge(labelled, on=key, how="left",
+                                           validate="one_to_one")  # fmt: skip
     return outcomes.assign(**{name: outcomes[name].astype("Int8")})
 
 

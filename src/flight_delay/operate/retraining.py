@@ -69,6 +69,21 @@ def split_yaml(split: OrderedSplit) -> str:
     return SPLIT_HEADER + "\n".join(lines) + "\n"
 
 
+def write_split(split: OrderedSplit, conf_dir: Path | None = None) -> Path:
+    """The new split where the configuration keeps it: its own conf file (written whole,
+    values on one line each), or the `split:` section of a dataset spec in one file."""
+    from flight_delay.infra.io import write_text
+    from flight_delay.infra.params import section_file, write_section
+    from flight_delay.infra.paths import CONF_DIR
+
+    conf = conf_dir or CONF_DIR
+    path, whole = section_file("split", conf)
+    if whole:
+        write_text(split_yaml(split), path)
+        return path
+    return write_section("split", yaml.safe_load(split_yaml(split)), conf)
+
+
 def window_features(
     tables: dict[str, pd.DataFrame], dataset: DatasetSpec, config: PipelineConfig,
     values: list[int | str],

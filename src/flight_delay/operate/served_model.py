@@ -64,10 +64,12 @@ class ServedModel:
     @property
     def categories(self) -> dict[str, list[str]]:
         """The categories the model was trained on, per categorical column."""
-        encoder = self.model.named_steps["columns"].named_transformers_["categorical"]
+        from flight_delay.core.models import fitted_categories
+
+        fitted = fitted_categories(self.model)
         return {
             column: sorted(str(v) for v in values if isinstance(v, str))
-            for column, values in zip(self.categorical, encoder.categories_, strict=True)
+            for column, values in zip(self.categorical, fitted, strict=True)
         }
 
     def frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:

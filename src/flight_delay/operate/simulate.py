@@ -76,17 +76,12 @@ class Sandbox:
             raise SystemExit(f"simulate: `{' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
         return done
 
-    def set_conf(self, name: str, **values: object) -> None:
-        """Change keys of a conf/ file, the sandbox's only (infra/params.edit_conf)."""
-        from flight_delay.infra.params import edit_conf
+    def set_section(self, group: str, **values: object) -> None:
+        """Change keys of a config group where the sandbox keeps it (its own file or the
+        dataset spec's section: infra/params.write_section)."""
+        from flight_delay.infra.params import write_section
 
-        edit_conf(self.root / "conf" / name, values)
-
-    def conf_name(self, group: str) -> str:
-        """The file of a config group the sandbox's conf/config.yaml chooses, in conf/."""
-        from flight_delay.infra.params import conf_file
-
-        return conf_file(group, self.root / "conf").relative_to(self.root / "conf").as_posix()
+        write_section(group, values, self.root / "conf")
 
     def python(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run(sys.executable, "-m", *args, check=check)
@@ -99,11 +94,9 @@ class Sandbox:
     ) -> tuple[str, str]:
         """Train on `split`, commit, register, assign prod: (the promoted version or
         why not, what the gate said)."""
-        from flight_delay.infra.io import write_text
-        from flight_delay.infra.params import conf_file
-        from flight_delay.operate.retraining import split_yaml
+        from flight_delay.operate.retraining import write_split
 
-        write_text(split_yaml(split), conf_file("split", self.root / "conf"))
+        write_split(split, self.root / "conf")
         self.run("dvc", "repro")
         self.run("git", "add", "-A")
         self.run("git", "commit", "-qm", message)
@@ -251,11 +244,16 @@ def simulate(
     start = values.index(first)
     first_split = OrderedSplit(kind="ordered", column=split.column, train=values[: start - 2],
                                valid=[values[start - 2]], test=[values[start - 1]])  # fmt: skip
+    dataset = dataset_for(box.config())
+    drift = dataset.simulated_drift
+    if plant and drift is None:
+        raise SystemExit(f"simulate: PLANT needs the drift the {dataset.name} dataset's hook "
+                         f"plants: define simulated_drift in src/flight_delay/datasets/"
+                         f"{dataset.name}/hook.py")  # fmt: skip
     say("simulate", f"initial training on {split.column} {first_split.train}")
     promoted, _ = box.retrain_and_promote(first_split, "simulate: initial model", "v1.0.0")
     if not promoted.startswith("v"):
         raise SystemExit("simulate: the gate refuses the initial model (lower gate.floor?)")
-    dataset = dataset_for(box.config())
     tables = read_tables(dataset, box.root)
     raw = tables[dataset.label_table]
     identity = list(dataset.identity_rules)
@@ -266,8 +264,8 @@ def simulate(
         served_rows = window_features(tables, dataset, config, [month])
         if served_rows.empty:
             raise SystemExit(f"simulate: no rows with {split.column} {month} in the data")
-        if month in plant:
-            served_rows = dataset.simulated_drift(served_rows)
+        if month in plant and drift is not None:
+            served_rows = drift(served_rows)
         log = out / f"predictions-{split.column}-{month}.sqlite"
         log.unlink(missing_ok=True)
         sent, skipped = serve_month(box, served_rows, log, identity, dataset.label)
@@ -300,6 +298,7 @@ def _value(text: str) -> int | str:
 
 def main(argv: list[str] | None = None) -> None:
     from flight_delay.infra.io import write_json, write_text
+    from flight_delay.operate.retraining import RetrainError, ordered
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--first", type=_value, default=6,
@@ -314,6 +313,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the sandbox clone")
     args = parser.parse_args(argv)
     plant = {_value(m.strip()) for m in args.plant.split(",") if m.strip()}
+    try:  # refused before anything is cloned or trained
+        ordered(load_config().split)
+    except RetrainError as err:
+        raise SystemExit(f"simulate: {err}") from None
     os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
     out = SIMULATION_DIR.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -325,8 +328,8 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(split, OrderedSplit):  # read only what the replay serves
             kept = replay_values(split, args.first, args.last)
             kept = kept[: kept.index(args.last) + 1]
-            box.set_conf(box.conf_name("data"), keep={split.column: kept})
-        box.set_conf(box.conf_name("dataset"), gate={"floor": args.floor})
+            box.set_section("data", keep={split.column: kept})
+        box.set_section("gate", floor=args.floor)
         column, rows = simulate(box, args.first, args.last, plant, out)
     finally:
         if not args.keep:

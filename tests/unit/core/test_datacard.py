@@ -65,3 +65,15 @@ def test_markdown_shows_every_split_period_column_and_file():
     assert "| 2013-03 | test | 1 | 100.0% |" in text
     assert "| temp | float64 | 33.3% | train 50.0%, test 0.0% | 40 … 40 |" in text
     assert "| `data/prepared/test.parquet` | `f00d` |" in text
+
+
+def test_a_dataset_without_periods_or_a_split_column_gets_a_card_without_those_sections():
+    shuffled = CardSubject(dataset="example", label="delayed", rule="delayed (0/1 in the data)",
+                           split_column=None, period_columns=(),
+                           overrides="data/labels/example.csv")  # fmt: skip
+    splits = {"train": split_frame([1, 2], [0, 1]), "test": split_frame([3], [1])}
+    card = build_card(splits, {}, shuffled)
+    assert card["periods"] == [] and card["split_column"] is None
+    text = card_markdown(card)
+    assert "## By" not in text
+    assert "| split | split values | rows | delayed | hand-set labels |" in text

@@ -91,3 +91,13 @@ def test_request_validator_accepts_identity_fields_and_rejects_the_rest():
 
 def test_numeric_rule_describes_itself():
     assert Numeric(0, 1, nullable=True).describe() == "a number from 0 to 1, or null"
+
+
+def test_an_integer_field_without_an_upper_bound_is_validated_from_its_lower_one():
+    rules = input_rules(DATASET_RULES, {"row_number": Numeric(0, np.inf, integer=True)},
+                        ["temp", "dep_hour"], ["origin"])  # fmt: skip
+    validate = request_validator(rules)
+    row = {"temp": 50.0, "dep_hour": 9.0, "origin": "JFK"}
+    assert validate.validate_python([row | {"row_number": 10**12}])[0].row_number == 10**12
+    with pytest.raises(ValidationError):
+        validate.validate_python([row | {"row_number": -1}])

@@ -13,7 +13,9 @@ from flight_delay.infra.params import (
     decide,
     differing_keys,
     edit_conf,
+    section_file,
     sha256_text,
+    write_section,
 )
 from flight_delay.stages import compose
 
@@ -151,3 +153,24 @@ def test_edit_conf_keeps_the_package_directive_and_the_rest_of_a_section(tmp_pat
     text = path.read_text()
     assert text.startswith("# @package _global_\n") and "a comment" not in text
     assert yaml.safe_load(text) == {"gate": {"floor": 0.5, "tolerance": 0.01}, "seed": 1}
+
+
+def test_a_groups_values_are_written_where_they_win(tmp_path, repo_root):
+    conf = tmp_path / "conf"
+    shutil.copytree(repo_root / "conf", conf)
+    # flights: the split has its own file; the spec sets gate.floor, which overrides conf/gate
+    assert section_file("split", conf) == (conf / "split" / "by_month.yaml", True)
+    assert section_file("gate", conf) == (conf / "dataset" / "flights.yaml", False)
+    write_section("gate", {"floor": 0.5}, conf)
+    composed = parse_config(yaml.safe_load(compose_params(conf)))
+    assert composed.gate.floor == 0.5 and composed.gate.tolerance == 0.005
+    # a spec written in one file keeps every group in it
+    (conf / "config.yaml").write_text(
+        (conf / "config.yaml").read_text().replace("dataset: flights", "dataset: breast_cancer")
+    )
+    spec = conf / "dataset" / "breast_cancer.yaml"
+    assert section_file("split", conf) == (spec, False)
+    write_section("split", {"test_fraction": 0.3}, conf)
+    split = parse_config(yaml.safe_load(compose_params(conf))).split
+    assert (split.kind, split.test_fraction, split.valid_fraction) == ("stratified", 0.3, 0.2)
+    assert spec.read_text().startswith("# @package _global_\n")

@@ -135,3 +135,22 @@ def test_read_sources_turns_an_unreadable_file_into_an_empty_table_with_the_reas
     table = read_sources(data)["airlines"]
     assert table.empty
     assert table.attrs[UNREADABLE] == f"{tmp_path / 'airlines.csv'}: file is empty (0 bytes)"
+
+
+def test_float_columns_are_read_as_floats_even_when_every_value_looks_whole(tmp_path):
+    (tmp_path / "t.csv").write_text("area,count\n1001,3\n998,4\n")
+    pd.DataFrame({"area": [1001, 998], "count": [3, 4]}).to_parquet(tmp_path / "t.parquet")
+    for name in ("t.csv", "t.parquet"):
+        frame = read_table(tmp_path / name, floats=["area", "not_there"])
+        assert frame.dtypes.astype(str).to_dict() == {"area": "float64", "count": "int64"}, name
+
+
+def test_a_table_without_a_key_is_numbered_before_keep_filters_it(tmp_path):
+    (tmp_path / "t.csv").write_text("month,x\n1,a\n2,b\n1,c\n")
+    data = DataConfig(dataset="example", source=str(tmp_path), files={"t": "t.csv"},
+                      keep={"month": [1]})  # fmt: skip
+    table = read_sources(data, numbered={"t": "row_number"})["t"]
+    assert table.to_dict("list") == {"row_number": [0, 2], "month": [1, 1], "x": ["a", "c"]}
+    (tmp_path / "t.csv").write_text("row_number,x\n7,a\n")
+    clash = read_sources(data, numbered={"t": "row_number"})["t"]
+    assert "already has a column 'row_number'" in clash.attrs[UNREADABLE]

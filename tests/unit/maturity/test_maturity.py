@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flight_delay.infra.io import file_md5
+from flight_delay.infra.io import path_md5
 from flight_delay.maturity.__main__ import main
 from flight_delay.maturity.assess import Result, assess, assess_all, exit_code, summary
 from flight_delay.maturity.items import ITEMS, LEVELS
@@ -31,6 +31,7 @@ CHECKED = (  # what the checks read
 )  # fmt: skip
 CHECKED_TREES = {  # folder -> pattern
     ".github/workflows": "*.yml", "conf": "*.yaml", "src/flight_delay": "*.py", "tests": "*.py",
+    "src/flight_delay/datasets": "*.yaml",
 }  # fmt: skip
 ITEM = {item.key: item for item in ITEMS}
 
@@ -52,8 +53,8 @@ def refresh_code_hashes(repo: Path) -> None:
     text = lock.read_text()
     for entry in yaml.safe_load(text)["stages"].values():
         for dep in entry.get("deps", []):
-            if dep["path"].startswith("src/") and (repo / dep["path"]).is_file():
-                text = text.replace(f"md5: {dep['md5']}", f"md5: {file_md5(repo / dep['path'])}")
+            if dep["path"].startswith("src/") and (repo / dep["path"]).exists():
+                text = text.replace(f"md5: {dep['md5']}", f"md5: {path_md5(repo / dep['path'])}")
     lock.write_text(text)
 
 
@@ -140,6 +141,12 @@ def rename_a_cited_test(repo: Path) -> None:
     path.write_text(path.read_text().replace(old, "test_renamed"))
 
 
+def empty_the_dataset_model_tests(repo: Path) -> None:
+    """An adopter rewrites tests/model: any test names pass, none at all fails."""
+    for path in (repo / "tests/model").rglob("test_*.py"):
+        path.write_text('"""To be written for the new dataset."""\n')
+
+
 @pytest.mark.parametrize(
     ("breakage", "item", "reason"),
     [
@@ -155,6 +162,7 @@ def rename_a_cited_test(repo: Path) -> None:
             "quality-gate",
             "no test tests/unit/pr/test_judge.py::test_a_pr_cannot",
         ),
+        (empty_the_dataset_model_tests, "release-tests", "tests/model/ defines no test"),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )

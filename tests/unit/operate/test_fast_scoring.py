@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from flight_delay.core.models import build_model
@@ -50,3 +51,23 @@ def test_other_models_keep_the_sklearn_path(real_config, real_features):
     model = build_model(logistic, real_config.features, 0)
     model.fit(train[real_config.features.columns], train["delayed"])
     assert FastScorer.of(model) is None
+
+
+def test_a_model_without_categorical_inputs_is_flattened_too():
+    from flight_delay.core.models import fitted_categories
+    from flight_delay.infra.config import FeaturesConfig, HistGradientBoostingConfig
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    target = (frame["a"] + rng.normal(scale=0.5, size=400) > 0).astype(int)
+    features = FeaturesConfig(numeric=["a", "b"], categorical=[])
+    settings = HistGradientBoostingConfig(name="hist_gradient_boosting", learning_rate=0.1,
+                                          max_iter=20, max_leaf_nodes=15, min_samples_leaf=20,
+                                          l2_regularization=0.0)  # fmt: skip
+    model = build_model(settings, features, 0).fit(frame, target)
+    assert fitted_categories(model) == []  # sklearn leaves the empty encoder unfitted
+    scorer = FastScorer.of(model)
+    assert scorer is not None and scorer.categorical == []
+    records = json.loads(frame.head(30).to_json(orient="records"))
+    expected = model.predict_proba(frame.head(30))[:, 1]
+    np.testing.assert_allclose(scorer.probabilities(records), expected, rtol=0, atol=1e-12)

@@ -61,3 +61,37 @@ def test_rows_without_a_whole_flight_number_or_any_identity_are_not_joined():
     no_rows = log().head(0)[["request_id", "row", "served_at", "probability"]]  # no features
     empty, counts = join_feedback(no_rows, outcomes(), DATASET)
     assert empty.empty and counts["logged_rows"] == 0 and counts["labelled_rows"] == 0
+
+
+def test_an_existing_0_1_label_is_its_own_outcome():
+    from flight_delay.core.schema import schema_from_mapping
+    from flight_delay.datasets.home import build_home
+    from flight_delay.infra.config import DataConfig
+
+    schema = schema_from_mapping(
+        {
+            "tables": {
+                "biopsies": {
+                    "key": "row_number",
+                    "columns": {
+                        "radius": {"kind": "float"},
+                        "malignant": {"kind": "int", "low": 0, "high": 1},
+                    },
+                }
+            }
+        }
+    )
+    data = DataConfig(dataset="example", source="s", files={"biopsies": "b.csv"})
+    label = LabelConfig(column="malignant", rule="existing", source="malignant", missing="drop",
+                        classes=("benign", "malignant"), event="malignancy")  # fmt: skip
+    dataset = DatasetSpec.of(build_home(data, schema, None), label)
+    raw = pd.DataFrame({"row_number": [0, 1, 2], "radius": [1.0, 2.0, 3.0],
+                        "malignant": [1, 0, 1]})  # fmt: skip
+    known = label_with(raw, dataset)
+    assert known.columns.tolist() == ["row_number", "malignant"]
+    served = pd.DataFrame({"request_id": ["a", "a"], "row": [0, 1], "served_at": ["1", "1"],
+                           "row_number": [2.0, 1.0],
+                           "probability": [0.8, 0.3]})  # fmt: skip
+    labelled, counts = join_feedback(served, known, dataset)
+    assert labelled[["row_number", "malignant"]].values.tolist() == [[2, 1], [1, 0]]
+    assert counts["labelled_rows"] == 2 and counts["malignant_rate"] == 0.5

@@ -1,16 +1,16 @@
 """The flights' label rule (conf/label/arrival_delay.yaml, applied by core/labels.py) and
-joins (joins.py), on the hand-made tables."""
+joins (hook.py), on the hand-made tables."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from flight_delay.core.labels import apply_rule as delay_label
 from flight_delay.core.labels import describe_rule
 from flight_delay.datasets.nycflights13.hook import join_planes, join_weather
-from tests.flights import LABEL, LABEL_RULE, rule
+from flight_delay.datasets.preparation import labelled_rows
+from tests.flights import LABEL, LABEL_RULE, flights_with, rule
 
 DROP = LABEL_RULE  # as configured: cancelled and diverted flights dropped
 COUNT_AS_DELAYED = rule(missing="positive")
@@ -66,11 +66,13 @@ def test_flight_without_weather_gets_missing_weather(flights, weather):
     assert joined.loc[5, ["temp", "pressure", "visib"]].isna().all()
 
 
-def test_implausible_wind_speed_becomes_missing(flights, weather):
-    joined = join_weather(flights, weather)
-    assert np.isnan(joined.loc[2, "wind_speed"])  # 1048 mph at JFK
+def test_implausible_wind_speed_becomes_missing_before_the_join(flights, weather, planes):
+    tables = {"flights": flights, "weather": weather, "planes": planes}
+    joined = labelled_rows(tables, flights_with(missing="positive"))  # every flight kept
+    assert joined.loc[2, "wind_speed"] != joined.loc[2, "wind_speed"]  # 1048 mph at JFK: NaN
     assert joined.loc[2, "temp"] == 75.0  # the rest of that observation is kept
     assert joined.loc[0, "wind_speed"] == 10.0
+    assert weather["wind_speed"].max() == 1048  # the raw table is left as it was
 
 
 def test_duplicate_weather_hour_is_refused(flights, weather):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flight_delay.core.validation import validate_tables as validate_with
-from flight_delay.datasets.nycflights13 import DATASET
+from tests.flights import HOME as DATASET
 from tests.flights import LABEL
 
 
