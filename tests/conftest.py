@@ -52,8 +52,8 @@ SLOWEST_FIRST = [
     "tests/e2e/test_promotion.py", "tests/e2e/test_pipeline.py", "tests/e2e/test_simulate.py",
     "tests/team/test_team_mode.py",
     "tests/e2e/test_bad_input.py", "tests/e2e/test_report.py", "tests/e2e/test_retrain.py",
-    "tests/e2e/test_labels_and_sharing.py", "tests/e2e/test_serve.py",
-    "tests/e2e/test_notebooks.py",
+    "tests/e2e/test_labels_and_sharing.py", "tests/e2e/test_second_dataset.py",
+    "tests/e2e/test_serve.py", "tests/e2e/test_notebooks.py",
 ]  # fmt: skip
 
 
@@ -63,9 +63,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def scratch_env(repo: Path) -> dict[str, str]:
+    """The environment of commands in a scratch repo: the test's interpreter, running the
+    repo's own code (`PYTHONPATH`: its src/ before the editable install), its own MLflow
+    store, no analytics, one thread per process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_", "GIT_"))}
     return env | {
         "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        "PYTHONPATH": str(repo / "src"),
         **ONE_THREAD,
         "DVC_NO_ANALYTICS": "1",
         "ITERATIVE_DO_NOT_TRACK": "1",

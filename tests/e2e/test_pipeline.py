@@ -1,4 +1,6 @@
-"""`dvc repro` and `dvc exp run` in a scratch copy of the repo, on three months of data."""
+"""`dvc repro` and `dvc exp run` in a scratch copy of the repo, on a small dataset the
+test declares as an adopter would (tests/synthetic.py: orders of a few shops, split by
+week), so that nothing here leans on the shipped examples."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ import pytest
 import yaml
 
 from flight_delay.infra.params import edit_conf
+from tests import synthetic
 from tests.conftest import (
-    REDUCED_CONF,
     lock_hashes,
     make_scratch_repo,
     ran_stages,
@@ -28,9 +30,11 @@ ALL_STAGES = {
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    evaluate = REDUCED_CONF["evaluate/default.yaml"] | {"shap_max_rows": 100}
-    conf = REDUCED_CONF | {"evaluate/default.yaml": evaluate}
-    repo = make_scratch_repo(tmp_path_factory.mktemp("pipeline"), conf)
+    evaluate = {"permutation_max_rows": 500, "permutation_repeats": 1, "shap_max_rows": 100}
+    repo = make_scratch_repo(
+        tmp_path_factory.mktemp("pipeline"), {"evaluate/default.yaml": evaluate}
+    )
+    synthetic.install(repo)
     first = repro_and_commit(repo, "first reproduction")  # the state `reset` returns to
     return repo, first
 
@@ -43,7 +47,7 @@ def newest_run(repo: Path):
     import mlflow
 
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
-    experiment = client.get_experiment_by_name("flight-delay")
+    experiment = client.get_experiment_by_name(params(repo)["tracking"]["experiment_name"])
     return client.search_runs([experiment.experiment_id], order_by=["start_time DESC"])[0]
 
 
@@ -56,10 +60,10 @@ def reset(repo: Path) -> None:
 def test_repro_runs_every_stage_on_the_composed_config(pipeline):
     repo, first = pipeline
     assert ran_stages(first) == ALL_STAGES
-    assert params(repo)["split"]["test"] == [3]  # conf/ edit reached params.yaml
+    assert params(repo)["split"]["test"] == [11, 12]  # the chosen spec reached params.yaml
     metrics = json.loads((repo / "metrics/metrics.json").read_text())
     assert 0.6 < metrics["test"]["roc_auc"] < 0.9
-    assert metrics["test"]["rows"] > 20_000
+    assert metrics["test"]["rows"] > 400
     for image in (
         "roc",
         "precision_recall",
@@ -71,17 +75,19 @@ def test_repro_runs_every_stage_on_the_composed_config(pipeline):
     ):
         assert (repo / f"plots/images/{image}.png").read_bytes()[:4] == b"\x89PNG"
     groups = pd.read_csv(repo / "plots/group_importance.csv")
-    assert set(groups["group"]) == {"carrier_route", "schedule", "weather", "plane"}
+    # the spec's groups, then each input in no group as its own
+    assert set(groups["group"]) == {"route", "load", "hour", "evening", "weekday"}
     assert groups["mean_abs_shap"].notna().all()
     shap = pd.read_csv(repo / "plots/shap_importance.csv")
-    assert len(shap) == 18 and (shap["mean_abs_shap"] >= 0).all()
+    assert len(shap) == 7 and (shap["mean_abs_shap"] >= 0).all()
     card = json.loads((repo / "reports/dataset-card.json").read_text())
-    assert card["splits"]["test"]["values"] == [3]
+    assert card["splits"]["test"]["values"] == [11, 12]
     report = json.loads((repo / "reports/validation.json").read_text())
     assert report["passed"] is True
+    [warning] = report["tables"]["orders"]["warnings"]  # the planted 900 km
+    assert warning["column"] == "distance_km" and warning["failures"] == 1
     slices = json.loads((repo / "metrics/slices.json").read_text())
-    assert set(slices) == {"carrier", "origin", "month"}
-    assert set(slices["origin"]) == {"EWR", "JFK", "LGA"} and set(slices["month"]) == {"3"}
+    assert set(slices) == {"region"} and set(slices["region"]) == {"north", "south", "east"}
 
 
 def test_dvc_plots_resolve_every_declared_plot(pipeline):
