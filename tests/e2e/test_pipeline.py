@@ -197,6 +197,17 @@ def test_unknown_model_key_fails_at_start_naming_the_key(pipeline):
     reset(repo)
 
 
+def test_a_label_rule_that_leaves_one_class_stops_prepare_naming_the_keys(pipeline):
+    repo, _ = pipeline
+    before = lock_hashes(repo)
+    done = run(repo, "dvc", "exp", "run", "-S", "label.threshold=1000", check=False)
+    assert done.returncode != 0
+    assert "prepare: every train row is labelled 0 (on time)" in done.stderr
+    assert "check label.source and label.threshold or label.values" in done.stderr
+    reset(repo)
+    assert lock_hashes(repo) == before
+
+
 def test_default_remote_round_trip_without_credentials(pipeline):
     repo, _ = pipeline
     reset(repo)

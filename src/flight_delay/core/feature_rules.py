@@ -38,9 +38,11 @@ class Numeric:
 @dataclass(frozen=True)
 class Categorical:
     pattern: str  # every value matches it; the categories come from the data (or the model)
+    nullable: bool = False  # missing is allowed (the model treats it as its own category)
 
     def describe(self) -> str:
-        return f"a string matching {self.pattern}"
+        null = ", or null" if self.nullable else ""
+        return f"a string matching {self.pattern}{null}"
 
 
 Rule = Numeric | Categorical
@@ -96,7 +98,7 @@ def _violations(
             continue
         values = frame[column]
         null = values.isna()
-        if isinstance(rule, Categorical) or not rule.nullable:
+        if not rule.nullable:
             found.append((column, "must not be null", null))
         if isinstance(rule, Numeric):
             if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
@@ -161,6 +163,8 @@ def _field(rule: Rule, known: list[str] | None, required: bool) -> tuple[Any, An
         kind = Literal[tuple(known)]
     else:
         kind = Annotated[str, Field(pattern=rule.pattern)]
+    if isinstance(rule, Categorical) and rule.nullable:
+        kind = kind | None
     return (kind, ...) if required else (kind | None, None)
 
 

@@ -66,7 +66,7 @@ class Column:
         if self.kind == "str":
             values = self.values
             pattern = f"^({'|'.join(values)})$" if values else (self.pattern or r"^.*$")
-            return Categorical(pattern)
+            return Categorical(pattern, nullable)
         low = self.low if self.low is not None else self.above
         low = -math.inf if low is None else low
         high = self.plausible_high if self.plausible_high is not None else self.high

@@ -46,13 +46,15 @@ def review_sample(
     size: int, seed: int,
 ) -> pd.DataFrame:  # fmt: skip
     """Up to `size` rows: half near the rule's boundary (`near_boundary`, a seeded
-    sample), half the model's most confident misses. `rows` has the key, the `shown`
-    columns, the label and `model_probability`; rows already overridden are left out by
-    the caller."""
+    sample), the rest the model's most confident misses (rows whose probability is on the
+    other side of 0.5 from their label, the farthest first; a row the model gets right is
+    never one). `rows` has the key, the `shown` columns, the label and
+    `model_probability`; rows already overridden are left out by the caller."""
     near = rows[near_boundary]
     near = near.sample(n=min(size // 2, len(near)), random_state=seed).assign(why=NEAR)
     rest = rows.drop(index=near.index)
     miss_by = (rest[form.label] - rest["model_probability"]).abs()
+    miss_by = miss_by[miss_by > 0.5]
     misses = rest.loc[miss_by.sort_values(ascending=False, kind="stable").index]
     misses = misses.head(size - len(near)).assign(why=MISS)
     sample = pd.concat([near, misses]).assign(**{corrected(form): ""}, reviewer="", reason="")

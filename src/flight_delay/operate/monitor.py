@@ -17,6 +17,7 @@ from flight_delay.operate.monitoring import (
     load_reference,
     read_window,
     scores,
+    verdict_line,
 )
 
 
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     write_json(report, out / "drift.json")
     write_text(drift_html(report, reference.rows, current), out / "drift.html")
-    verdict = "RETRAIN: " + "; ".join(report["reasons"]) if report["retrain"] else "no retraining"
+    verdict = verdict_line(report)
     say("monitor", f"{len(report['drifted_features'])} drifted features "
         f"{report['drifted_features']}; prediction PSI {report['predictions']['psi']:.3f}; "
         f"{verdict}")  # fmt: skip

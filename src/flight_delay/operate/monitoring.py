@@ -178,3 +178,13 @@ def compare(
         "retrain": enough and bool(reasons),
         "reasons": reasons if enough else [f"only {len(current)} rows; need {monitor.min_rows}"],
     }
+
+
+def verdict_line(report: dict) -> str:
+    """The report's verdict in words: no verdict (too few rows: the spec's monitor.min_rows),
+    RETRAIN with its reasons, or no retraining."""
+    if not report["enough_data"]:
+        return "no verdict: " + "; ".join(report["reasons"])
+    if report["retrain"]:
+        return "RETRAIN: " + "; ".join(report["reasons"])
+    return "no retraining"

@@ -40,9 +40,17 @@ def main() -> None:
     if summary is not None:
         say("prepare", f"label overrides ({overrides_file}): {summary.as_dict()}")
     label = dataset.label
-    for name, frame in splits.items():
+    for name, frame in splits.items():  # checked before anything is written
         if frame.empty:
             raise SystemExit(f"prepare: the {name} split is empty; check split.* and data.keep")
+        present = sorted(int(v) for v in frame[label].unique())
+        if len(present) < 2:
+            only = dataset.class_names[present[0]]
+            rule = dataset.describe_label()
+            raise SystemExit(f"prepare: every {name} row is labelled {present[0]} ({only}): "
+                             f"the label rule ({rule}) does not fit the data; check "
+                             "label.source and label.threshold or label.values")  # fmt: skip
+    for name, frame in splits.items():
         write_parquet(frame, PREPARED_DIR / f"{name}.parquet")
         say("prepare", f"{name}: {len(frame):,} rows, {label} rate {frame[label].mean():.3f}")
     column = ordered_column(config.split)

@@ -101,3 +101,15 @@ def test_an_integer_field_without_an_upper_bound_is_validated_from_its_lower_one
     assert validate.validate_python([row | {"row_number": 10**12}])[0].row_number == 10**12
     with pytest.raises(ValidationError):
         validate.validate_python([row | {"row_number": -1}])
+
+
+def test_a_nullable_category_accepts_null_everywhere_and_a_required_one_does_not():
+    rules = input_rules({"sex": Categorical("^(f|m)$", nullable=True),
+                         "island": Categorical("^(a|b)$")}, {}, [], ["sex", "island"])  # fmt: skip
+    rows = pd.DataFrame({"sex": ["f", None], "island": ["a", None]})
+    assert frame_problems(rows, rules) == ["island: must not be null (1 row)"]
+    validate = request_validator(rules, {"sex": ["f", "m"], "island": ["a", "b"]})
+    assert validate.validate_python([{"sex": None, "island": "b"}])[0].sex is None
+    with pytest.raises(ValidationError):
+        validate.validate_python([{"sex": "f", "island": None}])
+    assert Categorical("^(f|m)$", nullable=True).describe() == "a string matching ^(f|m)$, or null"

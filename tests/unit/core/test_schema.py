@@ -135,3 +135,15 @@ def test_a_named_check_of_the_hook_is_used():
     schema = schema_from_mapping(declared, checks)
     errors = schema_errors("t", pd.DataFrame({"x": [1, 2]}), schema.pandera_schema("t"))
     assert [e["message"] for e in errors if "odd" in e["message"]]
+
+
+def test_a_nullable_string_column_is_a_nullable_category_and_joined_ones_too():
+    declared = {"tables": {
+        "orders": {"columns": {"shop": {"kind": "int"}, "note": {"kind": "str", "nullable": True},
+                               "channel": {"kind": "str", "values": ["web", "phone"]}}},
+        "shops": {"columns": {"shop": {"kind": "int"}, "region": {"kind": "str"}}},
+    }}  # fmt: skip
+    rules = schema_from_mapping(declared).feature_rules("orders", joined=("shops",))
+    assert rules["note"] == Categorical("^.*$", nullable=True)
+    assert rules["channel"] == Categorical("^(web|phone)$")
+    assert rules["region"] == Categorical("^.*$", nullable=True)  # a left join may miss

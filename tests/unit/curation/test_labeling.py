@@ -42,6 +42,15 @@ def test_review_sample_takes_flights_near_the_threshold_and_confident_misses():
     assert sample["corrected_delayed"].eq("").all()
 
 
+def test_a_row_the_model_gets_right_is_never_a_confident_miss():
+    rows = scored_flights().assign(
+        model_probability=lambda f: f["delayed"] * 0.8 + 0.1  # right about every flight
+    )
+    sample = sample_of(rows, size=10, seed=0)
+    assert set(sample["why"]) == {NEAR}  # only the rows near the threshold
+    assert len(sample) == 5
+
+
 def test_review_sample_is_deterministic_and_never_repeats_a_flight():
     first = sample_of(scored_flights(), size=12, seed=7)
     again = sample_of(scored_flights(), size=12, seed=7)

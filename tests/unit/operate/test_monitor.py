@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flight_delay.operate.monitor_report import drift_html
-from flight_delay.operate.monitoring import MonitorError, compare, scores
+from flight_delay.operate.monitoring import MonitorError, compare, scores, verdict_line
 from flight_delay.operate.served_model import from_file
 
 
@@ -36,6 +36,17 @@ def test_december_drifts_on_temperature(served, reference, real_features, real_c
     assert report["features"]["carrier"]["test"] == "chi2"
     assert report["performance"]["labelled_rows"] == len(december)
     assert '<img src="data:image/png;base64,' in drift_html(report, reference, december)
+
+
+def test_the_verdict_in_words_says_why_there_is_none():
+    assert (
+        verdict_line({"enough_data": False, "retrain": False, "reasons": ["only 2 rows; need 30"]})
+        == "no verdict: only 2 rows; need 30"
+    )
+    assert verdict_line({"enough_data": True, "retrain": True, "reasons": ["a", "b"]}) == (
+        "RETRAIN: a; b"
+    )
+    assert verdict_line({"enough_data": True, "retrain": False, "reasons": []}) == "no retraining"
 
 
 def test_too_few_rows_give_no_verdict(served, reference, real_config):
