@@ -29,7 +29,7 @@ MODEL_FLAGS = $(call flag,--stage,STAGE) $(call flag,--source,SOURCE) \
 	report gate register assign promote registry-check lineage \
 	serve predict feedback monitor retrain simulate \
 	label-sample label-apply eda strip-notebooks \
-	team-up team-down team-env push pull maturity bench bench-serve typecheck lint-imports \
+	team-up team-down team-env push pull maturity leftovers bench bench-serve typecheck lint-imports \
 	check-notebooks lint-workflows ci-repro post-report install-cml release retrain-pr
 
 help: ## List the targets
@@ -185,6 +185,9 @@ typecheck: install ## mypy (strict on the pure core and the dataset code)
 
 maturity: install ## Microsoft's MLOps maturity checklist: what in this repo meets each item, checked now
 	$(RUN) python -m flight_delay.maturity
+
+leftovers: install ## After adopting: the files of the datasets you did not choose, and where your files still name them
+	$(RUN) python -m flight_delay.adoption.leftovers
 
 bench: install ## Benchmarks P1-P7 in scratch copies of HEAD (about 20 min) -> reports/bench/bench.json, docs/benchmarks.md
 	$(RUN) python benchmarks/pipeline_bench.py --uv "$(UV)" $(BENCH_ARGS)

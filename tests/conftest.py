@@ -112,8 +112,11 @@ def ran_stages(done: subprocess.CompletedProcess[str]) -> set[str]:
     return set(re.findall(r"Running stage '([\w-]+)'", done.stdout + done.stderr))
 
 
-def make_scratch_repo(target: Path, conf_changes: dict[str, dict] = REDUCED_CONF) -> Path:
-    """A copy of the repo's files (tracked and new, not ignored) in a fresh git repo."""
+def make_scratch_repo(
+    target: Path, conf_changes: dict[str, dict] = REDUCED_CONF, dataset: str | None = "flights"
+) -> Path:
+    """A copy of the repo's files (tracked and new, not ignored) in a fresh git repo, with
+    `dataset` chosen whatever the repo's conf/config.yaml chooses (None: as it chooses)."""
     listed = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True,
@@ -123,11 +126,36 @@ def make_scratch_repo(target: Path, conf_changes: dict[str, dict] = REDUCED_CONF
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
+    if dataset is not None:
+        choose_dataset(target / "conf", dataset)
     for name, changes in conf_changes.items():
         edit_conf(target / "conf" / name, changes)
+    compose_into(target)
     run(target, "git", "init", "-q", "-b", "main")
     run(target, "git", "add", "-A")
     run(target, "git", "commit", "-qm", "scratch copy")
+    return target
+
+
+def compose_into(repo: Path) -> None:
+    """params.yaml from the repo's conf/, as `make params` writes it, so that the commands
+    that read params.yaml (serve, simulate, ...) see what conf/ says before any repro."""
+    run(repo, sys.executable, "-m", "flight_delay.stages.compose", "--force")
+
+
+def choose_dataset(conf: Path, name: str) -> None:
+    """Make conf/config.yaml choose the dataset spec conf/dataset/<name>.yaml."""
+    config = conf / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    chosen = [line for line in text.splitlines() if line.strip().startswith("- dataset:")]
+    config.write_text(text.replace(chosen[0], f"  - dataset: {name}"), encoding="utf-8")
+
+
+def flights_conf(target: Path) -> Path:
+    """A copy of conf/ at `target` that chooses the worked example, whatever the repo's
+    conf/config.yaml chooses (tests of composition that need a spec split in groups)."""
+    shutil.copytree(REPO_ROOT / "conf", target)
+    choose_dataset(target, "flights")
     return target
 
 

@@ -141,10 +141,10 @@ def install(repo: Path, choose: bool = True, **source: object) -> None:
     spec = "# @package _global_\n" + yaml.safe_dump(SPEC, sort_keys=False)
     (repo / "conf/dataset/orders.yaml").write_text(spec)
     if choose:
-        config = repo / "conf/config.yaml"
-        text = config.read_text()
-        chosen = [line for line in text.splitlines() if line.strip().startswith("- dataset:")]
-        config.write_text(text.replace(chosen[0], "  - dataset: orders"))
+        from tests.conftest import choose_dataset, compose_into
+
+        choose_dataset(repo / "conf", "orders")
+        compose_into(repo)
 
 
 def hook() -> ModuleType:

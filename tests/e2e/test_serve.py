@@ -1,5 +1,6 @@
-"""The service over real HTTP: uvicorn on a free port, serving a model fitted on the
-real train split, with its prediction log."""
+"""The service over real HTTP: uvicorn on a free port, serving the model `dvc repro` fitted
+in a scratch repo on the tests' own dataset (tests/synthetic.py: orders, late or on time),
+with its prediction log."""
 
 from __future__ import annotations
 
@@ -10,29 +11,50 @@ import urllib.error
 import urllib.request
 
 import numpy as np
+import pandas as pd
 import pytest
+import yaml
 
 from flight_delay.infra.persistence import load_model
 from flight_delay.infra.processes import free_port, stop_child, wait_ready
 from flight_delay.operate.prediction_log import read_log
-from tests.conftest import REPO_ROOT, VENV_BIN, scratch_env
+from tests import synthetic
+from tests.conftest import VENV_BIN, make_scratch_repo, repro_and_commit, scratch_env
 
 SECRET = "s3cr3t-VALUE"  # planted in bad requests: must never come back
+SPLITS = ("train", "valid", "test")
+LABEL = synthetic.SPEC["label"]["column"]
 
 
 @pytest.fixture(scope="module")
-def service(real_model_file, tmp_path_factory):
+def repo(tmp_path_factory):
+    """The orders' pipeline, reproduced: its model, features and raw tables."""
+    evaluate = {"permutation_max_rows": 500, "permutation_repeats": 1, "shap_max_rows": 0}
+    repo = make_scratch_repo(tmp_path_factory.mktemp("serve"), {"evaluate/default.yaml": evaluate})
+    synthetic.install(repo)
+    repro_and_commit(repo, "the orders")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def features(repo) -> dict[str, pd.DataFrame]:
+    return {split: pd.read_parquet(repo / f"data/features/{split}.parquet") for split in SPLITS}
+
+
+@pytest.fixture(scope="module")
+def service(repo, tmp_path_factory):
     log = tmp_path_factory.mktemp("log") / "predictions.sqlite"
+    model = repo / "models/model.skops"
     port = free_port()
     process = subprocess.Popen(
         [str(VENV_BIN / "python"), "-m", "flight_delay.operate.serve",
-         "--model", str(real_model_file), "--port", str(port), "--log", str(log)],
-        cwd=REPO_ROOT, env=scratch_env(REPO_ROOT), stdout=subprocess.PIPE,
+         "--model", str(model), "--port", str(port), "--log", str(log)],
+        cwd=repo, env=scratch_env(repo), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
         wait_ready(port, process).close()
-        yield {"url": f"http://127.0.0.1:{port}", "log": log, "model": real_model_file}
+        yield {"url": f"http://127.0.0.1:{port}", "log": log, "model": model, "repo": repo}
     finally:
         stop_child(process)
 
@@ -47,9 +69,15 @@ def call(url: str, body: bytes | None = None) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def rows(real_features):
-    frame = real_features["test"].drop(columns=["delayed"]).head(40)
-    return json.loads(frame.to_json(orient="records"))
+def rows(features):
+    """What a client sends: the identity (order_id) and the model's inputs."""
+    spec = synthetic.SPEC
+    fields = [
+        *spec["data"]["identity"],
+        *spec["features"]["numeric"],
+        *spec["features"]["categorical"],
+    ]
+    return json.loads(features["test"][fields].head(40).to_json(orient="records"))
 
 
 def metric(text: str, name: str, **labels: str) -> float:
@@ -61,21 +89,22 @@ def metric(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-def test_predictions_are_the_models_and_are_logged(service, rows, real_features):
+def test_predictions_are_the_models_and_are_logged(service, rows, features):
     status, body = call(service["url"] + "/predict", json.dumps(rows).encode())
-    assert status == 200
+    assert status == 200, body
     answer = json.loads(body)
     served = np.array([p["probability"] for p in answer["predictions"]])
-    frame = real_features["test"].head(40)
+    frame = features["test"].head(40)
     model = load_model(service["model"])
     expected = model.predict_proba(frame[model.feature_names_in_])[:, 1]
     np.testing.assert_allclose(served, expected, rtol=0, atol=1e-12)
-    assert [p["delayed"] for p in answer["predictions"]] == (expected >= 0.3).astype(int).tolist()
+    threshold = synthetic.SPEC["evaluate"]["decision_threshold"]
+    assert [p[LABEL] for p in answer["predictions"]] == (expected >= threshold).astype(int).tolist()
 
     log = read_log(service["log"])
     mine = log[log["request_id"] == answer["request_id"]]
     assert mine["row"].tolist() == list(range(40))
-    assert mine["flight"].astype(int).tolist() == frame["flight"].tolist()
+    assert mine["order_id"].astype(int).tolist() == frame["order_id"].tolist()
     np.testing.assert_allclose(mine["probability"], expected, atol=1e-12)
     assert set(mine["model_version"]) == {"workspace"}
 
@@ -92,19 +121,19 @@ def _bad(rows: list[dict], change) -> bytes:
 
 
 BAD_PAYLOADS = {
-    "malformed JSON": (lambda rows: b'[{"temp": ' + SECRET.encode(), 400, None),
+    "malformed JSON": (lambda rows: b'[{"items": ' + SECRET.encode(), 400, None),
     "empty list": (lambda rows: b"[]", 422, None),
     "not an object": (lambda rows: json.dumps([SECRET]).encode(), 422, None),
-    "missing field": (lambda rows: _bad(rows, lambda r: r.pop("distance")), 422, "distance"),
-    "wrong type": (lambda rows: _bad(rows, lambda r: r.update(temp=SECRET)), 422, "temp"),
-    "null in a required field": (lambda rows: _bad(rows, lambda r: r.update(dep_hour=None)),
-                                 422, "dep_hour"),
-    "out of range": (lambda rows: _bad(rows, lambda r: r.update(humid=1e6 + 0.123)), 422, "humid"),
-    "unknown category": (lambda rows: _bad(rows, lambda r: r.update(dest="ZQX")), 422, "dest"),
+    "missing field": (lambda rows: _bad(rows, lambda r: r.pop("distance_km")), 422, "distance_km"),
+    "wrong type": (lambda rows: _bad(rows, lambda r: r.update(items=SECRET)), 422, "items"),
+    "null in a required field": (lambda rows: _bad(rows, lambda r: r.update(hour=None)),
+                                 422, "hour"),
+    "out of range": (lambda rows: _bad(rows, lambda r: r.update(staff=1e6 + 0.123)), 422, "staff"),
+    "unknown category": (lambda rows: _bad(rows, lambda r: r.update(region="ZQX")), 422, "region"),
     "extra field": (lambda rows: _bad(rows, lambda r: r.update(gate_no=SECRET)), 422, "gate_no"),
-    "null category": (lambda rows: _bad(rows, lambda r: r.update(origin=None)), 422, "origin"),
-    "not a whole flight number": (lambda rows: _bad(rows, lambda r: r.update(flight=12.5)),
-                                  422, "flight"),
+    "null category": (lambda rows: _bad(rows, lambda r: r.update(weekday=None)), 422, "weekday"),
+    "not a whole order number": (lambda rows: _bad(rows, lambda r: r.update(order_id=12.5)),
+                                 422, "order_id"),
     "two objects, no list": (lambda rows: json.dumps(rows[0]).encode() + b","
                              + json.dumps(rows[1]).encode(), 400, None),
     "too many rows": (lambda rows: json.dumps(rows * 30).encode(), 422, None),
@@ -125,8 +154,8 @@ def test_bad_payload_gets_4xx_naming_the_field_without_the_value(service, rows, 
 
 
 def test_null_is_named_as_such_for_a_category(service, rows):
-    body = call(service["url"] + "/predict", _bad(rows, lambda r: r.update(origin=None)))[1]
-    assert {"row": 0, "field": "origin", "rule": "must not be null"} in json.loads(body)["errors"]
+    body = call(service["url"] + "/predict", _bad(rows, lambda r: r.update(weekday=None)))[1]
+    assert {"row": 0, "field": "weekday", "rule": "must not be null"} in json.loads(body)["errors"]
 
 
 def _send_part(service: dict, headers: dict[str, str], parts: list[bytes]) -> tuple[int, bytes]:
@@ -147,7 +176,7 @@ def _send_part(service: dict, headers: dict[str, str], parts: list[bytes]) -> tu
 
 def test_a_declared_oversized_body_is_refused_before_it_is_read(service):
     status, body = _send_part(service, {"Content-Length": "2000000"},
-                              [b'[{"temp": "' + SECRET.encode()])  # fmt: skip
+                              [b'[{"items": "' + SECRET.encode()])  # fmt: skip
     assert status == 413 and b"larger than 1048576 bytes" in body and SECRET.encode() not in body
 
 
@@ -158,11 +187,12 @@ def test_a_streamed_body_over_the_limit_is_refused_without_reading_it_all(servic
     assert status == 413 and b"larger than 1048576 bytes" in body
 
 
-def test_the_service_will_not_listen_beyond_this_machine(real_model_file):
+def test_the_service_will_not_listen_beyond_this_machine(service):
     done = subprocess.run(
         [str(VENV_BIN / "python"), "-m", "flight_delay.operate.serve",
-         "--model", str(real_model_file), "--host", "0.0.0.0", "--log", ""],
-        cwd=REPO_ROOT, env=scratch_env(REPO_ROOT), capture_output=True, text=True, timeout=120,
+         "--model", str(service["model"]), "--host", "0.0.0.0", "--log", ""],
+        cwd=service["repo"], env=scratch_env(service["repo"]), capture_output=True, text=True,
+        timeout=120,
     )  # fmt: skip
     assert done.returncode != 0 and "refusing to listen on 0.0.0.0" in done.stderr
 
@@ -190,53 +220,51 @@ def test_health_and_metadata(service):
     assert call(service["url"] + "/health")[0] == 200
     status, body = call(service["url"] + "/metadata")
     meta = json.loads(body)
-    assert status == 200 and meta["version"] == "workspace" and meta["threshold"] == 0.3
-    assert "temp" in meta["inputs"]["numeric"] and "JFK" in meta["inputs"]["categories"]["origin"]
+    threshold = synthetic.SPEC["evaluate"]["decision_threshold"]
+    assert status == 200 and meta["version"] == "workspace" and meta["threshold"] == threshold
+    inputs = meta["inputs"]
+    assert "distance_km" in inputs["numeric"] and "north" in inputs["categories"]["region"]
     assert len(meta["model_md5"]) == 32
 
 
-def module(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([str(VENV_BIN / "python"), "-m", *args], cwd=REPO_ROOT,
-                          env=scratch_env(REPO_ROOT), capture_output=True, text=True)  # fmt: skip
+def module(repo, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([str(VENV_BIN / "python"), "-m", *args], cwd=repo,
+                          env=scratch_env(repo), capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done
 
 
-def test_the_log_becomes_labelled_feedback_then_a_drift_report(
-    service, rows, real_raw, real_features, tmp_path
-):
+def test_the_log_becomes_labelled_feedback_then_a_drift_report(service, rows, features, tmp_path):
     """The commands behind `make feedback` and `make monitor`, on what the service logged."""
-    import pandas as pd
-
+    repo = service["repo"]
     call(service["url"] + "/predict", json.dumps(rows).encode())
-    outcomes, feedback = tmp_path / "flights.parquet", tmp_path / "feedback.parquet"
-    real_raw["flights"].to_parquet(outcomes)
-    module("flight_delay.operate.feedback", "--log", str(service["log"]),
-           "--outcomes", str(outcomes), "--out", str(feedback))  # fmt: skip
+    feedback = tmp_path / "feedback.parquet"
+    module(repo, "flight_delay.operate.feedback", "--log", str(service["log"]),
+           "--outcomes", str(repo / "data/raw/orders.parquet"), "--out", str(feedback))  # fmt: skip
     labelled = pd.read_parquet(feedback)
-    truth = real_features["test"].set_index(["time_hour", "carrier", "flight", "origin"])["delayed"]
-    keys = list(labelled[["time_hour", "carrier", "flight", "origin"]].itertuples(index=False))
-    assert len(labelled) >= 40 and labelled["delayed"].tolist() == truth.loc[keys].tolist()
+    truth = features["test"].set_index("order_id")[LABEL]
+    assert (
+        len(labelled) >= 40 and labelled[LABEL].tolist() == truth.loc[labelled["order_id"]].tolist()
+    )
 
     train, valid = tmp_path / "train.parquet", tmp_path / "valid.parquet"
-    real_features["train"].to_parquet(train)
-    real_features["valid"].to_parquet(valid)
-    module("flight_delay.operate.monitor", "--current", str(feedback), "--reference", str(train),
-           "--validation", str(valid), "--model", str(service["model"]),
+    features["train"].to_parquet(train)
+    features["valid"].to_parquet(valid)
+    module(repo, "flight_delay.operate.monitor", "--current", str(feedback), "--reference",
+           str(train), "--validation", str(valid), "--model", str(service["model"]),
            "--out", str(tmp_path / "monitoring"))  # fmt: skip
     report = json.loads((tmp_path / "monitoring/drift.json").read_text())
     assert report["performance"]["labelled_rows"] == len(labelled)
-    assert report["rows"]["reference"] == len(real_features["train"])
+    assert report["rows"]["reference"] == len(features["train"])
     assert "<table>" in (tmp_path / "monitoring/drift.html").read_text()
 
 
-def test_make_predicts_command_scores_a_features_file(service, real_features, tmp_path):
-    import pandas as pd
-
+def test_make_predicts_command_scores_a_features_file(service, features, tmp_path):
     batch, scored = tmp_path / "batch.parquet", tmp_path / "scored.parquet"
-    real_features["test"].head(500).to_parquet(batch)
-    done = module("flight_delay.operate.predict", "--input", str(batch), "--output", str(scored),
-                  "--model", str(service["model"]))  # fmt: skip
+    features["test"].head(200).to_parquet(batch)
+    done = module(service["repo"], "flight_delay.operate.predict", "--input", str(batch),
+                  "--output", str(scored), "--model", str(service["model"]))  # fmt: skip
     out = pd.read_parquet(scored)
-    assert len(out) == 500 and "rows scored by flight-delay workspace" in done.stderr
+    artifact = yaml.safe_load((service["repo"] / "params.yaml").read_text())["registry"]["artifact"]
+    assert len(out) == 200 and f"rows scored by {artifact} workspace" in done.stderr
     assert out["probability"].notna().sum() == (out["problem"] == "").sum()

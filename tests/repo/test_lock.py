@@ -71,11 +71,12 @@ def test_a_module_a_stage_runs_but_does_not_list_is_caught():
     ]
 
 
-def test_the_closure_follows_imports_inside_functions_and_the_configured_dataset():
-    train = {p.as_posix() for p in closure(REPO_ROOT / "src", "flight_delay.stages.train", DATASET)}
+def test_the_closure_follows_imports_inside_functions_and_the_dataset_named():
+    home = "nycflights13"  # a home with a hook
+    train = {p.as_posix() for p in closure(REPO_ROOT / "src", "flight_delay.stages.train", home)}
     assert "src/flight_delay/infra/config.py" in train
     assert "src/flight_delay/infra/persistence.py" in train  # imported at module level
-    assert f"src/flight_delay/datasets/{DATASET}/hook.py" in train  # loaded by name at run time
+    assert f"src/flight_delay/datasets/{home}/hook.py" in train  # loaded by name at run time
     evaluate = closure(REPO_ROOT / "src", "flight_delay.stages.evaluate", DATASET)
     # log_model_run imports tracking only inside main(); tree_shap only inside a function
     assert {"src/flight_delay/infra/tracking.py", "src/flight_delay/core/tree_shap.py"} <= {

@@ -24,10 +24,19 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+@pytest.fixture(scope="session")
+def flights_params_text() -> str:
+    """The worked example's params (conf/ with `dataset=flights`), whatever conf/config.yaml
+    chooses: the unit tests' tables below are flights."""
+    from flight_delay.infra.params import compose_params
+
+    return compose_params(REPO_ROOT / "conf", ("dataset=flights",))
+
+
 @pytest.fixture
-def raw_params() -> dict:
-    """params.yaml as a plain dict, fresh for each test (safe to mutate)."""
-    return yaml.safe_load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+def raw_params(flights_params_text: str) -> dict:
+    """The flights' params as a plain dict, fresh for each test (safe to mutate)."""
+    return yaml.safe_load(flights_params_text)
 
 
 @pytest.fixture

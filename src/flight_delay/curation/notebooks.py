@@ -20,7 +20,7 @@ EDA_NOTEBOOK = NOTEBOOKS_DIR / "eda.ipynb"
 EDA_EXECUTED = Path("reports/eda/eda.ipynb")  # git-ignored
 ROOT_ENV = "FLIGHT_DELAY_ROOT"
 CELL_TIMEOUT = 600  # seconds
-HYPOTHESIS_LINE = re.compile(r"^HYPOTHESIS: (?:holds|does not hold)$", re.MULTILINE)
+HYPOTHESIS_LINE = re.compile(r"^HYPOTHESIS: (?:holds|does not hold|none declared.*)$", re.MULTILINE)
 
 
 def find_root(start: Path | None = None) -> Path:

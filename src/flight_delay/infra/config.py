@@ -169,6 +169,25 @@ class FeaturesConfig(Section):
         return resolved | {c: [c] for c in inputs if c not in grouped}
 
 
+class HypothesisConfig(Section):
+    """What the data definition expects of the feature groups, tested by the EDA notebook's
+    ablation (core/ablation.py): beyond the `base` groups, the `groups` together deliver at
+    least `share` of the validation ROC AUC that all features add over the base, and each
+    of them adds something on its own."""
+
+    statement: str = Field(min_length=1)
+    base: list[str] = Field(min_length=1)
+    groups: list[str] = Field(min_length=1)
+    share: float = Field(default=0.5, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> HypothesisConfig:
+        both = sorted(set(self.base) & set(self.groups))
+        if both:
+            raise ValueError(f"hypothesis: {both} are in both base and groups")
+        return self
+
+
 class HistGradientBoostingConfig(Section):
     name: Literal["hist_gradient_boosting"]
     learning_rate: float = Field(gt=0)
@@ -287,6 +306,20 @@ class PipelineConfig(Section):
     registry: RegistryConfig
     serve: ServeConfig
     monitor: MonitorConfig
+    hypothesis: HypothesisConfig | None = None  # none: the EDA notebook's ablation only
+
+    @model_validator(mode="after")
+    def _hypothesis_names_groups(self) -> PipelineConfig:
+        if self.hypothesis is not None:
+            groups = self.features.resolved_groups()
+            named = [*self.hypothesis.base, *self.hypothesis.groups]
+            unknown = [g for g in named if g not in groups]
+            if unknown:
+                raise ValueError(
+                    f"hypothesis: {unknown} are no groups of model inputs in features.groups "
+                    f"(have {sorted(g for g in groups if g in self.features.groups)})"
+                )
+        return self
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:

@@ -29,7 +29,8 @@ def _error(raw: dict) -> str:
     return str(caught.value)
 
 
-def test_params_yaml_is_valid(config):
+def test_params_yaml_is_valid(repo_root):
+    config = load_config(repo_root / "params.yaml")
     assert isinstance(config.model, HistGradientBoostingConfig)
     assert config.features.columns == [*config.features.numeric, *config.features.categorical]
     assert config.label.missing in {"drop", "positive", "negative"}

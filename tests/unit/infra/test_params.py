@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import yaml
@@ -18,6 +17,7 @@ from flight_delay.infra.params import (
     write_section,
 )
 from flight_delay.stages import compose
+from tests.conftest import choose_dataset, flights_conf
 
 COMPOSED = "a: 1\nb:\n  c: 2\n"
 OVERRIDDEN = "a: 1\nb:\n  c: 3\n"
@@ -29,17 +29,18 @@ def test_params_yaml_equals_the_composition_of_conf(repo_root):
 
 
 def test_composition_with_an_override_is_a_valid_config(repo_root):
-    text = compose_params(repo_root / "conf", ("model=random_forest", "label.threshold=30"))
+    text = compose_params(
+        repo_root / "conf", ("dataset=flights", "model=random_forest", "label.threshold=30")
+    )
     config = parse_config(yaml.safe_load(text))
     assert config.model.name == "random_forest"
     assert config.label.threshold == 30
 
 
 def test_the_dataset_spec_overrides_the_group_defaults_and_a_switch_brings_its_own(
-    tmp_path, repo_root
+    tmp_path,
 ):
-    conf = tmp_path / "conf"
-    shutil.copytree(repo_root / "conf", conf)
+    conf = flights_conf(tmp_path / "conf")
     spec = yaml.safe_load((conf / "dataset" / "flights.yaml").read_text(encoding="utf-8"))
     spec["gate"] = {"floor": 0.5, "tolerance": 0.02}  # also a key conf/gate sets
     spec["defaults"] = [{"/split": "shuffled"} if "/split" in d else d for d in spec["defaults"]]
@@ -55,8 +56,8 @@ def test_the_dataset_spec_overrides_the_group_defaults_and_a_switch_brings_its_o
     assert conf_file("split", conf) == conf / "split" / "by_month.yaml"  # what config.yaml picks
 
 
-def test_conf_file_is_the_option_the_top_config_or_its_dataset_spec_chooses(repo_root):
-    conf = repo_root / "conf"
+def test_conf_file_is_the_option_the_top_config_or_its_dataset_spec_chooses(tmp_path):
+    conf = flights_conf(tmp_path / "conf")
     assert conf_file("gate", conf) == conf / "gate" / "default.yaml"
     assert conf_file("dataset", conf) == conf / "dataset" / "flights.yaml"
     assert conf_file("label", conf) == conf / "label" / "arrival_delay.yaml"
@@ -98,8 +99,8 @@ def test_differing_keys_ignores_formatting():
 
 
 @pytest.fixture
-def scratch_repo(tmp_path, repo_root, monkeypatch):
-    shutil.copytree(repo_root / "conf", tmp_path / "conf")
+def scratch_repo(tmp_path, monkeypatch):
+    flights_conf(tmp_path / "conf")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -155,9 +156,8 @@ def test_edit_conf_keeps_the_package_directive_and_the_rest_of_a_section(tmp_pat
     assert yaml.safe_load(text) == {"gate": {"floor": 0.5, "tolerance": 0.01}, "seed": 1}
 
 
-def test_a_groups_values_are_written_where_they_win(tmp_path, repo_root):
-    conf = tmp_path / "conf"
-    shutil.copytree(repo_root / "conf", conf)
+def test_a_groups_values_are_written_where_they_win(tmp_path):
+    conf = flights_conf(tmp_path / "conf")
     # flights: the split has its own file; the spec sets gate.floor, which overrides conf/gate
     assert section_file("split", conf) == (conf / "split" / "by_month.yaml", True)
     assert section_file("gate", conf) == (conf / "dataset" / "flights.yaml", False)
@@ -165,9 +165,7 @@ def test_a_groups_values_are_written_where_they_win(tmp_path, repo_root):
     composed = parse_config(yaml.safe_load(compose_params(conf)))
     assert composed.gate.floor == 0.5 and composed.gate.tolerance == 0.005
     # a spec written in one file keeps every group in it
-    (conf / "config.yaml").write_text(
-        (conf / "config.yaml").read_text().replace("dataset: flights", "dataset: breast_cancer")
-    )
+    choose_dataset(conf, "breast_cancer")
     spec = conf / "dataset" / "breast_cancer.yaml"
     assert section_file("split", conf) == (spec, False)
     write_section("split", {"test_fraction": 0.3}, conf)

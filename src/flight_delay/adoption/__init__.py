@@ -1,0 +1,1 @@
+"""Help for adopting the template: what is left of the shipped examples (leftovers)."""
