@@ -32,6 +32,11 @@ LOW_FLOOR = {"dataset/flights.yaml": {"gate": {"floor": 0.55}}}
 UNTRACKED_CONF = REDUCED_CONF | {"tracking/local.yaml": {"enabled": False}}
 
 
+# The model's name in the registry (git tags, MLflow), as conf/registry/default.yaml and
+# dvc.yaml's `artifacts:` name it: a project that renames it keeps its tests.
+ARTIFACT = yaml.safe_load((REPO_ROOT / "conf/registry/default.yaml").read_text())["artifact"]
+
+
 # Tests run on two workers (make test): a process with an OpenMP pool of 2 beside another
 # busy process spins and crawls (HistGradientBoosting), so each process gets one thread.
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}

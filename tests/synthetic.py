@@ -141,10 +141,46 @@ def install(repo: Path, choose: bool = True, **source: object) -> None:
     spec = "# @package _global_\n" + yaml.safe_dump(SPEC, sort_keys=False)
     (repo / "conf/dataset/orders.yaml").write_text(spec)
     if choose:
-        from tests.conftest import choose_dataset, compose_into
+        from tests.conftest import compose_into
 
-        choose_dataset(repo / "conf", "orders")
+        install_choice(repo)
         compose_into(repo)
+
+
+def install_choice(repo: Path) -> None:
+    """conf/config.yaml chooses the orders."""
+    from tests.conftest import choose_dataset
+
+    choose_dataset(repo / "conf", "orders")
+
+
+# SHAP values and many permutation rounds cost evaluate seconds a run: the tests that need
+# them turn them on.
+QUICK_EVALUATE = {"permutation_max_rows": 500, "permutation_repeats": 1, "shap_max_rows": 0}
+
+
+def scratch_repo(
+    target: Path, tracked: bool = True, conf_changes: dict[str, dict] | None = None
+) -> Path:
+    """A scratch copy of the repo (tests/conftest.make_scratch_repo) with the orders
+    installed, chosen and committed, evaluate made quick, and `conf_changes` (conf/ file ->
+    keys) applied; `tracked=False` turns MLflow off, for the tests that read nothing from it."""
+    from tests.conftest import compose_into, make_scratch_repo, run
+
+    changes: dict[str, dict] = {"evaluate/default.yaml": QUICK_EVALUATE}
+    if not tracked:
+        changes["tracking/local.yaml"] = {"enabled": False}
+    repo = make_scratch_repo(target, changes, dataset=None)
+    install(repo, choose=False)
+    for name, values in (conf_changes or {}).items():
+        from flight_delay.infra.params import edit_conf
+
+        edit_conf(repo / "conf" / name, values)
+    install_choice(repo)
+    compose_into(repo)
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", "the orders, as an adopter declares them")
+    return repo
 
 
 def hook() -> ModuleType:

@@ -1,5 +1,6 @@
-"""`make report` and `make gate` in a scratch repo: a base commit on main, then a PR
-branch that changes one model parameter and re-runs the pipeline."""
+"""`make report` and `make gate` in a scratch repo on the tests' own dataset
+(tests/synthetic.py: orders by week): a base commit on main, then a PR branch that changes
+one model parameter and re-runs the pipeline."""
 
 from __future__ import annotations
 
@@ -12,14 +13,8 @@ import pytest
 import yaml
 
 from flight_delay.infra.params import edit_conf
-from tests.conftest import (
-    UNTRACKED_CONF,
-    make,
-    make_scratch_repo,
-    ran_stages,
-    repro_and_commit,
-    run,
-)
+from tests import synthetic
+from tests.conftest import make, ran_stages, repro_and_commit, run
 
 pytestmark = pytest.mark.e2e
 IMAGES = {"roc", "precision_recall", "calibration", "confusion_matrix", "feature_importance"}
@@ -27,7 +22,7 @@ IMAGES = {"roc", "precision_recall", "calibration", "confusion_matrix", "feature
 
 @pytest.fixture(scope="module")
 def pr_repo(tmp_path_factory):
-    repo = make_scratch_repo(tmp_path_factory.mktemp("report"), UNTRACKED_CONF)
+    repo = synthetic.scratch_repo(tmp_path_factory.mktemp("report"), tracked=False)
     repro_and_commit(repo, "base: the pipeline on main")
     run(repo, "git", "checkout", "-qb", "faster-learning")
     edit_conf(repo / "conf/model/hist_gradient_boosting.yaml", {"learning_rate": 0.3})
@@ -57,7 +52,7 @@ def test_report_shows_the_changed_param_reran_stages_and_metric_deltas(pr_repo):
     row = f"| roc_auc | {base['roc_auc']:.4f} | {new['roc_auc']:.4f} | "
     assert row + f"{new['roc_auc'] - base['roc_auc']:+.4f} |" in report
     assert re.search(r"\| log_loss \| [\d.]+ \| [\d.]+ \| [+-]0\.0*[1-9]", report)
-    assert "## Slices that moved most" in report and "| carrier=" in report
+    assert "## Slices that moved most" in report and "| region=" in report
     for image in IMAGES:
         assert (repo / f"reports/pr/{image}.png").read_bytes()[:4] == b"\x89PNG"
         assert f"({image}.png)" in report
@@ -103,7 +98,8 @@ def test_report_and_gate_without_a_baseline(pr_repo):
     assert "Not compared: git does not know `no-such-branch`." in report
     gate = make(repo, "gate", "BASE=no-such-branch", check=False)
     assert "no baseline, only the floor applies" in gate.stdout
-    above_floor = metrics(repo)["valid"]["roc_auc"] >= 0.68  # the dataset spec's gate.floor
+    floor = synthetic.SPEC["gate"]["floor"]  # the dataset spec's
+    above_floor = metrics(repo)["valid"]["roc_auc"] >= floor
     assert (gate.returncode == 0) == above_floor, gate.stdout + gate.stderr
 
 
@@ -147,21 +143,22 @@ def test_a_moved_validation_window_is_judged_on_the_same_rows(pr_repo, tmp_path)
     repo, _ = pr_repo
     run(repo, "git", "checkout", "-qb", "next-window", "main")
     try:
-        edit_conf(repo / "conf/data/nycflights13.yaml", {"keep": {"month": [1, 2, 3, 4]}})
-        edit_conf(repo / "conf/split/by_month.yaml", {"train": [1, 2], "valid": [3], "test": [4]})
+        split = {"train": list(range(1, 10)), "valid": [10, 11], "test": [12]}
+        edit_conf(repo / "conf/dataset/orders.yaml", {"split": split})
         run(repo, "dvc", "repro")
         done = make(repo, "gate", "BASE=main", check=False)
         base_model = tmp_path / "base.skops"
         run(repo, "dvc", "get", ".", "models/model.skops", "--rev", "main", "-o", str(base_model))
         valid = __import__("pandas").read_parquet(repo / "data/features/valid.parquet")
         model = load_model(base_model)
-        expected = roc_auc_score(valid["delayed"], model.predict_proba(
+        expected = roc_auc_score(valid["late"], model.predict_proba(
             valid[list(model.feature_names_in_)])[:, 1])  # fmt: skip
     finally:
         run(repo, "git", "checkout", "-qf", "faster-learning")
         run(repo, "dvc", "checkout", "-q", check=False)
     out = done.stdout + done.stderr
     assert (
-        "valid rows moved (month [2] -> month [3]): main's model scored on the candidate's" in out
+        "valid rows moved (week [9, 10] -> week [10, 11]): main's model scored on the candidate's"
+        in out
     )
     assert f"valid.roc_auc {expected:.4f} -> " in out

@@ -16,7 +16,15 @@ import pandas as pd
 import pytest
 
 from flight_delay.infra.processes import free_port, stop_child, wait_ready
-from tests.conftest import VENV_BIN, make, make_scratch_repo, repro_and_commit, run, scratch_env
+from tests.conftest import (
+    ARTIFACT,
+    VENV_BIN,
+    make,
+    make_scratch_repo,
+    repro_and_commit,
+    run,
+    scratch_env,
+)
 
 pytestmark = pytest.mark.e2e
 SOURCE = "data/source/breast_cancer.csv"
@@ -57,7 +65,7 @@ def lifecycle(tmp_path_factory):
     seen["gate"] = make(repo, "gate", "BASE=main")
     make(repo, "register", "VERSION=v1.0.0")
     make(repo, "assign", "STAGE=prod")
-    seen["promote"] = make(repo, "promote", "TAG=flight-delay#prod#1")
+    seen["promote"] = make(repo, "promote", f"TAG={ARTIFACT}#prod#1")
     test = pd.read_parquet(repo / "data/features/test.parquet")
     test.drop(columns="malignant").to_parquet(repo / "to-score.parquet")
     make(repo, "predict", "INPUT=to-score.parquet", "OUTPUT=scored.parquet")
@@ -108,7 +116,7 @@ def test_report_gate_and_promotion_speak_of_the_datasets_classes(lifecycle):
     report = (repo / "reports/pr/report.md").read_text()
     assert "malignant" in report and "delay" not in report.lower()
     assert "gate: PASS" in lifecycle["gate"].stdout
-    card = (repo / "reports/promotion/flight-delay_prod_1/model-card.md").read_text()
+    card = (repo / f"reports/promotion/{ARTIFACT}_prod_1/model-card.md").read_text()
     assert "not a diagnostic device" in card  # the spec's intended use
 
 

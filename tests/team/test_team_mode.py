@@ -21,6 +21,7 @@ import pytest
 from flight_delay.infra.persistence import load_model
 from flight_delay.team.services import s3_client
 from tests.conftest import (
+    ARTIFACT,
     LOW_FLOOR,
     REDUCED_CONF,
     lock_hashes,
@@ -68,7 +69,7 @@ def team_repo(team_env, tmp_path_factory):
     seen["push"] = make(repo, "push", env=team_env)
     make(repo, "register", "VERSION=v1.0.0", env=team_env)
     make(repo, "assign", "STAGE=prod", env=team_env)
-    tag = run(repo, "git", "tag", "-l", "flight-delay#prod#*").stdout.split()[0]
+    tag = run(repo, "git", "tag", "-l", f"{ARTIFACT}#prod#*").stdout.split()[0]
     seen["promote"] = make(repo, "promote", f"TAG={tag}", env=team_env)
     return repo, seen
 
@@ -111,7 +112,7 @@ def test_runs_version_and_alias_are_on_the_server(team_repo, team_env, monkeypat
     repo, seen = team_repo
     assert "MLflow run" in seen["repro"].stderr + seen["repro"].stdout
     mlflow = client(team_env, monkeypatch)
-    prod = mlflow.get_model_version_by_alias("flight-delay", "prod")
+    prod = mlflow.get_model_version_by_alias(f"{ARTIFACT}", "prod")
     assert prod.tags["model_md5"] == lock_hashes(repo)["train:models/model.skops"]
     promotion = mlflow.get_run(prod.run_id)
     training = mlflow.get_run(promotion.data.tags["training_run_id"])  # logged by `dvc repro`
