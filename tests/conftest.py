@@ -16,22 +16,6 @@ from flight_delay.infra.params import edit_conf
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-REDUCED_CONF = {  # three months: train January, validate February, test March
-    "data/nycflights13.yaml": {"keep": {"month": [1, 2, 3]}},
-    "split/by_month.yaml": {"train": [1], "valid": [2], "test": [3]},
-    # SHAP values cost about 3 s an evaluate run; test_pipeline turns them on
-    "evaluate/default.yaml": {
-        "permutation_max_rows": 500, "permutation_repeats": 1, "shap_max_rows": 0
-    },
-}  # fmt: skip
-# A model trained on three months scores ~0.61: the gate's floor for the repos that promote
-# one (the dataset spec's is for the full pipeline's eight months).
-LOW_FLOOR = {"dataset/flights.yaml": {"gate": {"floor": 0.55}}}
-# For scratch repos whose tests read nothing from MLflow: importing it, opening the store
-# and logging the run costs evaluate about 4 s a run.
-UNTRACKED_CONF = REDUCED_CONF | {"tracking/local.yaml": {"enabled": False}}
-
-
 # The model's name in the registry (git tags, MLflow), as conf/registry/default.yaml and
 # dvc.yaml's `artifacts:` name it: a project that renames it keeps its tests.
 ARTIFACT = yaml.safe_load((REPO_ROOT / "conf/registry/default.yaml").read_text())["artifact"]
@@ -118,10 +102,12 @@ def ran_stages(done: subprocess.CompletedProcess[str]) -> set[str]:
 
 
 def make_scratch_repo(
-    target: Path, conf_changes: dict[str, dict] = REDUCED_CONF, dataset: str | None = "flights"
+    target: Path, conf_changes: dict[str, dict] | None = None, dataset: str | None = None
 ) -> Path:
     """A copy of the repo's files (tracked and new, not ignored) in a fresh git repo, with
-    `dataset` chosen whatever the repo's conf/config.yaml chooses (None: as it chooses)."""
+    `conf_changes` (conf/ file -> keys) and `dataset` chosen whatever the repo's
+    conf/config.yaml chooses (None: as it chooses). The machinery's tests use
+    tests/synthetic.scratch_repo, the tests' own dataset, instead."""
     listed = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True,
@@ -133,7 +119,7 @@ def make_scratch_repo(
             shutil.copy2(source, target / name)
     if dataset is not None:
         choose_dataset(target / "conf", dataset)
-    for name, changes in conf_changes.items():
+    for name, changes in (conf_changes or {}).items():
         edit_conf(target / "conf" / name, changes)
     compose_into(target)
     run(target, "git", "init", "-q", "-b", "main")
@@ -185,57 +171,3 @@ def spec_config(spec: str):
     from flight_delay.infra.params import compose_params
 
     return parse_config(yaml.safe_load(compose_params(REPO_ROOT / "conf", (f"dataset={spec}",))))
-
-
-@pytest.fixture(scope="session")
-def real_config():
-    """The flights' configuration (the worked example), as conf/dataset/flights.yaml says."""
-    return spec_config("flights")
-
-
-@pytest.fixture(scope="session")
-def real_dataset(real_config):
-    from flight_delay.datasets import dataset_for
-
-    return dataset_for(real_config)
-
-
-@pytest.fixture(scope="session")
-def real_raw(real_config):
-    """The bundled source tables, read in memory as `ingest` reads them."""
-    from flight_delay.datasets import load_dataset
-    from flight_delay.datasets.preparation import read_source_tables
-
-    schema = load_dataset(real_config.data).schema
-    return read_source_tables(real_config.data, schema, root=REPO_ROOT)
-
-
-@pytest.fixture(scope="session")
-def real_prepared(real_config, real_dataset, real_raw):
-    from flight_delay.datasets.preparation import prepared_splits
-
-    return prepared_splits(real_raw, real_dataset, real_config.split, real_config.seed)[0]
-
-
-@pytest.fixture(scope="session")
-def real_features(real_config, real_dataset, real_prepared):
-    from flight_delay.datasets.preparation import features_of
-
-    return {
-        name: features_of(frame, real_dataset, real_config.features)
-        for name, frame in real_prepared.items()
-    }
-
-
-@pytest.fixture(scope="session")
-def real_model_file(real_config, real_dataset, real_features, tmp_path_factory):
-    """The default model fitted on the real train split, saved as the pipeline saves it."""
-    from flight_delay.core.models import fit_model
-    from flight_delay.infra.persistence import save_model
-
-    config = real_config
-    model = fit_model(real_features["train"], real_dataset.label, config.features, config.model,
-                      config.seed)  # fmt: skip
-    path = tmp_path_factory.mktemp("model") / "model.skops"
-    save_model(model, path)
-    return path

@@ -200,3 +200,48 @@ def spec():
     schema = schema_from_mapping(SCHEMA, getattr(module, "CHECKS", None))
     home = build_home(DataConfig.model_validate(SPEC["data"]), schema, module)
     return DatasetSpec.of(home, LabelConfig.model_validate(SPEC["label"]))
+
+
+def config():
+    """The orders' PipelineConfig, built in memory: the repo's composition of conf/ (for
+    the groups a spec does not set: model, tracking, ...) with this spec's sections."""
+    from flight_delay.infra.config import parse_config
+    from flight_delay.infra.params import compose_params
+    from tests.conftest import REPO_ROOT
+
+    raw = yaml.safe_load(compose_params(REPO_ROOT / "conf"))
+    raw.pop("hypothesis", None)  # the chosen spec's, about its own groups
+    for section, values in SPEC.items():
+        whole = section in ("data", "label", "split", "features")
+        raw[section] = values if whole else raw[section] | values
+    return parse_config(raw)
+
+
+def features(root: Path) -> dict:
+    """Each split's model inputs (and label, key, context), as `featurize` writes them,
+    from the tables written under `root` and read as `ingest` reads them."""
+    from flight_delay.datasets.preparation import features_of, prepared_splits, read_source_tables
+
+    settings, dataset = config(), spec()
+    folder = root / SPEC["data"]["source"]
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables().items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    raw = read_source_tables(settings.data, dataset.schema, root=root)
+    prepared, _ = prepared_splits(raw, dataset, settings.split, settings.seed)
+    return {
+        name: features_of(frame, dataset, settings.features) for name, frame in prepared.items()
+    }
+
+
+def served_model(path: Path):
+    """The model file as the service serves it (operate/served_model.from_file), with the
+    orders' rules."""
+    from flight_delay.infra.io import file_md5
+    from flight_delay.infra.persistence import load_model
+    from flight_delay.operate.served_model import ServedModel
+
+    settings = config()
+    metadata = {"artifact": settings.registry.artifact, "version": "workspace", "stage": "none",
+                "source": str(path), "model_md5": file_md5(path)}  # fmt: skip
+    return ServedModel(load_model(path), settings.evaluate.decision_threshold, spec(), metadata)

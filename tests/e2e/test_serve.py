@@ -19,7 +19,7 @@ from flight_delay.infra.persistence import load_model
 from flight_delay.infra.processes import free_port, stop_child, wait_ready
 from flight_delay.operate.prediction_log import read_log
 from tests import synthetic
-from tests.conftest import VENV_BIN, make_scratch_repo, repro_and_commit, scratch_env
+from tests.conftest import VENV_BIN, repro_and_commit, scratch_env
 
 SECRET = "s3cr3t-VALUE"  # planted in bad requests: must never come back
 SPLITS = ("train", "valid", "test")
@@ -29,9 +29,7 @@ LABEL = synthetic.SPEC["label"]["column"]
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     """The orders' pipeline, reproduced: its model, features and raw tables."""
-    evaluate = {"permutation_max_rows": 500, "permutation_repeats": 1, "shap_max_rows": 0}
-    repo = make_scratch_repo(tmp_path_factory.mktemp("serve"), {"evaluate/default.yaml": evaluate})
-    synthetic.install(repo)
+    repo = synthetic.scratch_repo(tmp_path_factory.mktemp("serve"))
     repro_and_commit(repo, "the orders")
     return repo
 

@@ -8,16 +8,13 @@ import json
 import pytest
 
 from tests import synthetic
-from tests.conftest import make, make_scratch_repo, run
+from tests.conftest import make
 
 pytestmark = pytest.mark.e2e
 
 
 def test_planted_drift_fires_retraining_and_the_promoted_model_serves_next(tmp_path):
-    repo = make_scratch_repo(tmp_path / "repo", {})
-    synthetic.install(repo)
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-qm", "the orders")
+    repo = synthetic.scratch_repo(tmp_path / "repo")
     done = make(repo, "simulate", "FIRST=7", "LAST=8", "PLANT=7", "FLOOR=0.55")
     out = repo / "reports/simulation"
     replay = json.loads((out / "simulation.json").read_text())

@@ -1,6 +1,6 @@
 """Team mode on real servers (SeaweedFS S3, PostgreSQL, MLflow with basic auth): the
-pipeline, promotion and serving use them; DVC push/pull survive SIGKILL and catch a
-corrupt object."""
+pipeline (on the tests' own dataset, tests/synthetic.py), promotion and serving use them;
+DVC push/pull survive SIGKILL and catch a corrupt object."""
 
 from __future__ import annotations
 
@@ -20,13 +20,11 @@ import pytest
 
 from flight_delay.infra.persistence import load_model
 from flight_delay.team.services import s3_client
+from tests import synthetic
 from tests.conftest import (
     ARTIFACT,
-    LOW_FLOOR,
-    REDUCED_CONF,
     lock_hashes,
     make,
-    make_scratch_repo,
     ran_stages,
     repro_and_commit,
     run,
@@ -34,7 +32,6 @@ from tests.conftest import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.team]
-CONF = REDUCED_CONF | LOW_FLOOR
 BULK_FILES = 150  # a tracked folder of many objects, so that a transfer can be cut short
 
 
@@ -59,7 +56,7 @@ def http_status(url: str, auth: tuple[str, str] | None = None, host: str | None 
 @pytest.fixture(scope="module")
 def team_repo(team_env, tmp_path_factory):
     """A scratch repo whose pipeline, registry and promotion use the team servers."""
-    repo = make_scratch_repo(tmp_path_factory.mktemp("team"), CONF)
+    repo = synthetic.scratch_repo(tmp_path_factory.mktemp("team"))
     bulk = repo / "data/bulk"
     bulk.mkdir(parents=True)
     for index in range(BULK_FILES):

@@ -151,3 +151,40 @@ def training_frame() -> pd.DataFrame:
     )
     frame.loc[::17, "temp"] = NAN  # missing values at fit time too
     return frame
+
+
+@pytest.fixture(scope="session")
+def orders_config():
+    """The tests' own dataset (tests/synthetic.py): the machinery's unit tests on real-sized
+    data use it, never a shipped example."""
+    from tests import synthetic
+
+    return synthetic.config()
+
+
+@pytest.fixture(scope="session")
+def orders_features(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    from tests import synthetic
+
+    return synthetic.features(tmp_path_factory.mktemp("orders"))
+
+
+@pytest.fixture(scope="session")
+def orders_model_file(orders_config, orders_features, tmp_path_factory) -> Path:
+    """The configured model fitted on the orders' train split, saved as `train` saves it."""
+    from flight_delay.core.models import fit_model
+    from flight_delay.infra.persistence import save_model
+
+    config = orders_config
+    model = fit_model(orders_features["train"], config.label.column, config.features,
+                      config.model, config.seed)  # fmt: skip
+    path = tmp_path_factory.mktemp("orders_model") / "model.skops"
+    save_model(model, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def orders_served(orders_model_file):
+    from tests import synthetic
+
+    return synthetic.served_model(orders_model_file)

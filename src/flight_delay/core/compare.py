@@ -119,18 +119,56 @@ class GateResult:
     message: str
 
 
+def trivial_baseline(metric: str, positive_rate: float) -> float:
+    """`metric` of a model that scores every row with the positive rate `positive_rate`."""
+    p = positive_rate
+    if metric == "roc_auc":
+        return 0.5
+    if metric == "pr_auc":
+        return p
+    if metric == "brier":
+        return p * (1 - p)
+    if metric == "log_loss":
+        return -sum(q * math.log(q) for q in (p, 1 - p) if q > 0)
+    raise ValueError(f"no trivial baseline for {metric}")
+
+
+def _floor(gate: GateConfig, new: dict[str, Any]) -> tuple[float | None, str] | str:
+    """The floor (a ceiling for lower-is-better metrics) and how it was set, or why it
+    cannot be set: the stricter of gate.floor and the trivial baseline's margin."""
+    bounds: list[tuple[float, str]] = []
+    if gate.floor is not None:
+        bounds.append((gate.floor, str(gate.floor)))
+    if gate.floor_over_baseline is not None:
+        rate = as_number(lookup(new, gate.split, "base_rate"))
+        if rate is None:
+            return f"{gate.split}.base_rate is missing from the candidate's metrics"
+        baseline = trivial_baseline(gate.metric, rate)
+        sign = 1 if gate.higher_is_better else -1
+        value = round(baseline + sign * gate.floor_over_baseline, 6)
+        how = f"{value:g} (the trivial baseline {baseline:.4f} {'+' if sign > 0 else '-'} "
+        bounds.append((value, how + f"{gate.floor_over_baseline})"))
+    if not bounds:
+        return None, ""
+    pick = max if gate.higher_is_better else min
+    return pick(bounds, key=lambda bound: bound[0])
+
+
 def gate_verdict(gate: GateConfig, base: dict[str, Any] | None, new: dict[str, Any]) -> GateResult:
-    """Fail when the candidate is worse than `floor`, or worse than base by over `tolerance`."""
+    """Fail when the candidate is worse than the floor (gate.floor, or the trivial baseline
+    plus gate.floor_over_baseline), or worse than base by over `tolerance`."""
     name = f"{gate.split}.{gate.metric}"
     value = as_number(lookup(new, gate.split, gate.metric))
     if value is None:
         return GateResult(False, f"gate: FAIL {name} is missing from the candidate's metrics")
     sign = 1 if gate.higher_is_better else -1  # positive = better
-    if gate.floor is not None and sign * (value - gate.floor) < -EPSILON:
-        bound = "floor" if gate.higher_is_better else "ceiling"
-        return GateResult(
-            False, f"gate: FAIL {name} = {value:.4f} is worse than the {bound} {gate.floor}"
-        )
+    floor = _floor(gate, new)
+    if isinstance(floor, str):
+        return GateResult(False, f"gate: FAIL {floor}: no floor over the trivial baseline")
+    bound, how = floor
+    if bound is not None and sign * (value - bound) < -EPSILON:
+        kind = "floor" if gate.higher_is_better else "ceiling"
+        return GateResult(False, f"gate: FAIL {name} = {value:.4f} is worse than the {kind} {how}")
     old = as_number(lookup(base, gate.split, gate.metric))
     if old is None:
         return GateResult(True, f"gate: PASS {name} = {value:.4f} (no baseline to compare with)")

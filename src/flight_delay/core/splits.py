@@ -30,6 +30,23 @@ def split_rows(
     return {name: frame[chosen[name]].sort_values(key).reset_index(drop=True) for name in SPLITS}
 
 
+def absent_values(
+    splits: dict[str, pd.DataFrame], split: OrderedSplit | ShuffledSplit
+) -> dict[str, list[Any]]:
+    """The values an ordered split names that none of its rows has, per split (a value
+    that is not in the data, or that data.keep or the label rule left without rows)."""
+    if not isinstance(split, OrderedSplit):
+        return {}
+    named = split.values()
+    absent = {}
+    for name in SPLITS:
+        present = set(splits[name][split.column].dropna().unique().tolist())
+        missing = [value for value in named[name] if value not in present]
+        if missing:
+            absent[name] = missing
+    return absent
+
+
 def shuffled_assignment(
     ordered: pd.DataFrame, split: ShuffledSplit, label: str, seed: int
 ) -> dict[str, pd.Series]:

@@ -246,15 +246,32 @@ HIGHER_IS_BETTER = {
 }
 
 
+# The gate metrics whose value for a constant score (the split's positive rate) is known.
+BASELINE_METRICS = frozenset({"roc_auc", "pr_auc", "log_loss", "brier"})
+
+
 class GateConfig(Section):
     metric: Literal["roc_auc", "pr_auc", "f1", "precision", "recall", "log_loss", "brier"]
     split: Literal["valid", "test"]
     tolerance: float = Field(ge=0)
     floor: float | None = None
+    # A floor that follows the data: the trivial baseline (every row scored with the split's
+    # positive rate: ROC AUC 0.5, PR AUC the rate, ...) plus this margin (minus, for
+    # log_loss and brier). With `floor` too, the stricter applies.
+    floor_over_baseline: float | None = Field(default=None, gt=0)
 
     @property
     def higher_is_better(self) -> bool:
         return HIGHER_IS_BETTER[self.metric]
+
+    @model_validator(mode="after")
+    def _baseline_exists(self) -> GateConfig:
+        if self.floor_over_baseline is not None and self.metric not in BASELINE_METRICS:
+            raise ValueError(
+                f"gate.floor_over_baseline: no trivial baseline for {self.metric} (a constant "
+                f"score has one for {sorted(BASELINE_METRICS)}); set gate.floor instead"
+            )
+        return self
 
 
 class RegistryConfig(Section):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from flight_delay.core.datacard import CardSubject, build_card, card_markdown
 from flight_delay.core.label_overrides import OverrideError, read_overrides
-from flight_delay.core.splits import ordered_column, split_summary
+from flight_delay.core.splits import absent_values, ordered_column, split_summary
 from flight_delay.datasets import dataset_for
 from flight_delay.datasets.preparation import override_format, prepared_splits, tables_to_prepare
 from flight_delay.infra.config import load_config
@@ -40,7 +40,14 @@ def main() -> None:
     if summary is not None:
         say("prepare", f"label overrides ({overrides_file}): {summary.as_dict()}")
     label = dataset.label
-    for name, frame in splits.items():  # checked before anything is written
+    absent = absent_values(splits, config.split)  # checked before anything is written
+    if absent:
+        named = "; ".join(f"split.{name}: {values}" for name, values in absent.items())
+        column = ordered_column(config.split)
+        raise SystemExit(f"prepare: {named} have no labelled rows in column {column!r} (not "
+                         "in the data, or left out by data.keep or the label rule); check "
+                         "split.* and data.keep")  # fmt: skip
+    for name, frame in splits.items():
         if frame.empty:
             raise SystemExit(f"prepare: the {name} split is empty; check split.* and data.keep")
         present = sorted(int(v) for v in frame[label].unique())

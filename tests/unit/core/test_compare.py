@@ -8,6 +8,7 @@ from flight_delay.core.compare import (
     gate_verdict,
     metric_changes,
     moved_slices,
+    trivial_baseline,
 )
 from flight_delay.infra.config import GateConfig
 
@@ -143,3 +144,42 @@ def test_changed_stages_tolerates_a_lock_of_another_shape():
     assert changed_stages({"schema": "1.0"}, {"stages": None}) == {
         "re-ran": [], "new": [], "removed": [],
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("metric", "baseline"),
+    [("roc_auc", 0.5), ("pr_auc", 0.2), ("brier", 0.16), ("log_loss", 0.500402)],
+)
+def test_the_trivial_baseline_scores_every_row_with_the_positive_rate(metric, baseline):
+    assert trivial_baseline(metric, 0.2) == pytest.approx(baseline, abs=1e-6)
+
+
+def test_a_floor_over_the_trivial_baseline_follows_the_positive_rate():
+    gate = GateConfig(metric="pr_auc", split="test", tolerance=0.01, floor_over_baseline=0.1)
+    rare = {"test": {"pr_auc": 0.25, "base_rate": 0.1}}  # 0.15 over the baseline 0.1
+    common = {"test": {"pr_auc": 0.25, "base_rate": 0.2}}  # 0.05 over the baseline 0.2
+    assert gate_verdict(gate, None, rare).passed
+    refused = gate_verdict(gate, None, common)
+    assert not refused.passed
+    assert "worse than the floor 0.3 (the trivial baseline 0.2000 + 0.1)" in refused.message
+
+
+def test_the_stricter_of_two_floors_applies_and_a_ceiling_sits_below_the_baseline():
+    both = GateConfig(metric="roc_auc", split="test", tolerance=0.01, floor=0.55,
+                      floor_over_baseline=0.1)  # fmt: skip
+    assert not gate_verdict(both, None, metrics(0.58, base_rate=0.3)).passed  # under 0.6
+    loss = GateConfig(metric="brier", split="test", tolerance=0.01, floor_over_baseline=0.05)
+    assert gate_verdict(loss, None, {"test": {"brier": 0.10, "base_rate": 0.2}}).passed
+    worse = gate_verdict(loss, None, {"test": {"brier": 0.12, "base_rate": 0.2}})
+    assert not worse.passed and "ceiling 0.11 (the trivial baseline 0.1600 - 0.05)" in worse.message
+
+
+def test_a_floor_over_the_baseline_needs_the_positive_rate():
+    gate = GateConfig(metric="pr_auc", split="test", tolerance=0.01, floor_over_baseline=0.1)
+    result = gate_verdict(gate, None, {"test": {"pr_auc": 0.5}})
+    assert not result.passed and "test.base_rate is missing" in result.message
+
+
+def test_a_floor_over_the_baseline_is_refused_for_metrics_a_constant_cannot_score():
+    with pytest.raises(ValueError, match="gate.floor_over_baseline: no trivial baseline for f1"):
+        GateConfig(metric="f1", split="test", tolerance=0.01, floor_over_baseline=0.1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from flight_delay.core.splits import SPLITS, split_rows, split_summary
+from flight_delay.core.splits import SPLITS, absent_values, split_rows, split_summary
 from flight_delay.infra.config import OrderedSplit, ShuffledSplit
 
 SPLIT = OrderedSplit(kind="ordered", column="month", train=[1, 2], valid=[9, 10], test=[11, 12])
@@ -96,3 +96,13 @@ def test_a_stratified_split_keeps_the_label_rate_in_each_split():
 def test_a_split_without_rows_to_train_on_is_refused():
     with pytest.raises(ValueError, match="must leave rows to train on"):
         ShuffledSplit(kind="random", valid_fraction=0.5, test_fraction=0.5)
+
+
+def test_split_values_with_no_rows_are_named_per_split():
+    frame = pd.DataFrame({"month": [1, 2, 9, 10, 11], "won": [0, 1, 0, 1, 1]})
+    splits = {"train": frame[frame["month"] <= 2], "valid": frame[frame["month"].isin([9, 10])],
+              "test": frame[frame["month"] == 11]}  # fmt: skip
+    assert absent_values(splits, SPLIT) == {"test": [12]}
+    assert absent_values(splits, SPLIT.model_copy(update={"test": [11]})) == {}
+    shuffled = ShuffledSplit(kind="random", valid_fraction=0.2, test_fraction=0.2)
+    assert absent_values(splits, shuffled) == {}

@@ -1,3 +1,5 @@
+"""The fast scorer against sklearn, on the tests' own dataset (tests/synthetic.py)."""
+
 from __future__ import annotations
 
 import json
@@ -12,13 +14,13 @@ from flight_delay.operate.fast_scoring import FLAT_MAX_ROWS, FastScorer
 
 
 @pytest.fixture(scope="module")
-def pipeline(real_model_file):
-    return load_model(real_model_file)
+def pipeline(orders_model_file):
+    return load_model(orders_model_file)
 
 
 @pytest.fixture(scope="module")
-def rows(real_features):
-    test = real_features["test"].sample(3000, random_state=1)
+def rows(orders_features):
+    test = orders_features["test"]
     return test, json.loads(test.to_json(orient="records"))
 
 
@@ -35,21 +37,21 @@ def test_the_flattened_forest_gives_sklearns_probabilities(pipeline, rows):
 
 def test_missing_and_unknown_categories_follow_sklearns_rules(pipeline, rows):
     frame, records = rows
-    odd = [dict(r, dest="ZZZ", route=None, temp=None, seats=None) for r in records[:40]]
+    odd = [dict(r, region="ZZZ", weekday=None, distance_km=None, staff=None) for r in records[:40]]
     scorer = FastScorer.of(pipeline)
-    changed = frame.head(40).assign(dest="ZZZ", route=np.nan, temp=np.nan, seats=np.nan)
-    changed = changed.astype({"route": frame["route"].dtype})
+    changed = frame.head(40).assign(region="ZZZ", weekday=np.nan, distance_km=np.nan, staff=np.nan)
+    changed = changed.astype({"weekday": frame["weekday"].dtype})
     expected = pipeline.predict_proba(changed[pipeline.feature_names_in_])[:, 1]
     np.testing.assert_allclose(scorer.probabilities(odd), expected, rtol=0, atol=1e-12)
 
 
-def test_other_models_keep_the_sklearn_path(real_config, real_features):
+def test_other_models_keep_the_sklearn_path(orders_config, orders_features):
     from flight_delay.infra.config import LogisticRegressionConfig
 
     logistic = LogisticRegressionConfig(name="logistic_regression", C=1.0, max_iter=500)
-    train = real_features["train"].head(2000)
-    model = build_model(logistic, real_config.features, 0)
-    model.fit(train[real_config.features.columns], train["delayed"])
+    train = orders_features["train"].head(1000)
+    model = build_model(logistic, orders_config.features, 0)
+    model.fit(train[orders_config.features.columns], train["late"])
     assert FastScorer.of(model) is None
 
 

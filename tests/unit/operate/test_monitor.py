@@ -1,4 +1,5 @@
-"""Monitoring on the real data: the training months against themselves and a winter month."""
+"""Monitoring on the tests' own dataset (tests/synthetic.py): the training weeks against
+themselves, and test weeks whose distances arrive in miles (the hook's planted drift)."""
 
 from __future__ import annotations
 
@@ -6,36 +7,41 @@ import pytest
 
 from flight_delay.operate.monitor_report import drift_html
 from flight_delay.operate.monitoring import MonitorError, compare, scores, verdict_line
-from flight_delay.operate.served_model import from_file
+from tests import synthetic
+
+HELD_OUT = 0.7  # a reference score below what the model reaches in-sample
 
 
 @pytest.fixture(scope="module")
-def served(real_model_file, real_config):
-    return from_file(real_model_file, real_config)
+def served(orders_served):
+    return orders_served
 
 
 @pytest.fixture(scope="module")
-def reference(served, real_features):
-    return scores(real_features["train"], served, "train")
+def reference(served, orders_features):
+    return scores(orders_features["train"], served, "train")
 
 
-def test_the_reference_against_itself_has_no_drift(served, reference, real_config):
-    report = compare(reference, reference, served, real_config.monitor, reference_score=0.69)
+def test_the_reference_against_itself_has_no_drift(served, reference, orders_config):
+    report = compare(reference, reference, served, orders_config.monitor, reference_score=HELD_OUT)
     assert report["drifted_features"] == [] and not report["predictions"]["drifted"]
     assert max(f["psi"] for f in report["features"].values()) < 1e-9
     assert not report["retrain"] and report["reasons"] == []
-    assert report["performance"]["current"] > 0.69  # in-sample: better than held-out
+    assert report["performance"]["current"] > HELD_OUT  # in-sample: better than held-out
 
 
-def test_december_drifts_on_temperature(served, reference, real_features, real_config):
-    test = real_features["test"]
-    december = scores(test[test["month"] == 12], served, "december")
-    report = compare(reference, december, served, real_config.monitor, reference_score=0.69)
-    assert "temp" in report["drifted_features"]
-    assert report["features"]["temp"]["psi"] > 0.25 and report["features"]["temp"]["test"] == "ks"
-    assert report["features"]["carrier"]["test"] == "chi2"
-    assert report["performance"]["labelled_rows"] == len(december)
-    assert '<img src="data:image/png;base64,' in drift_html(report, reference, december)
+def test_distances_in_miles_drift_and_nothing_else(
+    served, reference, orders_features, orders_config
+):
+    miles = synthetic.hook().simulated_drift(orders_features["test"])
+    current = scores(miles, served, "test weeks, in miles")
+    report = compare(reference, current, served, orders_config.monitor, reference_score=HELD_OUT)
+    assert report["drifted_features"] == ["distance_km"]
+    distance = report["features"]["distance_km"]
+    assert distance["psi"] > 0.25 and distance["test"] == "ks"
+    assert report["features"]["region"]["test"] == "chi2"
+    assert report["performance"]["labelled_rows"] == len(current)
+    assert '<img src="data:image/png;base64,' in drift_html(report, reference, current)
 
 
 def test_the_verdict_in_words_says_why_there_is_none():
@@ -49,21 +55,22 @@ def test_the_verdict_in_words_says_why_there_is_none():
     assert verdict_line({"enough_data": True, "retrain": False, "reasons": []}) == "no retraining"
 
 
-def test_too_few_rows_give_no_verdict(served, reference, real_config):
-    few = reference.head(real_config.monitor.min_rows - 1)
-    report = compare(reference, few, served, real_config.monitor)
-    assert not report["retrain"] and report["reasons"][0].startswith("only 199 rows")
+def test_too_few_rows_give_no_verdict(served, reference, orders_config):
+    needed = orders_config.monitor.min_rows
+    few = reference.head(needed - 1)
+    report = compare(reference, few, served, orders_config.monitor)
+    assert not report["retrain"] and report["reasons"][0].startswith(f"only {needed - 1} rows")
 
 
-def test_a_performance_drop_asks_for_retraining(served, reference, real_config):
-    flipped = reference.head(5000).assign(delayed=lambda f: 1 - f["delayed"])
-    report = compare(reference, flipped, served, real_config.monitor, reference_score=0.69)
+def test_a_performance_drop_asks_for_retraining(served, reference, orders_config):
+    flipped = reference.head(1000).assign(late=lambda f: 1 - f["late"])
+    report = compare(reference, flipped, served, orders_config.monitor, reference_score=HELD_OUT)
     assert report["performance"]["degraded"] and report["retrain"]
     assert any(r.startswith("roc_auc fell by") for r in report["reasons"])
 
 
-def test_probabilities_logged_by_another_model_are_recomputed(served, real_features):
-    rows = real_features["test"].head(500)
+def test_probabilities_logged_by_another_model_are_recomputed(served, orders_features):
+    rows = orders_features["test"].head(300)
     mine = rows.assign(probability=0.5, model_md5=served.metadata["model_md5"])
     other = rows.assign(probability=0.5, model_md5="another model")
     assert (scores(mine, served, "mine")["probability"] == 0.5).all()
@@ -72,6 +79,6 @@ def test_probabilities_logged_by_another_model_are_recomputed(served, real_featu
         rows[[*served.numeric, *served.categorical]].to_dict("records"))).tolist()  # fmt: skip
 
 
-def test_an_empty_window_is_a_clear_error(served, real_features):
-    with pytest.raises(MonitorError, match="december: no rows"):
-        scores(real_features["test"].head(0), served, "december")
+def test_an_empty_window_is_a_clear_error(served, orders_features):
+    with pytest.raises(MonitorError, match="week 13: no rows"):
+        scores(orders_features["test"].head(0), served, "week 13")

@@ -1,27 +1,24 @@
+"""`make predict` (score_batch) on the tests' own dataset (tests/synthetic.py)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from flight_delay.operate.predict import BatchError, score_batch
-from flight_delay.operate.served_model import from_file
-
-
-@pytest.fixture(scope="module")
-def served(real_model_file, real_config):
-    return from_file(real_model_file, real_config)
 
 
 def test_a_features_file_is_scored_in_order_and_rows_that_break_a_rule_are_named(
-    served, real_features
+    orders_served, orders_features
 ):
-    batch = real_features["test"].head(300).copy()
-    batch.loc[batch.index[3], "dest"] = "ZQX"
-    batch.loc[batch.index[7], "temp"] = 999.0
+    served = orders_served
+    batch = orders_features["test"].head(300).copy()
+    batch.loc[batch.index[3], "region"] = "ZQX"
+    batch.loc[batch.index[7], "hour"] = 99.0
     scored = score_batch(batch, served)
-    assert scored["flight"].tolist() == batch["flight"].tolist()
-    assert scored.loc[3, "problem"] == "dest: not a category the model was trained on"
-    assert scored.loc[7, "problem"] == "temp: must be a number from -60 to 130, or null"
+    assert scored["order_id"].tolist() == batch["order_id"].tolist()
+    assert "region: not a category the model was trained on" in scored.loc[3, "problem"]
+    assert scored.loc[7, "problem"] == "hour: must be a number from 0 to 23"
     good = scored["problem"] == ""
     assert good.sum() == 298 and scored.loc[~good, "probability"].isna().all()
     inputs = batch[served.model.feature_names_in_].reset_index(drop=True)[good]
@@ -31,9 +28,9 @@ def test_a_features_file_is_scored_in_order_and_rows_that_break_a_rule_are_named
     assert set(scored["model_version"]) == {"workspace"}
 
 
-def test_a_missing_or_unknown_column_fails_the_whole_file(served, real_features):
-    batch = real_features["test"].head(10)
-    with pytest.raises(BatchError, match="temp: required column is missing"):
-        score_batch(batch.drop(columns="temp"), served)
-    with pytest.raises(BatchError, match="tail: unknown column"):
-        score_batch(batch.assign(tail="N1"), served)
+def test_a_missing_or_unknown_column_fails_the_whole_file(orders_served, orders_features):
+    batch = orders_features["test"].head(10)
+    with pytest.raises(BatchError, match="distance_km: required column is missing"):
+        score_batch(batch.drop(columns="distance_km"), orders_served)
+    with pytest.raises(BatchError, match="courier: unknown column"):
+        score_batch(batch.assign(courier="N1"), orders_served)
