@@ -125,7 +125,7 @@ retrain: install ## Monitor the newest data (a random split: CURRENT, default th
 	$(RUN) python -m flight_delay.operate.retrain $(call flag,--remote,DVC_REMOTE) \
 	  $(call flag,--current,CURRENT)
 
-simulate: install ## Replay 2013 month by month: serve, log, monitor, retrain, promote (FIRST=6 LAST=12 PLANT= FLOOR=)
+simulate: install ## Replay the data along the split column: serve, log, monitor, retrain, promote (FIRST= LAST= PLANT= FLOOR=)
 	$(RUN) python -m flight_delay.operate.simulate $(call flag,--first,FIRST) \
 		$(call flag,--last,LAST) $(call flag,--plant,PLANT) $(call flag,--floor,FLOOR)
 

@@ -8,13 +8,14 @@ import json
 import pytest
 
 from tests import synthetic
-from tests.conftest import make
+from tests.conftest import ARTIFACT, make, run
 
 pytestmark = pytest.mark.e2e
 
 
 def test_planted_drift_fires_retraining_and_the_promoted_model_serves_next(tmp_path):
     repo = synthetic.scratch_repo(tmp_path / "repo")
+    run(repo, "gto", "register", ARTIFACT, "--version", "v1.0.0")  # the sandbox has its own
     done = make(repo, "simulate", "FIRST=7", "LAST=8", "PLANT=7", "FLOOR=0.55")
     out = repo / "reports/simulation"
     replay = json.loads((out / "simulation.json").read_text())

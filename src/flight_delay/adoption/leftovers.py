@@ -23,9 +23,10 @@ import yaml
 from flight_delay.infra.git import git_output
 from flight_delay.infra.params import compose_params
 
-PACKAGE = __name__.split(".")[0]  # the package the template generates
+PACKAGE = Path(__file__).resolve().parents[1].name  # the package (also under `python -m`)
 # Where a user's own text lives; the machinery (src/, the template's tests) is the template's.
-OWN_TEXT = ("README.md", "docs/", "conf/", "notebooks/", ".github/", "dvc.yaml", "Makefile")
+OWN_TEXT = ("README.md", "docs/", "conf/", "notebooks/", ".github/", "dvc.yaml", "Makefile",
+            "data/source/")  # fmt: skip
 TEXT_SUFFIXES = {".md", ".yaml", ".yml", ".py", ".ipynb", ".toml", ".txt", ""}
 SHOWN_LINES = 3  # a file's first lines with a name; the rest are counted
 
@@ -95,7 +96,8 @@ def describe(spec: str, conf: Path, tracked: list[str], others: set[str]) -> Exa
     mine -= others
     prefixes = (
         f"src/{PACKAGE}/datasets/{home}/", f"tests/data/{home}/", f"tests/model/{home}/",
-        f"tests/unit/datasets/{home}/", f"data/labels/{home}.csv",
+        f"tests/unit/datasets/{home}/", f"data/labels/{home}.csv", f"tests/{spec}.py",
+        f"tests/{home}.py",
     )  # fmt: skip
     sources = {(source / name).as_posix() for name in data["files"].values()}
     belongs = sorted(
@@ -123,9 +125,25 @@ def own_text_files(tracked: list[str], chosen_home: str, excluded: set[str]) -> 
     ]  # fmt: skip
 
 
+def schema_names(root: Path, home: str) -> set[str]:
+    """The table and column names of a home's schema.yaml (none when it has none yet)."""
+    path = root / "src" / PACKAGE / "datasets" / home / "schema.yaml"
+    try:
+        schema = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return set()
+    tables = schema.get("tables") or {}
+    names = set(tables) | set(schema.get("derived") or {})
+    for table in tables.values():
+        names |= set((table or {}).get("columns") or {})
+    return {str(name) for name in names}
+
+
 def mentions(
-    paths: list[str], root: Path, names: tuple[str, ...]
+    paths: list[str], root: Path, names: tuple[str, ...], mask: str = ""
 ) -> dict[str, list[tuple[int, str]]]:
+    """The lines of `paths` that name one of `names` (the text `mask`, the registry's
+    artifact, reported on its own, left out)."""
     pattern = re.compile("|".join(rf"\b{re.escape(name)}\b" for name in names))
     found: dict[str, list[tuple[int, str]]] = {}
     for path in paths:
@@ -134,7 +152,7 @@ def mentions(
         except (OSError, UnicodeDecodeError):
             continue
         lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1)
-                 if pattern.search(line)]  # fmt: skip
+                 if pattern.search(line.replace(mask, "") if mask else line)]  # fmt: skip
         if lines:
             found[path] = lines
     return found
@@ -158,10 +176,13 @@ def find_leftovers(root: Path) -> Leftovers:
     found = Leftovers(chosen=chosen, artifact=str(params["registry"]["artifact"]))
     found.examples = [describe(s, conf, tracked, used) for s in specs if s != chosen]
     own = own_text_files(tracked, chosen_home, {p for e in found.examples for p in e.files})
-    yours = set(describe(chosen, conf, [], set()).names)  # names both datasets use are yours
+    # names your dataset uses too (its spec's, its tables' and columns') are yours
+    yours = set(describe(chosen, conf, [], set()).names) | schema_names(root, chosen_home)
     for example in found.examples:
         names = tuple(name for name in example.names if name not in yours)
-        found.mentions[example.spec] = mentions(own, root, names) if names else {}
+        found.mentions[example.spec] = (
+            mentions(own, root, names, mask=found.artifact) if names else {}
+        )
     return found
 
 
@@ -186,7 +207,9 @@ def render(found: Leftovers) -> str:
             if len(lines) > SHOWN_LINES:
                 out.append(f"  {path}: {len(lines) - SHOWN_LINES} more lines")
     out += ["", f"The registry's artifact is `{found.artifact}` (conf/registry/default.yaml "
-                "`artifact`, dvc.yaml `artifacts`): rename it if it is the example's."]  # fmt: skip
+                "`artifact` and the key under dvc.yaml `artifacts:`, renamed together; "
+                "docs/adapting.md step 8): the model's name in tags, MLflow and the "
+                "model card."]  # fmt: skip
     return "\n".join(out) + "\n"
 
 

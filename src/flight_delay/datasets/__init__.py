@@ -85,6 +85,13 @@ def configuration_problems(config: PipelineConfig, dataset: DatasetHome) -> list
     if label.source not in columns:
         problems.append(f"label.source: {label.source!r} is not a column of the "
                         f"{dataset.label_table} table (schema.yaml)")  # fmt: skip
+    split_column = getattr(config.split, "column", None)  # ordered splits only
+    if split_column is not None and split_column not in columns:
+        derived = split_column in dataset.schema.derived
+        why = (" (a derived column is computed after the split: add the column to the "
+               "source data)") if derived else " (schema.yaml)"  # fmt: skip
+        problems.append(f"split.column: {split_column!r} is not a column of the "
+                        f"{dataset.label_table} table{why}")  # fmt: skip
     if label.column in features.columns or label.source in features.columns:
         problems.append(f"features: the label ({label.column}, from {label.source}) is no input")
     if label.column in dataset.leakage:

@@ -11,8 +11,9 @@ never touch yours):
    the verdict says so, retrain as `make retrain` does (the window moves forward),
    commit, register the next version and assign it to prod: the gate decides, and a
    version it passes is promoted by its tag and served from the next window on.
-The gate's floor is FLOOR (default 0.6): the dataset spec's floor is set for the full
-pipeline's eight training months, the replay's first model sees three.
+FIRST and LAST default to the split's first validation value and last test value. The
+gate's floor is FLOOR, or the dataset spec's: the replay's first model trains on fewer
+values than the pipeline's (for the flights, three months, not eight: FLOOR=0.6).
 PLANT=v sends v's rows through the dataset's simulated drift (for the flights, the
 weather in metric units: a client's unit bug), a drift that must fire the loop.
 A split without a time order cannot be replayed: a clear refusal.
@@ -301,36 +302,42 @@ def main(argv: list[str] | None = None) -> None:
     from flight_delay.operate.retraining import RetrainError, ordered
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--first", type=_value, default=6,
-                        help="the first value of the split column served (default 6)")  # fmt: skip
-    parser.add_argument("--last", type=_value, default=12,
-                        help="the last value served (default 12)")  # fmt: skip
+    parser.add_argument("--first", type=_value, default=None,
+                        help="the first value of the split column served (default: the "
+                        "split's first validation value)")  # fmt: skip
+    parser.add_argument("--last", type=_value, default=None,
+                        help="the last value served (default: the split's last test "
+                        "value)")  # fmt: skip
     parser.add_argument("--plant", default="",
                         help="values sent with the dataset's planted drift, e.g. 9,10")  # fmt: skip
-    parser.add_argument("--floor", type=float, default=0.6,
-                        help="gate.floor in the sandbox (the dataset spec's is for a model "
-                        "trained on 8 months; the replay starts from 3)")  # fmt: skip
+    parser.add_argument("--floor", type=float, default=None,
+                        help="gate.floor in the sandbox (default: the dataset spec's; the "
+                        "replay's first model trains on fewer values than the "
+                        "pipeline's)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the sandbox clone")
     args = parser.parse_args(argv)
     plant = {_value(m.strip()) for m in args.plant.split(",") if m.strip()}
     try:  # refused before anything is cloned or trained
-        ordered(load_config().split)
+        split = ordered(load_config().split)
     except RetrainError as err:
         raise SystemExit(f"simulate: {err}") from None
+    first = split.valid[0] if args.first is None else args.first
+    last = max(split.test) if args.last is None else args.last
     os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
     out = SIMULATION_DIR.resolve()
     out.mkdir(parents=True, exist_ok=True)
     sandbox = Path(tempfile.mkdtemp(prefix="simulate-"))
     try:
         box = Sandbox(sandbox / "repo")
-        subprocess.run(["git", "clone", "--quiet", ".", str(box.root)], check=True)
-        split = box.config().split
-        if isinstance(split, OrderedSplit):  # read only what the replay serves
-            kept = replay_values(split, args.first, args.last)
-            kept = kept[: kept.index(args.last) + 1]
-            box.set_section("data", keep={split.column: kept})
-        box.set_section("gate", floor=args.floor)
-        column, rows = simulate(box, args.first, args.last, plant, out)
+        # no tags: the sandbox registers its own v1.0.0, whatever this repo has registered
+        subprocess.run(["git", "clone", "--quiet", "--no-tags", ".", str(box.root)], check=True)
+        kept = replay_values(split, first, last)  # read only what the replay serves
+        box.set_section("data", keep={split.column: kept[: kept.index(last) + 1]})
+        if args.floor is not None:
+            box.set_section("gate", floor=args.floor)
+        say("simulate", f"{split.column} {first} to {last}; gate floor "
+            f"{box.config().gate.floor} in the sandbox (FLOOR=...)")  # fmt: skip
+        column, rows = simulate(box, first, last, plant, out)
     finally:
         if not args.keep:
             shutil.rmtree(sandbox, ignore_errors=True)

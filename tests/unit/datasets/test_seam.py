@@ -72,3 +72,16 @@ def test_an_unknown_label_column_is_named(raw_params):
         dataset_for(parse_config(raw_params))
     assert "label.source: 'arr_dely' is not a column of the flights table" in str(raised.value)
     assert "leakage" not in str(raised.value)  # not also the wrong advice
+
+
+@pytest.mark.parametrize(
+    ("column", "why"),
+    [("monthh", "(schema.yaml)"), ("dep_hour", "(a derived column is computed after the split")],
+)
+def test_a_split_column_that_is_not_in_the_label_table_is_named(raw_params, column, why):
+    raw_params["split"]["column"] = column
+    with pytest.raises(ConfigError) as raised:
+        dataset_for(parse_config(raw_params))
+    assert f"split.column: {column!r} is not a column of the flights table {why}" in str(
+        raised.value
+    )
