@@ -188,3 +188,28 @@ def orders_served(orders_model_file):
     from tests import synthetic
 
     return synthetic.served_model(orders_model_file)
+
+
+@pytest.fixture
+def orders() -> pd.DataFrame:
+    """Six orders of the tests' own dataset (tests/synthetic.py), one per week of the split:
+    order 4 has no outcome yet, order 5 comes from a shop absent from `shops` and
+    order 3 has no distance. Late (minutes_late > 10): 0, 1, 1, -, 0, 1."""
+    return pd.DataFrame(
+        {
+            "order_id": [1, 2, 3, 4, 5, 6],
+            "week": [1, 2, 9, 10, 11, 12],
+            "weekday": ["mon", "tue", "wed", "thu", "fri", "sat"],
+            "hour": [9, 12, 18, 20, 8, 22],
+            "shop": [1, 2, 3, 1, 9, 2],
+            "items": [1, 5, 2, 30, 3, 4],
+            "distance_km": [2.5, 10.0, NAN, 4.0, 7.0, 3.0],
+            "minutes_late": [-5.0, 20.0, 12.0, NAN, 3.0, 45.0],
+        }
+    )
+
+
+@pytest.fixture
+def shops() -> pd.DataFrame:
+    return pd.DataFrame({"shop": [1, 2, 3], "region": ["north", "south", "east"],
+                         "staff": [3, 12, 7]})  # fmt: skip
