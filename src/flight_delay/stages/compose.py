@@ -4,7 +4,9 @@
 plain `dvc repro` does not. This stage runs whenever conf/ changes and:
 - rewrites params.yaml when it still holds the previous composition (stale);
 - keeps it when it differs from both (it carries `dvc exp run -S` overrides).
-`--force` (`make params`) always rewrites it; `--check` only compares.
+`--force` (`make params`) always rewrites it; `--check` only compares. Either way the
+parameters the stages will read are validated first (infra/config.py): a wrong key is
+named and params.yaml is left as it was.
 The composition and the decision live in infra/params.py.
 """
 
@@ -14,6 +16,9 @@ import argparse
 import json
 import sys
 
+import yaml
+
+from flight_delay.infra.config import ConfigError, parse_config
 from flight_delay.infra.io import write_json, write_text
 from flight_delay.infra.params import compose_params, decide, differing_keys, sha256_text
 from flight_delay.infra.paths import CONF_DIR, PARAMS_FILE, PARAMS_READY, PARAMS_STAMP
@@ -41,6 +46,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     last_sha = json.loads(PARAMS_STAMP.read_text())["sha256"] if PARAMS_STAMP.exists() else None
     action = "write" if args.force else decide(on_disk, composed, last_sha)
+    used = composed if action == "write" or on_disk is None else on_disk
+    origin = f"{CONF_DIR}/ (composed)" if used is composed else str(PARAMS_FILE)
+    try:  # a wrong key is named here, before params.yaml is written or any stage runs
+        parse_config(yaml.safe_load(used), origin=origin)
+    except ConfigError as err:
+        sys.exit(f"compose: {err}")
 
     if action == "write":
         write_text(composed, PARAMS_FILE)

@@ -137,6 +137,25 @@ def test_main_force_drops_overrides(scratch_repo):
     assert (scratch_repo / "params.yaml").read_text() == composed
 
 
+def test_main_names_a_wrong_key_and_leaves_params_as_they_were(scratch_repo):
+    compose.main([])
+    params = scratch_repo / "params.yaml"
+    before = params.read_text()
+    gate = scratch_repo / "conf/gate/default.yaml"
+    gate.write_text(gate.read_text().replace("tolerance: 0.005", "tolerance: -1"))
+    for argv in ([], ["--force"]):
+        with pytest.raises(SystemExit) as stopped:
+            compose.main(argv)
+        assert "compose: invalid configuration in conf/ (composed):" in str(stopped.value)
+        assert "gate.tolerance: Input should be greater than or equal to 0" in str(stopped.value)
+        assert params.read_text() == before
+    overridden = before.replace("seed: 42", "seed: forty-two")  # as `dvc exp run -S` would
+    params.write_text(overridden)
+    with pytest.raises(SystemExit, match="invalid configuration in params.yaml:\n  seed:"):
+        compose.main([])
+    assert params.read_text() == overridden
+
+
 def test_main_check_names_the_differing_keys(scratch_repo, capsys):
     compose.main([])
     compose.main(["--check"])
