@@ -12,7 +12,7 @@ import yaml
 
 from flight_delay.adoption.leftovers import PACKAGE, find_leftovers, main, render
 from tests import synthetic
-from tests.conftest import REPO_ROOT, choose_dataset
+from tests.conftest import ARTIFACT, REPO_ROOT, choose_dataset
 
 PARCELS = {
     "defaults": [{"/split": "by_fortnight"}, "_self_"],
@@ -59,14 +59,18 @@ def adopted(tmp_path: Path) -> Path:
     write(tmp_path / "docs/data-definition.md",
           "# Late orders\n\nWhich orders arrive late?\nUnlike parcels, orders are never mouldy.\n"
           "The shops' regions and items are ours.\n")  # fmt: skip
-    write(tmp_path / "README.md", "# orders\n\nThe flight-delay artifact is not a name.\n")
+    registry = conf / "registry/default.yaml"
+    registry.write_text(
+        registry.read_text().replace(f"artifact: {ARTIFACT}", "artifact: parcels-model")
+    )
+    write(tmp_path / "README.md", "# orders\n\nThe parcels-model artifact is our model.\n")
     write(tmp_path / "data/source/README.md", "Land parcels.csv here.\n")
     return tmp_path
 
 
 def test_the_unchosen_examples_files_and_names_in_your_text_are_listed(adopted):
     found = find_leftovers(adopted)
-    assert found.chosen == "orders" and found.artifact == "flight-delay"
+    assert found.chosen == "orders" and found.artifact == "parcels-model"
     examples = {example.spec: example for example in found.examples}
     assert set(examples) == {"parcels", "berries"}
     parcels, berries = examples["parcels"], examples["berries"]
@@ -85,14 +89,14 @@ def test_the_unchosen_examples_files_and_names_in_your_text_are_listed(adopted):
     assert named["docs/data-definition.md"] == [(4, "Unlike parcels, orders are never mouldy.")]
     assert named["tests/data/orders/test_orders.py"] == [(1, "# late orders, not delivered late")]
     assert named["data/source/README.md"] == [(1, "Land parcels.csv here.")]
-    assert "README.md" not in named  # `flight-delay` is the artifact, reported on its own
+    assert "README.md" not in named  # `parcels-model` is the artifact, reported on its own
     assert "conf/dataset/orders.yaml" not in named  # its own names
     assert list(found.mentions["berries"]) == ["docs/data-definition.md"]  # mouldy
     report = render(found)
     assert "## `parcels` (home parcels): its files" in report
     assert "its data: the Python package `berrydata`" in report
     assert "docs/data-definition.md:4: Unlike parcels, orders are never mouldy." in report
-    assert "The registry's artifact is `flight-delay`" in report
+    assert "The registry's artifact is `parcels-model`" in report
 
 
 def test_names_your_dataset_uses_too_are_yours(adopted):

@@ -10,6 +10,7 @@ from flight_delay.revisions.recorded_outputs import RecordedOutputs
 from tests.conftest import REPO_ROOT
 
 REGISTRY = load_config(REPO_ROOT / "params.yaml").registry
+ARTIFACT = REGISTRY.artifact  # the model's name, as conf/registry says
 OUTPUTS = RecordedOutputs(
     name="v1.2.0",
     metrics={"valid": {"roc_auc": 0.69, "rows": 1000}, "test": {"roc_auc": 0.7, "rows": 2000}},
@@ -24,9 +25,9 @@ LINEAGE = Lineage("f" * 40, "a" * 32, "b" * 32, "c" * 32, {"data/features/train.
 
 
 def promotion(stage: str | None, event: str = "assignment") -> Promotion:
-    tag = f"flight-delay#{stage}#4" if stage else "flight-delay@v1.2.0"
+    tag = f"{ARTIFACT}#{stage}#4" if stage else f"{ARTIFACT}@v1.2.0"
     return Promotion(
-        event=TagEvent(tag, "flight-delay", event, "v1.2.0", "f" * 40, "2013-01-01", stage),
+        event=TagEvent(tag, f"{ARTIFACT}", event, "v1.2.0", "f" * 40, "2013-01-01", stage),
         lineage=LINEAGE, outputs=OUTPUTS, mlflow_version="7", training_run_id="r1",
         tracking_uri="sqlite:///mlflow.db", obtained="fetched with dvc artifacts get",
         gate_message="gate: PASS valid.roc_auc 0.6800 -> 0.6900", gate_notes=("a note",),
@@ -35,8 +36,8 @@ def promotion(stage: str | None, event: str = "assignment") -> Promotion:
 
 def test_the_card_has_every_section_with_the_lineage():
     card = model_card(promotion("prod"), REGISTRY, "delayed")
-    assert card.startswith("# Model card: flight-delay v1.2.0")
-    for text in ("| Stage | prod, by tag `flight-delay#prod#4` |", "`models:/flight-delay@prod`",
+    assert card.startswith(f"# Model card: {ARTIFACT} v1.2.0")
+    for text in (f"| Stage | prod, by tag `{ARTIFACT}#prod#4` |", f"`models:/{ARTIFACT}@prod`",
                  "| Training run | `r1` |", f"`{'f' * 40}`", "gate: PASS valid.roc_auc",
                  "- a note", "| roc_auc | 0.6900 | 0.7000 |", "| train | 1, 2 | 5,000 | 0.2100 |",
                  "| model.learning_rate | `0.1` |", "| features.numeric | distance |",
@@ -52,12 +53,12 @@ def test_the_card_lists_the_weakest_slices_large_enough_to_judge():
 
 def test_a_registration_card_names_no_stage_and_a_numbered_model_uri():
     card = model_card(promotion(None, "registration"), REGISTRY, "delayed")
-    assert "| Stage | none (registered only) |" in card and "`models:/flight-delay/7`" in card
+    assert "| Stage | none (registered only) |" in card and f"`models:/{ARTIFACT}/7`" in card
 
 
 def test_the_record_deploys_only_the_deploy_stage_and_is_stable():
     prod = deployment_record(promotion("prod"), REGISTRY, deploy=True)
-    assert prod["mlflow"]["model_uri"] == "models:/flight-delay@prod"
+    assert prod["mlflow"]["model_uri"] == f"models:/{ARTIFACT}@prod"
     assert prod == deployment_record(promotion("prod"), REGISTRY, deploy=True)
     assert model_card(promotion("dev"), REGISTRY, "delayed") == model_card(
         promotion("dev"), REGISTRY, "delayed"
@@ -70,5 +71,5 @@ def test_a_promotion_that_moved_no_alias_points_at_its_numbered_version():
 
     late = replace(promotion("prod"), alias_moved=False)  # the tags hold a newer version
     assert deployment_record(late, REGISTRY, deploy=False)["mlflow"]["model_uri"] == (
-        "models:/flight-delay/7"
+        f"models:/{ARTIFACT}/7"
     )
