@@ -32,11 +32,6 @@ SCALED = [f"{part}_{name}" for part in ("mean", "worst")
           for name in ("radius", "perimeter", "area", "texture")]  # fmt: skip
 
 
-def choose_breast_cancer(repo: Path) -> None:
-    config = repo / "conf/config.yaml"
-    config.write_text(config.read_text().replace("- dataset: flights", "- dataset: breast_cancer"))
-
-
 def post(url: str, rows: list[dict]) -> dict:
     request = urllib.request.Request(url, data=json.dumps(rows).encode(),
                                      headers={"Content-Type": "application/json"})  # fmt: skip
@@ -55,8 +50,7 @@ def drifted_new_rows(repo: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def lifecycle(tmp_path_factory):
-    repo = make_scratch_repo(tmp_path_factory.mktemp("breast_cancer"), {})
-    choose_breast_cancer(repo)
+    repo = make_scratch_repo(tmp_path_factory.mktemp("breast_cancer"), dataset="breast_cancer")
     seen: dict = {"repo": repo}
     seen["repro"] = repro_and_commit(repo, "the breast cancer dataset")
     first = {"metrics": "metrics/metrics.json", "splits": "reports/splits.json"}
