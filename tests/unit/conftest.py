@@ -131,25 +131,25 @@ def planes() -> pd.DataFrame:
 
 @pytest.fixture
 def small_features() -> FeaturesConfig:
-    return FeaturesConfig(numeric=["distance", "temp"], categorical=["carrier", "origin"])
+    return FeaturesConfig(numeric=["distance_km", "items"], categorical=["shop", "region"])
 
 
 @pytest.fixture
 def training_frame() -> pd.DataFrame:
-    """300 synthetic flights; carrier AA is delayed far more often than the others."""
+    """300 orders; shop a is late far more often than the others."""
     rng = np.random.default_rng(0)
     n = 300
-    carrier = rng.choice(["AA", "DL", "UA"], n)
+    shop = rng.choice(["a", "b", "c"], n)
     frame = pd.DataFrame(
         {
-            "distance": rng.uniform(100, 2500, n),
-            "temp": rng.normal(55, 15, n),
-            "carrier": pd.array(carrier, dtype="str"),
-            "origin": pd.array(rng.choice(["EWR", "JFK", "LGA"], n), dtype="str"),
-            "delayed": ((carrier == "AA") | (rng.uniform(size=n) < 0.15)).astype("int8"),
+            "distance_km": rng.uniform(100, 2500, n),
+            "items": rng.normal(55, 15, n),
+            "shop": pd.array(shop, dtype="str"),
+            "region": pd.array(rng.choice(["north", "south", "east"], n), dtype="str"),
+            "late": ((shop == "a") | (rng.uniform(size=n) < 0.15)).astype("int8"),
         }
     )
-    frame.loc[::17, "temp"] = NAN  # missing values at fit time too
+    frame.loc[::17, "items"] = NAN  # missing values at fit time too
     return frame
 
 

@@ -26,12 +26,12 @@ HGB = HistGradientBoostingConfig(
 )  # fmt: skip
 LOGREG = LogisticRegressionConfig(name="logistic_regression", C=1.0, max_iter=200)
 FOREST = RandomForestConfig(name="random_forest", n_estimators=10, max_depth=4, min_samples_leaf=5)
-GROUPS = {"airline": ["carrier", "origin"], "conditions": ["distance", "temp"]}
+GROUPS = {"place": ["shop", "region"], "order": ["distance_km", "items"]}
 
 
 def fitted(model_config, small_features, training_frame):
     model = build_model(model_config, small_features, seed=0)
-    return model.fit(training_frame[small_features.columns], training_frame["delayed"])
+    return model.fit(training_frame[small_features.columns], training_frame["late"])
 
 
 def test_the_group_that_carries_the_label_matters_and_the_other_does_not(
@@ -39,28 +39,28 @@ def test_the_group_that_carries_the_label_matters_and_the_other_does_not(
 ):
     model = fitted(LOGREG, small_features, training_frame)  # does not learn the noise
     table = group_importance(model, training_frame, small_features.columns, GROUPS,
-                             "delayed", repeats=3, seed=0)  # fmt: skip
+                             "late", repeats=3, seed=0)  # fmt: skip
     drop = dict(zip(table["group"], table["importance_mean"], strict=True))
-    assert table["group"].tolist() == ["airline", "conditions"]  # sorted by importance
-    assert drop["airline"] > 0.2
-    assert abs(drop["conditions"]) < 0.05
+    assert table["group"].tolist() == ["place", "order"]  # sorted by importance
+    assert drop["place"] > 0.2
+    assert abs(drop["order"]) < 0.05
     again = group_importance(model, training_frame, small_features.columns, GROUPS,
-                             "delayed", repeats=3, seed=0)  # fmt: skip
+                             "late", repeats=3, seed=0)  # fmt: skip
     pd.testing.assert_frame_equal(table, again)
 
 
 @pytest.mark.parametrize("model_config", [HGB, LOGREG, FOREST], ids=lambda c: c.name)
-def test_shap_values_explain_each_raw_feature_and_favour_the_delayed_carrier(
+def test_shap_values_explain_each_raw_feature_and_favour_the_late_shop(
     model_config, small_features, training_frame
 ):
     model = fitted(model_config, small_features, training_frame)
     values = shap_by_feature(model, training_frame, small_features.columns)
     assert list(values.columns) == small_features.columns
     assert len(values) == len(training_frame)
-    is_aa = (training_frame["carrier"] == "AA").to_numpy()
-    assert values.loc[is_aa, "carrier"].mean() > 0 > values.loc[~is_aa, "carrier"].mean()
+    is_a = (training_frame["shop"] == "a").to_numpy()
+    assert values.loc[is_a, "shop"].mean() > 0 > values.loc[~is_a, "shop"].mean()
     table = shap_importance(values)
-    assert table["feature"].iloc[0] == "carrier"
+    assert table["feature"].iloc[0] == "shop"
 
 
 def test_shap_values_add_up_to_the_models_log_odds(small_features, training_frame):
@@ -74,7 +74,7 @@ def test_shap_values_add_up_to_the_models_log_odds(small_features, training_fram
 def test_one_hot_columns_map_back_to_their_feature(small_features, training_frame):
     model = fitted(LOGREG, small_features, training_frame)
     assert source_columns(model[0]) == [
-        "carrier", "carrier", "carrier", "origin", "origin", "origin", "distance", "temp",
+        "shop", "shop", "shop", "region", "region", "region", "distance_km", "items",
     ]  # fmt: skip
 
 

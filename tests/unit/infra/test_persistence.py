@@ -15,9 +15,10 @@ from sklearn.preprocessing import FunctionTransformer
 from flight_delay.core.models import build_model
 from flight_delay.infra.config import ModelConfig
 from flight_delay.infra.persistence import canonical_skops, load_model, save_model
-from tests.flights import LABEL
 
 MODEL_NAMES = ["hist_gradient_boosting", "logistic_regression", "random_forest"]
+
+LABEL = "late"  # the hand-made frames' label (tests/unit/conftest.py)
 
 
 def fitted(repo_root, name, frame, features):
