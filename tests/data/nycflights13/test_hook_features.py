@@ -59,8 +59,8 @@ def test_plane_age_is_flight_year_minus_plane_year(joined):
     assert derived.loc[[4, 5], "plane_age"].isna().all()  # no plane data
 
 
-def test_select_features_returns_context_features_and_label(joined, config):
-    features = config.features
+def test_select_features_returns_context_features_and_label(joined, real_config):
+    features = real_config.features
     selected = select_features(derive_features(joined), features)
     context = [c for c in CONTEXT_COLUMNS if c not in features.columns]
     assert list(selected.columns) == [*context, *features.numeric, *features.categorical, LABEL]
@@ -69,10 +69,10 @@ def test_select_features_returns_context_features_and_label(joined, config):
     assert len(selected) == len(joined)
 
 
-def test_select_features_never_returns_leakage_columns(joined, config):
+def test_select_features_never_returns_leakage_columns(joined, real_config):
     frame = derive_features(joined)
     assert set(frame.columns) >= LEAKAGE_COLUMNS
-    assert not LEAKAGE_COLUMNS & set(select_features(frame, config.features).columns)
+    assert not LEAKAGE_COLUMNS & set(select_features(frame, real_config.features).columns)
 
 
 def test_select_features_names_a_missing_column(joined):
@@ -82,6 +82,6 @@ def test_select_features_names_a_missing_column(joined):
         select_with(derive_features(joined), features, rules, list(CONTEXT_COLUMNS), LABEL)
 
 
-def test_select_features_needs_derived_columns_to_be_added_first(joined, config):
+def test_select_features_needs_derived_columns_to_be_added_first(joined, real_config):
     with pytest.raises(FeatureError, match=r"'day_of_week', 'dep_hour', 'arr_hour'"):
-        select_features(joined, config.features)
+        select_features(joined, real_config.features)
