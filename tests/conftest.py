@@ -102,12 +102,16 @@ def ran_stages(done: subprocess.CompletedProcess[str]) -> set[str]:
 
 
 def make_scratch_repo(
-    target: Path, conf_changes: dict[str, dict] | None = None, dataset: str | None = None
+    target: Path,
+    conf_changes: dict[str, dict] | None = None,
+    dataset: str | None = None,
+    compose: bool = True,
 ) -> Path:
     """A copy of the repo's files (tracked and new, not ignored) in a fresh git repo, with
     `conf_changes` (conf/ file -> keys) and `dataset` chosen whatever the repo's
-    conf/config.yaml chooses (None: as it chooses). The machinery's tests use
-    tests/synthetic.scratch_repo, the tests' own dataset, instead."""
+    conf/config.yaml chooses (None: as it chooses), params.yaml composed from it unless
+    `compose` is False (the caller changes conf/ further and composes itself). The
+    machinery's tests use tests/synthetic.scratch_repo, the tests' own dataset, instead."""
     listed = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True,
@@ -121,7 +125,8 @@ def make_scratch_repo(
         choose_dataset(target / "conf", dataset)
     for name, changes in (conf_changes or {}).items():
         edit_conf(target / "conf" / name, changes)
-    compose_into(target)
+    if compose:
+        compose_into(target)
     run(target, "git", "init", "-q", "-b", "main")
     run(target, "git", "add", "-A")
     run(target, "git", "commit", "-qm", "scratch copy")

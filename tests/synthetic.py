@@ -170,7 +170,7 @@ def scratch_repo(
     changes: dict[str, dict] = {"evaluate/default.yaml": QUICK_EVALUATE}
     if not tracked:
         changes["tracking/local.yaml"] = {"enabled": False}
-    repo = make_scratch_repo(target, changes, dataset=None)
+    repo = make_scratch_repo(target, changes, dataset=None, compose=False)  # composed below
     install(repo, choose=False)
     for name, values in (conf_changes or {}).items():
         from flight_delay.infra.params import edit_conf

@@ -137,3 +137,12 @@ def test_feedback_monitor_and_retrain_close_the_loop(lifecycle):
     assert sum(splits[name]["rows"] for name in ("train", "valid", "test")) == 569 + 150
     text = (repo / "reports/retrain/pr.md").read_text()
     assert "drifted from the training data" in text and "same seeded stratified split" in text
+
+
+def test_the_replay_needs_a_time_order_and_says_so_before_it_clones(lifecycle, tmp_path):
+    repo = lifecycle["repo"]
+    done = make(repo, "simulate", check=False, env={"TMPDIR": str(tmp_path)})
+    assert done.returncode != 0
+    assert "simulate: split.kind is 'stratified': retraining on a newer window" in done.stderr
+    assert not list(tmp_path.glob("simulate-*"))  # nothing cloned
+    assert not (repo / "reports/simulation/simulation.json").exists()

@@ -81,10 +81,22 @@ def words(*values: object) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def describe(spec: str, conf: Path, tracked: list[str], others: set[str]) -> Example:
-    """One unchosen spec: the files that belong to it alone and the names it uses."""
-    params = yaml.safe_load(compose_params(conf, (f"dataset={spec}",)))
+def composed(spec: str, conf: Path) -> dict:
+    """params.yaml as it would be with `spec` chosen."""
+    return yaml.safe_load(compose_params(conf, (f"dataset={spec}",)))
+
+
+def spec_names(spec: str, params: dict) -> tuple[str, ...]:
+    """The names a spec gives its dataset: spec, home, label column, classes, event, tables."""
     data, label = params["data"], params["label"]
+    return words(spec, data["dataset"], label.get("column"), *label.get("classes", []),
+                 label.get("event"), *data["files"])  # fmt: skip
+
+
+def describe(spec: str, params: dict, conf: Path, tracked: list[str], others: set[str]) -> Example:
+    """One unchosen spec (`params`: its composition): the files that belong to it alone and
+    the names it uses."""
+    data = params["data"]
     home = str(data["dataset"])
     source = Path(data["source"])
     package = (
@@ -105,9 +117,8 @@ def describe(spec: str, conf: Path, tracked: list[str], others: set[str]) -> Exa
         if path in mine or path.startswith(prefixes) or path in sources
         or any(path.startswith(f"{s}/") or path == f"{s}.dvc" for s in sources)
     )  # fmt: skip
-    names = words(spec, home, label.get("column"), *label.get("classes", []),
-                  label.get("event"), *data["files"])  # fmt: skip
-    return Example(spec=spec, home=home, files=tuple(belongs), names=names, package=package)
+    return Example(spec=spec, home=home, files=tuple(belongs), names=spec_names(spec, params),
+                   package=package)  # fmt: skip
 
 
 def tracked_files(root: Path) -> list[str]:
@@ -166,7 +177,7 @@ def find_leftovers(root: Path) -> Leftovers:
         raise ValueError(
             f"conf/config.yaml chooses dataset {chosen!r}: no conf/dataset/{chosen}.yaml"
         )
-    params = yaml.safe_load(compose_params(conf, (f"dataset={chosen}",)))
+    params = composed(chosen, conf)
     chosen_home = str(params["data"]["dataset"])
     # group files the chosen spec or conf/config.yaml itself uses are never leftovers
     used = group_files(conf / "dataset" / f"{chosen}.yaml", conf) | group_files(
@@ -174,10 +185,11 @@ def find_leftovers(root: Path) -> Leftovers:
     )
     tracked = tracked_files(root)
     found = Leftovers(chosen=chosen, artifact=str(params["registry"]["artifact"]))
-    found.examples = [describe(s, conf, tracked, used) for s in specs if s != chosen]
+    found.examples = [describe(s, composed(s, conf), conf, tracked, used)
+                      for s in specs if s != chosen]  # fmt: skip
     own = own_text_files(tracked, chosen_home, {p for e in found.examples for p in e.files})
     # names your dataset uses too (its spec's, its tables' and columns') are yours
-    yours = set(describe(chosen, conf, [], set()).names) | schema_names(root, chosen_home)
+    yours = set(spec_names(chosen, params)) | schema_names(root, chosen_home)
     for example in found.examples:
         names = tuple(name for name in example.names if name not in yours)
         found.mentions[example.spec] = (
