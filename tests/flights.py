@@ -1,6 +1,6 @@
-"""The worked example as the tests see it: the flights' home with its configured label rule
-(conf/label/arrival_delay.yaml), for the tests that still use flight-shaped tables; and the
-fixtures of the flights' own tests (tests/data/nycflights13, tests/model/nycflights13, the
+"""The worked example as its own tests see it: the flights' home with its configured label
+rule (conf/label/arrival_delay.yaml), hand-made flight tables, and the fixtures of the
+flights' own tests (tests/data/nycflights13, tests/model/nycflights13, the
 EDA notebook's test of its hypothesis): its real data as its spec makes it, whatever
 conf/config.yaml chooses."""
 

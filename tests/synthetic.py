@@ -11,6 +11,7 @@ chooses it; `spec()` builds the same dataset in memory for unit tests.
 
 from __future__ import annotations
 
+import copy
 import textwrap
 from pathlib import Path
 from types import ModuleType
@@ -202,19 +203,26 @@ def spec():
     return DatasetSpec.of(home, LabelConfig.model_validate(SPEC["label"]))
 
 
-def config():
-    """The orders' PipelineConfig, built in memory: the repo's composition of conf/ (for
-    the groups a spec does not set: model, tracking, ...) with this spec's sections."""
-    from flight_delay.infra.config import parse_config
+def raw_params() -> dict:
+    """The orders' params as a plain dict, as `compose` would write them with the orders
+    chosen: the repo's composition of conf/ (for the groups a spec does not set: model,
+    tracking, ...) with this spec's sections."""
     from flight_delay.infra.params import compose_params
     from tests.conftest import REPO_ROOT
 
     raw = yaml.safe_load(compose_params(REPO_ROOT / "conf"))
     raw.pop("hypothesis", None)  # the chosen spec's, about its own groups
-    for section, values in SPEC.items():
+    for section, values in copy.deepcopy(SPEC).items():
         whole = section in ("data", "label", "split", "features")
         raw[section] = values if whole else raw[section] | values
-    return parse_config(raw)
+    return raw
+
+
+def config():
+    """The orders' PipelineConfig, built in memory (raw_params)."""
+    from flight_delay.infra.config import parse_config
+
+    return parse_config(raw_params())
 
 
 def features(root: Path) -> dict:

@@ -1,18 +1,17 @@
-"""Small hand-made tables and a valid config shared by the unit tests: orders of the
-tests' own dataset (tests/synthetic.py), and the flights' three raw tables
-(tests/flights.py) for the tests that still use them."""
+"""Small hand-made tables and a valid config shared by the unit tests, all of the tests'
+own dataset (tests/synthetic.py): the machinery's unit tests never lean on a shipped
+example."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from flight_delay.infra.config import FeaturesConfig, PipelineConfig, parse_config
-from tests.flights import flights, planes, weather  # noqa: F401 (fixtures: flight tables)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAN = np.nan
@@ -24,18 +23,18 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def flights_params_text() -> str:
-    """The worked example's params (conf/ with `dataset=flights`), whatever conf/config.yaml
-    chooses: the unit tests' tables below are flights."""
-    from flight_delay.infra.params import compose_params
+def orders_params() -> dict:
+    """The params of the tests' own dataset (tests/synthetic.py), as `compose` writes them
+    with the orders chosen, whatever conf/config.yaml chooses."""
+    from tests import synthetic
 
-    return compose_params(REPO_ROOT / "conf", ("dataset=flights",))
+    return synthetic.raw_params()
 
 
 @pytest.fixture
-def raw_params(flights_params_text: str) -> dict:
-    """The flights' params as a plain dict, fresh for each test (safe to mutate)."""
-    return yaml.safe_load(flights_params_text)
+def raw_params(orders_params: dict) -> dict:
+    """The orders' params as a plain dict, fresh for each test (safe to mutate)."""
+    return copy.deepcopy(orders_params)
 
 
 @pytest.fixture

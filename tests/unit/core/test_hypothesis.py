@@ -109,18 +109,16 @@ def test_a_group_without_inputs_is_a_clear_error():
 
 
 def test_the_config_names_a_hypothesis_group_that_is_not_a_group(raw_params):
-    raw_params["hypothesis"] = {"statement": "s", "base": ["carrier_route"], "groups": ["wether"]}
-    with pytest.raises(
-        ConfigError, match=r"hypothesis: \['wether'\] are no groups of model inputs"
-    ):
+    raw_params["hypothesis"] = {"statement": "s", "base": ["route"], "groups": ["lod"]}
+    with pytest.raises(ConfigError, match=r"hypothesis: \['lod'\] are no groups of model inputs"):
         parse_config(raw_params)
-    raw_params["hypothesis"] = {"statement": "s", "base": ["plane"], "groups": ["plane"]}
-    with pytest.raises(ConfigError, match=r"\['plane'\] are in both base and groups"):
+    raw_params["hypothesis"] = {"statement": "s", "base": ["load"], "groups": ["load"]}
+    with pytest.raises(ConfigError, match=r"\['load'\] are in both base and groups"):
         parse_config(raw_params)
     raw_params["hypothesis"] = {
         "statement": "s",
-        "base": ["plane"],
-        "groups": ["weather"],
+        "base": ["route"],
+        "groups": ["load"],
         "share": 2,
     }
     with pytest.raises(ConfigError, match="hypothesis.share: Input should be less than or equal"):

@@ -10,29 +10,35 @@ from flight_delay.core.label_overrides import (
     check_overrides,
     read_overrides,
 )
-from flight_delay.core.labels import apply_rule as delay_label
+from flight_delay.core.labels import apply_rule as label_with_rule
 from flight_delay.datasets.preparation import override_format
-from tests.flights import FLIGHTS as DATASET
-from tests.flights import LABEL, LABEL_RULE
+from tests import parcels
 
-DROP = LABEL_RULE  # cancelled flights dropped
-FORM = override_format(DATASET)  # the flights' natural key, `delayed`, periods (year, month)
+DATASET = parcels.spec()
+DROP = DATASET.label_rule  # lost parcels dropped
+LABEL = DATASET.label
+FORM = override_format(DATASET)  # the parcels' natural key, `late`, periods (year, week)
 OVERRIDE_COLUMNS = FORM.columns
 
 
+@pytest.fixture
+def parcel_rows() -> pd.DataFrame:
+    return parcels.rows()
+
+
 def overrides(*rows: tuple) -> pd.DataFrame:
-    """Rows of (year, month, day, carrier, flight, origin, delayed), as read from CSV."""
+    """Rows of (year, week, day, depot, parcel, late), as read from CSV."""
     frame = pd.DataFrame(
         [(*r, "ana", "reviewed") for r in rows], columns=OVERRIDE_COLUMNS, dtype="string"
     )
     return check_overrides(frame, FORM)
 
 
-def test_an_override_changes_exactly_the_listed_flights(flights):
-    labelled = delay_label(flights, DROP)  # labels 0, 1, 0, 0, 1 (flights 1545 ... 301)
-    listed = overrides(("2013", "1", "1", "UA", "1545", "EWR", "1"),
-                       ("2013", "11", "4", "DL", "200", "EWR", "1"))  # fmt: skip
-    result, summary = apply_overrides(labelled, flights, listed, FORM)
+def test_an_override_changes_exactly_the_listed_rows(parcel_rows):
+    labelled = label_with_rule(parcel_rows, DROP)  # labels 0, 1, 0, 0, 1 (parcels 1545 ... 301)
+    listed = overrides(("2024", "1", "1", "n", "1545", "1"),
+                       ("2024", "11", "1", "n", "200", "1"))  # fmt: skip
+    result, summary = apply_overrides(labelled, parcel_rows, listed, FORM)
     assert result[LABEL].tolist() == [1, 1, 0, 1, 1]
     assert result[OVERRIDDEN].tolist() == [True, False, False, True, False]
     assert result[LABEL].dtype == "int8"
@@ -43,43 +49,43 @@ def test_an_override_changes_exactly_the_listed_flights(flights):
     pd.testing.assert_frame_equal(unchanged, labelled.drop(columns=[LABEL]))
 
 
-def test_an_override_that_agrees_with_the_rule_is_applied_but_changes_nothing(flights):
-    labelled = delay_label(flights, DROP)
-    listed = overrides(("2013", "1", "1", "UA", "1714", "LGA", "1"))
-    result, summary = apply_overrides(labelled, flights, listed, FORM)
+def test_an_override_that_agrees_with_the_rule_is_applied_but_changes_nothing(parcel_rows):
+    labelled = label_with_rule(parcel_rows, DROP)
+    listed = overrides(("2024", "1", "1", "s", "1714", "1"))
+    result, summary = apply_overrides(labelled, parcel_rows, listed, FORM)
     assert (summary.applied, summary.changed) == (1, 0)
     assert result[LABEL].tolist() == labelled[LABEL].tolist()
 
 
-def test_a_cancelled_flight_dropped_by_the_rule_is_counted_not_applied(flights):
-    labelled = delay_label(flights, DROP)
-    listed = overrides(("2013", "9", "15", "AA", "100", "JFK", "1"))  # cancelled
-    result, summary = apply_overrides(labelled, flights, listed, FORM)
+def test_a_lost_parcel_dropped_by_the_rule_is_counted_not_applied(parcel_rows):
+    labelled = label_with_rule(parcel_rows, DROP)
+    listed = overrides(("2024", "9", "3", "e", "100", "1"))  # lost
+    result, summary = apply_overrides(labelled, parcel_rows, listed, FORM)
     assert (summary.applied, summary.not_labelled) == (0, 1)
     assert not result[OVERRIDDEN].any()
 
 
-def test_a_flight_in_a_month_outside_the_data_is_skipped(flights):
-    labelled = delay_label(flights, DROP)
-    listed = overrides(("2013", "6", "1", "UA", "1", "EWR", "0"))  # no June in the fixture
-    _, summary = apply_overrides(labelled, flights, listed, FORM)
+def test_a_parcel_in_a_week_outside_the_data_is_skipped(parcel_rows):
+    labelled = label_with_rule(parcel_rows, DROP)
+    listed = overrides(("2024", "6", "1", "n", "1", "0"))  # no week 6 in the fixture
+    _, summary = apply_overrides(labelled, parcel_rows, listed, FORM)
     assert (summary.applied, summary.outside_data) == (0, 1)
 
 
-def test_an_unknown_flight_in_a_month_the_data_holds_is_an_error(flights):
-    labelled = delay_label(flights, DROP)
-    listed = overrides(("2013", "1", "1", "UA", "9999", "EWR", "0"))
-    with pytest.raises(OverrideError, match=r"no such row .*line\(s\) \[2\].*'flight': 9999"):
-        apply_overrides(labelled, flights, listed, FORM)
+def test_an_unknown_parcel_in_a_week_the_data_holds_is_an_error(parcel_rows):
+    labelled = label_with_rule(parcel_rows, DROP)
+    listed = overrides(("2024", "1", "1", "n", "9999", "0"))
+    with pytest.raises(OverrideError, match=r"no such row .*line\(s\) \[2\].*'parcel': 9999"):
+        apply_overrides(labelled, parcel_rows, listed, FORM)
 
 
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (("2013", "1", "1", "UA", "1545", "EWR", "2"), r"delayed must be 0 or 1 \(line\(s\) \[2\]"),
-        (("2013", "1", "1", "UA", "15x", "EWR", "1"), r"flight must be a whole number"),
-        (("2013", "1", "1.5", "UA", "1545", "EWR", "1"), r"day must be a whole number"),
-        (("2013", "1", "1", " ", "1545", "EWR", "1"), r"carrier is empty"),
+        (("2024", "1", "1", "n", "1545", "2"), r"late must be 0 or 1 \(line\(s\) \[2\]"),
+        (("2024", "1", "1", "n", "15x", "1"), r"parcel must be a whole number"),
+        (("2024", "1", "1.5", "n", "1545", "1"), r"day must be a whole number"),
+        (("2024", "1", "1", " ", "1545", "1"), r"depot is empty"),
     ],
 )
 def test_malformed_rows_are_refused_naming_the_line(row, message):
@@ -88,9 +94,9 @@ def test_malformed_rows_are_refused_naming_the_line(row, message):
         check_overrides(frame, FORM)
 
 
-def test_a_flight_listed_twice_is_refused():
+def test_a_parcel_listed_twice_is_refused():
     frame = pd.DataFrame(
-        [("2013", "1", "1", "UA", "1545", "EWR", "1", "ana", "")] * 2,
+        [("2024", "1", "1", "n", "1545", "1", "ana", "")] * 2,
         columns=OVERRIDE_COLUMNS, dtype="string",
     )  # fmt: skip
     with pytest.raises(OverrideError, match=r"listed twice \(line\(s\) \[2, 3\]"):
@@ -99,7 +105,7 @@ def test_a_flight_listed_twice_is_refused():
 
 def test_wrong_columns_are_named(tmp_path):
     path = tmp_path / "overrides.csv"
-    path.write_text("year,month,day,carrier,flight,origin,label\n")
+    path.write_text("year,week,day,depot,parcel,label\n")
     with pytest.raises(OverrideError, match=r"columns must be .*found \[.*'label'\]"):
         read_overrides(path, FORM)
 
@@ -112,23 +118,31 @@ def test_a_missing_file_means_no_override_yet_with_the_columns_and_types_of_the_
     assert not (tmp_path / "example.csv").exists()  # reading writes nothing
 
 
-def test_the_committed_overrides_file_is_valid(repo_root):
-    listed = read_overrides(repo_root / "data/labels/nycflights13.csv", FORM)
-    assert list(listed.columns) == OVERRIDE_COLUMNS
+def test_the_chosen_datasets_committed_overrides_are_valid(repo_root):
+    """data/labels/<dataset>.csv of the dataset conf/config.yaml chooses, if it has one."""
+    import yaml
+
+    from flight_delay.datasets import dataset_for
+    from flight_delay.infra.config import parse_config
+    from flight_delay.infra.params import compose_params
+
+    config = parse_config(yaml.safe_load(compose_params(repo_root / "conf")))
+    form = override_format(dataset_for(config))
+    listed = read_overrides(repo_root / f"data/labels/{config.data.dataset}.csv", form)
+    assert list(listed.columns) == form.columns
 
 
-def test_prepare_applies_overrides_and_the_split_summary_counts_them(flights, weather, planes):
+def test_prepare_applies_overrides_and_the_split_summary_counts_them(parcel_rows):
     from flight_delay.core.splits import split_summary
     from flight_delay.datasets.preparation import prepared_splits
     from flight_delay.infra.config import OrderedSplit
 
-    split = OrderedSplit(kind="ordered", column="month", train=[1, 2], valid=[9, 10], test=[11, 12])
-    listed = overrides(("2013", "10", "7", "B6", "300", "JFK", "1"))
-    tables = {"flights": flights, "weather": weather, "planes": planes}
-    splits, summary = prepared_splits(tables, DATASET, split, 0, overrides=listed)
+    split = OrderedSplit(kind="ordered", column="week", train=[1, 2], valid=[9, 10], test=[11, 12])
+    listed = overrides(("2024", "10", "2", "e", "300", "1"))
+    splits, summary = prepared_splits({"parcels": parcel_rows}, DATASET, split, 0, overrides=listed)
     assert summary.applied == 1
     assert splits["valid"][LABEL].tolist() == [1]
     counts = {
-        name: s["label_overrides"] for name, s in split_summary(splits, LABEL, "month").items()
+        name: s["label_overrides"] for name, s in split_summary(splits, LABEL, "week").items()
     }
     assert counts == {"train": 0, "valid": 1, "test": 0}

@@ -100,8 +100,8 @@ def test_an_artifact_name_gto_cannot_tag_is_rejected(raw_params, name):
 
 
 def test_feature_both_numeric_and_categorical_is_rejected(raw_params):
-    raw_params["features"]["categorical"].append("month")
-    assert "features: ['month'] listed as both numeric and categorical" in _error(raw_params)
+    raw_params["features"]["categorical"].append("hour")
+    assert "features: ['hour'] listed as both numeric and categorical" in _error(raw_params)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_feature_both_numeric_and_categorical_is_rejected(raw_params):
     ],
 )
 def test_an_ordered_split_must_follow_time(raw_params, train, valid, test, complaint):
-    raw_params["split"] = {"kind": "ordered", "column": "month", "train": train, "valid": valid,
+    raw_params["split"] = {"kind": "ordered", "column": "week", "train": train, "valid": valid,
                            "test": test}  # fmt: skip
     if complaint is None:
         parse_config(raw_params)
@@ -189,5 +189,6 @@ def test_flatten_gives_sorted_dotted_keys():
 def test_flatten_of_a_whole_config(config):
     flat = flatten(config.model_dump(mode="json"))
     assert flat["model.name"] == "hist_gradient_boosting"
-    assert flat["label.threshold"] == 15
+    assert flat["label.threshold"] == 10  # the orders' (tests/synthetic.py)
+    assert flat["split.train"] == list(range(1, 9))
     assert not any(isinstance(v, dict) for v in flat.values())

