@@ -32,6 +32,7 @@ SCHEMA = {
             "min_rows": 10,
             "columns": {
                 "order_id": {"kind": "int", "low": 1},
+                "placed_at": {"kind": "str", "format": "date-time"},
                 "week": {"kind": "int", "low": 1, "high": 52},
                 "weekday": {"kind": "str", "values": list(WEEKDAYS)},
                 "hour": {"kind": "int", "low": 0, "high": 23},
@@ -82,11 +83,11 @@ SPEC = {
         "files": {"orders": "orders.csv", "shops": "shops.csv"},
         "keep": None,
         "label_table": "orders",
-        "identity": ["order_id"],
+        "identity": ["order_id", "placed_at"],
         "leakage": ["minutes_late"],
         "periods": ["week"],
         "review": ["weekday", "hour", "minutes_late"],
-        "context": ["order_id", "week"],
+        "context": ["order_id", "placed_at", "week"],
     },
     "label": {"column": "late", "rule": "above", "source": "minutes_late", "threshold": 10,
               "missing": "drop", "classes": ["on time", "late"], "event": "late delivery"},
@@ -111,6 +112,7 @@ def tables(weeks: int = WEEKS, per_week: int = ORDERS_PER_WEEK, seed: int = 0) -
     n = weeks * per_week
     orders = pd.DataFrame({
         "order_id": np.arange(1, n + 1),
+        "placed_at": None,  # below, from the week, weekday and hour
         "week": np.repeat(np.arange(1, weeks + 1), per_week),
         "weekday": rng.choice(WEEKDAYS, n),
         "hour": rng.integers(8, 23, n),
@@ -118,6 +120,11 @@ def tables(weeks: int = WEEKS, per_week: int = ORDERS_PER_WEEK, seed: int = 0) -
         "items": rng.integers(1, 20, n),
         "distance_km": rng.gamma(2.0, 4.0, n).round(2),
     })  # fmt: skip
+    day = (orders["week"] - 1) * 7 + orders["weekday"].map(WEEKDAYS.index)
+    placed = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(day, "D")
+    orders["placed_at"] = (placed + pd.to_timedelta(orders["hour"], "h")).dt.strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
     staff = orders["shop"].map(shops.set_index("shop")["staff"])
     north = orders["shop"].map(shops.set_index("shop")["region"]).eq("north")
     push = (0.25 * orders["distance_km"] + 0.3 * orders["items"] - 0.4 * staff

@@ -57,13 +57,25 @@ def service(repo, tmp_path_factory):
         stop_child(process)
 
 
-def call(url: str, body: bytes | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+def call(url: str, body: bytes | None = None, **headers: str) -> tuple[int, str]:
+    return answer_to(url, body, **headers)[:2]
+
+
+def answer_to(url: str, body: bytes | None = None, **headers: str) -> tuple[int, str, dict]:
+    """Status, body and headers (lower-case names); headers given as Content_Type=..."""
+    sent = {"Content-Type": "application/json"} | {
+        k.replace("_", "-"): v for k, v in headers.items()
+    }
+    request = urllib.request.Request(url, data=body, headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.status, answer.read().decode()
+            return (
+                answer.status,
+                answer.read().decode(),
+                {k.lower(): v for k, v in answer.headers.items()},
+            )
     except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
+        return err.code, err.read().decode(), {k.lower(): v for k, v in err.headers.items()}
 
 
 @pytest.fixture(scope="module")
@@ -185,14 +197,17 @@ def test_a_streamed_body_over_the_limit_is_refused_without_reading_it_all(servic
     assert status == 413 and b"larger than 1048576 bytes" in body
 
 
-def test_the_service_will_not_listen_beyond_this_machine(service):
+def test_the_service_will_not_listen_beyond_this_machine_without_a_token(service):
     done = subprocess.run(
         [str(VENV_BIN / "python"), "-m", "flight_delay.operate.serve",
          "--model", str(service["model"]), "--host", "0.0.0.0", "--log", ""],
         cwd=service["repo"], env=scratch_env(service["repo"]), capture_output=True, text=True,
         timeout=120,
     )  # fmt: skip
-    assert done.returncode != 0 and "refusing to listen on 0.0.0.0" in done.stderr
+    assert done.returncode != 0
+    assert "refusing to listen on 0.0.0.0, beyond this machine, without a bearer token" in (
+        done.stderr
+    )
 
 
 def test_metrics_count_requests_rows_and_rejections(service, rows):
@@ -266,3 +281,154 @@ def test_make_predicts_command_scores_a_features_file(service, features, tmp_pat
     artifact = yaml.safe_load((service["repo"] / "params.yaml").read_text())["registry"]["artifact"]
     assert len(out) == 200 and f"rows scored by {artifact} workspace" in done.stderr
     assert out["probability"].notna().sum() == (out["problem"] == "").sum()
+
+
+def logged_rows(log) -> int:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(log)) as db:
+        return db.execute("SELECT count(*) FROM predictions").fetchone()[0]
+
+
+def test_the_published_contract_holds_against_a_schema_driven_fuzzer(service):
+    status, text = call(service["url"] + "/openapi.json")
+    document = json.loads(text)
+    row = document["components"]["schemas"]["Row"]
+    assert set(row["required"]) == set(synthetic.SPEC["features"]["numeric"]) | set(
+        synthetic.SPEC["features"]["categorical"]
+    )  # the identity fields are optional
+    assert {"order_id", "placed_at"} <= set(row["properties"]) and not row["additionalProperties"]
+    assert row["properties"]["placed_at"]["anyOf"][0]["format"] == "date-time"
+    assert set(document["paths"]["/predict"]["post"]["responses"]) == {
+        "200", "400", "401", "413", "415", "422", "503"
+    }  # fmt: skip
+    before = logged_rows(service["log"])
+    done = subprocess.run(
+        [str(VENV_BIN / "st"), "run", service["url"] + "/openapi.json", "--checks", "all",
+         "--max-examples", "30", "--seed", "7", "--workers", "1", "--max-time", "120",
+         "--no-color"],
+        capture_output=True, text=True, timeout=300, cwd=service["repo"],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert "No issues found" in done.stdout
+    assert logged_rows(service["log"]) > before  # it sent valid rows, and they were scored
+
+
+def test_only_json_bodies_are_read(service, rows):
+    before = logged_rows(service["log"])
+    body = json.dumps(rows[:2]).encode()
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", ""):
+        status, text = call(service["url"] + "/predict", body, Content_Type=content_type)
+        assert status == 415 and "application/json" in json.loads(text)["message"]
+    assert (
+        call(service["url"] + "/predict", body, Content_Type="application/json; charset=utf-8")[0]
+        == 200
+    )
+    assert logged_rows(service["log"]) == before + 2
+
+
+def test_foreign_host_names_and_origins_get_nothing(service, rows):
+    body = json.dumps(rows[:1]).encode()
+    port = service["url"].rsplit(":", 1)[1]
+    status, text, _ = answer_to(service["url"] + "/predict", body, Host="evil.example")
+    assert status == 400 and "Host header" in json.loads(text)["message"]
+    assert answer_to(service["url"] + "/health", Host=f"evil.example:{port}")[0] == 400
+    status, _, headers = answer_to(service["url"] + "/predict", body, Host=f"localhost:{port}",
+                                   Origin="http://evil.example")  # fmt: skip
+    assert status == 200 and not any(h.startswith("access-control-") for h in headers)
+
+
+def test_integral_floats_and_impossible_moments_are_judged_alike_by_both_paths(
+    service, rows, features, tmp_path
+):
+    row = dict(rows[0])
+    whole = json.dumps([row | {"order_id": float(row["order_id"])}]).encode()  # 2243.0
+    status, text = call(service["url"] + "/predict", whole)
+    assert status == 200
+    mine = read_log(service["log"]).query(f"request_id == '{json.loads(text)['request_id']}'")
+    assert mine["order_id"].tolist() == [row["order_id"]]  # logged as the integer it is
+    impossible = ("2024-13-45T99:00:00Z", "2023-02-29T10:00:00Z", "2024-01-01T10:00:00")
+    for broken in ({"order_id": row["order_id"] + 0.5}, *({"placed_at": t} for t in impossible)):
+        status, text = call(service["url"] + "/predict", json.dumps([row | broken]).encode())
+        assert status == 422 and [e["field"] for e in json.loads(text)["errors"]] == list(broken)
+    # make predict, on the same values
+    batch = features["test"].head(4).assign(order_id=lambda f: f["order_id"].astype(float))
+    batch.loc[batch.index[1], "placed_at"] = "2023-02-29T10:00:00Z"
+    batch.loc[batch.index[2], "order_id"] += 0.5
+    path, scored = tmp_path / "batch.parquet", tmp_path / "scored.parquet"
+    batch.to_parquet(path)
+    module(service["repo"], "flight_delay.operate.predict", "--input", str(path),
+           "--output", str(scored), "--model", str(service["model"]))  # fmt: skip
+    scored = pd.read_parquet(scored)
+    assert scored["problem"].str.split(":").str[0].tolist() == ["", "placed_at", "order_id", ""]
+
+
+def test_a_locked_log_gets_503_and_health_answers_meanwhile(service, rows):
+    import sqlite3
+    import threading
+
+    answers: list = []
+    before = logged_rows(service["log"])
+    holder = sqlite3.connect(service["log"], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing: the log is locked
+    try:
+        client = threading.Thread(target=lambda: answers.append(
+            answer_to(service["url"] + "/predict", json.dumps(rows[:3]).encode())))  # fmt: skip
+        client.start()
+        health = call(service["url"] + "/health")
+        waiting = client.is_alive()  # the request still waits for the log (2 s)
+        client.join(timeout=60)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert health[0] == 200 and waiting
+    [(status, text, headers)] = answers
+    assert status == 503 and headers["retry-after"] == "1", text
+    assert "predictions" not in json.loads(text)  # no prediction handed out unlogged
+    assert logged_rows(service["log"]) == before
+    assert call(service["url"] + "/predict", json.dumps(rows[:3]).encode())[0] == 200
+    assert logged_rows(service["log"]) == before + 3
+
+
+def test_with_a_token_beyond_loopback_every_returned_prediction_survives_kill_9(
+    service, rows, tmp_path
+):
+    """Listening on 127.0.0.2 (an address other than 127.0.0.1) needs a token; the
+    requests that got their predictions are in the log after SIGKILL."""
+    import http.client
+    import time
+
+    token, port, log = "t0ken-" + "x" * 20, free_port(), tmp_path / "predictions.sqlite"
+    process = subprocess.Popen(
+        [str(VENV_BIN / "python"), "-m", "flight_delay.operate.serve", "--model",
+         str(service["model"]), "--host", "127.0.0.2", "--port", str(port), "--log", str(log)],
+        cwd=service["repo"], env=scratch_env(service["repo"]) | {"SERVE_TOKEN": token},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.2:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if call(url + "/health")[0] == 200:
+                    break
+            except (ConnectionError, http.client.HTTPException, OSError):
+                assert process.poll() is None and time.monotonic() < deadline, "no service"
+                time.sleep(0.3)
+        body = json.dumps(rows[:4]).encode()
+        status, _, headers = answer_to(url + "/predict", body)
+        assert status == 401 and headers["www-authenticate"] == "Bearer"
+        assert call(url + "/predict", body, Authorization="Bearer wrong")[0] == 401
+        assert call(url + "/metadata")[0] == 401 and call(url + "/openapi.json")[0] == 200
+        returned = []
+        for _ in range(15):
+            status, text = call(url + "/predict", body, Authorization=f"Bearer {token}")
+            assert status == 200
+            returned.append(json.loads(text)["request_id"])
+        process.kill()  # SIGKILL: no shutdown, no flush
+        process.wait(timeout=30)
+    finally:
+        stop_child(process)
+    kept = read_log(log).groupby("request_id").size()
+    assert all(kept.get(r) == 4 for r in returned), "a returned prediction was lost"

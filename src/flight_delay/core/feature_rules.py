@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, TypeAdapter, create_model
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter, create_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,10 +39,30 @@ class Numeric:
 class Categorical:
     pattern: str  # every value matches it; the categories come from the data (or the model)
     nullable: bool = False  # missing is allowed (the model treats it as its own category)
+    moment: bool = False  # also a real ISO 8601 date and time with its timezone (schema:
+    # `format: date-time`): 2013-13-45T99:00:00Z matches a pattern but names no moment
 
     def describe(self) -> str:
         null = ", or null" if self.nullable else ""
-        return f"a string matching {self.pattern}{null}"
+        what = "an ISO 8601 date and time with a timezone, " if self.moment else "a string "
+        return f"{what}matching {self.pattern}{null}"
+
+
+def is_moment(text: str) -> bool:
+    """A real date and time with its timezone ('Z' or an offset): the one definition of
+    `format: date-time`, in validation, serving and batch scoring."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except (TypeError, ValueError):
+        return False
+
+
+def is_whole(value: Any) -> Any:
+    """An integral float (2.0, as JSON encoders write an integer column with a missing
+    value) as the integer it is; anything else unchanged (2.5 then fails as no integer)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 Rule = Numeric | Categorical
@@ -98,7 +118,7 @@ def _violations(
             continue
         values = frame[column]
         null = values.isna()
-        if not rule.nullable:
+        if not rule.nullable and column in rules.inputs:  # an identity field is optional
             found.append((column, "must not be null", null))
         if isinstance(rule, Numeric):
             if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
@@ -110,8 +130,11 @@ def _violations(
                 found.append((column, f"must be {rule.describe()}", ~null & wrong))
             continue
         text = values.astype("str")
-        found.append((column, f"must be {rule.describe()}",
-                      ~null & ~text.str.fullmatch(rule.pattern.strip("^$"))))  # fmt: skip
+        wrong = ~text.str.fullmatch(rule.pattern.strip("^$")).fillna(False).astype(bool)
+        if rule.moment:
+            moments = {t: is_moment(t) for t in text[~null].unique()}
+            wrong |= ~text.map(moments).astype("boolean").fillna(False).astype(bool)
+        found.append((column, f"must be {rule.describe()}", ~null & wrong))
         known = (categories or {}).get(column)
         if known is not None:
             found.append((column, UNKNOWN_CATEGORY, ~null & ~text.isin(known)))
@@ -151,34 +174,47 @@ def row_problems(
     return problems.str.removesuffix("; ")
 
 
+def _moment(text: str) -> str:
+    if not is_moment(text):
+        raise ValueError("not a real date and time with a timezone")
+    return text
+
+
 def _field(rule: Rule, known: list[str] | None, required: bool) -> tuple[Any, Any]:
+    kind: Any
     if isinstance(rule, Numeric) and rule.integer:  # an int bound: none where unbounded
         low, high = (None if math.isinf(b) else int(b) for b in (rule.low, rule.high))
-        kind: Any = Annotated[int, Field(ge=low, le=high)]
+        kind = Annotated[int, Field(ge=low, le=high), BeforeValidator(is_whole)]
     elif isinstance(rule, Numeric):
-        kind = Annotated[float, Field(ge=rule.low, le=rule.high, allow_inf_nan=False)]
-        if rule.nullable:
-            kind = kind | None
+        at_least, at_most = (None if math.isinf(b) else b for b in (rule.low, rule.high))
+        kind = Annotated[float, Field(ge=at_least, le=at_most, allow_inf_nan=False)]
     elif known is not None:
         kind = Literal[tuple(known)]
+    elif rule.moment:
+        moment = Field(pattern=rule.pattern, json_schema_extra={"format": "date-time"})
+        kind = Annotated[str, moment, AfterValidator(_moment)]
     else:
         kind = Annotated[str, Field(pattern=rule.pattern)]
-    if isinstance(rule, Categorical) and rule.nullable:
+    if rule.nullable:
         kind = kind | None
     return (kind, ...) if required else (kind | None, None)
+
+
+def request_row(rules: InputRules, categories: dict[str, list[str]] | None = None) -> Any:
+    """The model of one request row: every rule above, plus a closed set of fields (model
+    inputs required, identity fields optional), strict types. Its JSON schema is the
+    service's published contract (`/openapi.json`)."""
+    known = categories or {}
+    fields: dict[str, Any] = {c: _field(r, known.get(c), True) for c, r in rules.inputs.items()}
+    fields |= {c: _field(rule, None, False) for c, rule in rules.identity.items()}
+    return create_model("Row", __config__=ConfigDict(extra="forbid", strict=True), **fields)
 
 
 def request_validator(
     rules: InputRules, categories: dict[str, list[str]] | None = None
 ) -> TypeAdapter[list[Any]]:
-    """Validates a JSON list of rows: every rule above, plus a closed set of fields
-    (model inputs required, identity fields optional), strict types."""
-    known = categories or {}
-    fields: dict[str, Any] = {c: _field(r, known.get(c), True) for c, r in rules.inputs.items()}
-    fields |= {c: _field(rule, None, False) for c, rule in rules.identity.items()}
-    row: Any = create_model(
-        "Row", __config__=ConfigDict(extra="forbid", strict=True), **fields
-    )  # fmt: skip
+    """Validates a JSON list of rows (request_row)."""
+    row: Any = request_row(rules, categories)
     return TypeAdapter(list[row])
 
 

@@ -35,6 +35,13 @@ def _at_most(values: pd.Series, high: float) -> pd.Series:
     return values.isna() | (values <= high)
 
 
+def _real_moments(values: pd.Series) -> pd.Series:
+    """True where a value is a real date and time with its timezone (is_moment)."""
+    from flight_delay.core.feature_rules import is_moment
+
+    return values.map({v: is_moment(v) for v in values.dropna().unique()}).fillna(True).astype(bool)
+
+
 # A table without a unique key declares `key: row_number`: `ingest` adds this column, the
 # row's position in the source file (0, 1, ...), which then names the row everywhere.
 ROW_NUMBER = "row_number"
@@ -57,16 +64,21 @@ class Column:
     above: int | float | None = None  # strictly more than
     values: tuple[str, ...] | None = None  # a closed set
     pattern: str | None = None  # a regular expression every value matches
+    format: Literal["date-time"] | None = None  # a real ISO 8601 date and time with a timezone
     checks: tuple[str, ...] = ()  # named checks the dataset's hook defines (clock_hhmm)
     plausible_high: int | float | None = None  # above it: a warning, and missing after prepare
     unit: str = ""  # said after the bound in messages ("mph")
+
+    def __post_init__(self) -> None:
+        if self.format is not None and self.kind != "str":
+            raise ValueError(f"format: {self.format} is for a str column (kind is {self.kind})")
 
     def rule(self, nullable: bool, integer: bool = False) -> Rule:
         """The rule of this column as a model input (or an identity field)."""
         if self.kind == "str":
             values = self.values
             pattern = f"^({'|'.join(values)})$" if values else (self.pattern or r"^.*$")
-            return Categorical(pattern, nullable)
+            return Categorical(pattern, nullable, moment=self.format == "date-time")
         low = self.low if self.low is not None else self.above
         low = -math.inf if low is None else low
         high = self.plausible_high if self.plausible_high is not None else self.high
@@ -129,6 +141,9 @@ class DatasetSchema:
             checks.append(Check.isin(list(column.values)))
         if column.pattern is not None:
             checks.append(Check.str_matches(column.pattern))
+        if column.format == "date-time":
+            checks.append(Check(_real_moments, name="real_date_time",
+                                error="a real ISO 8601 date and time with a timezone"))  # fmt: skip
         checks += [self.checks[name]() for name in column.checks]
         dtype: Any = {"int": "int64", "float": "float64", "str": str}[column.kind]
         return pa.Column(dtype, checks, nullable=column.nullable)
@@ -155,8 +170,9 @@ class DatasetSchema:
         for table in reversed((label_table, *joined)):  # the label table's win a clash
             for name, column in self.tables[table].columns.items():
                 nullable = column.nullable or table != label_table
-                rules[name] = column.rule(nullable)
-        rules |= {name: column.rule(column.nullable) for name, column in self.derived.items()}
+                rules[name] = column.rule(nullable, integer=column.kind == "int")
+        rules |= {name: column.rule(column.nullable, integer=column.kind == "int")
+                  for name, column in self.derived.items()}  # fmt: skip
         return rules
 
     def identity_rules(self, table: str, names: tuple[str, ...]) -> dict[str, Rule]:

@@ -297,6 +297,13 @@ class ServeConfig(Section):
     max_body_bytes: int = Field(ge=1024)
     max_rows: int = Field(ge=1)
     prediction_log: str
+    log_wait_seconds: float = Field(gt=0, le=60)
+    threads: int = Field(ge=1)
+    allowed_hosts: list[str]
+    cors_origins: list[str]
+    token_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
+    token_file: str
+    docs: bool
 
 
 class MonitorConfig(Section):

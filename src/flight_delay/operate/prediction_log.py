@@ -39,15 +39,22 @@ COLUMNS = ["request_id", "row", "served_at", "artifact", "model_version", "stage
            "model_md5", "features", "probability", "predicted"]  # fmt: skip
 
 
-class PredictionLog:
-    """Appends from any thread of the service (one connection, one lock)."""
+class LogUnavailable(RuntimeError):
+    """The log cannot take rows now (another process holds its lock, or the disk is full):
+    nothing was written."""
 
-    def __init__(self, path: Path, model: dict[str, str]) -> None:
+
+class PredictionLog:
+    """Appends from any thread of the service (one connection, one lock). An append waits
+    at most `wait` seconds for the log, then raises LogUnavailable, having written nothing."""
+
+    def __init__(self, path: Path, model: dict[str, str], wait: float = 2.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+        self.path, self.wait = path, wait
         self._model = [model.get(k, "") for k in ("artifact", "version", "stage", "model_md5")]
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                                   timeout=wait)  # fmt: skip
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(SCHEMA)
@@ -61,16 +68,26 @@ class PredictionLog:
             (request_id, i, served_at, *self._model, json.dumps(row, sort_keys=True), p, y)
             for i, (row, p, y) in enumerate(zip(rows, probabilities, predicted, strict=True))
         ]
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._db.executemany(
-                    f"INSERT INTO predictions VALUES ({','.join('?' * 10)})", records
-                )
-            except BaseException:
-                self._db.execute("ROLLBACK")  # or every later append fails too
-                raise
+        if not self._lock.acquire(timeout=self.wait):  # another thread waits on the log
+            raise LogUnavailable(f"{self.path}: busy for more than {self.wait:g} s")
+        try:
+            self._write(records)
+        finally:
+            self._lock.release()
+
+    def _write(self, records: list[tuple]) -> None:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")  # the write lock, or OperationalError
+        except sqlite3.OperationalError as err:
+            raise LogUnavailable(f"{self.path}: {err}") from None
+        try:
+            self._db.executemany(f"INSERT INTO predictions VALUES ({','.join('?' * 10)})", records)
             self._db.execute("COMMIT")
+        except BaseException as err:
+            self._db.execute("ROLLBACK")  # or every later append fails too
+            if isinstance(err, sqlite3.OperationalError):  # disk full, I/O error
+                raise LogUnavailable(f"{self.path}: {err}") from None
+            raise
 
     def close(self) -> None:
         with self._lock:

@@ -1,14 +1,23 @@
 """`make serve`: the model in a stage behind HTTP (FastAPI on uvicorn, 127.0.0.1).
 
-POST /predict   one JSON row or a list of rows -> probability and label per row
-GET  /health    200 once the model is loaded
-GET  /metadata  the model: version, stage, git commit, tags, md5, its input rules
-GET  /metrics   Prometheus: requests, latencies, errors, rows, predicted probabilities
+POST /predict       one JSON row or a list of rows -> probability and label per row
+GET  /health        200 once the model is loaded
+GET  /metadata      the model: version, stage, git commit, tags, md5, its input rules
+GET  /metrics       Prometheus: requests, latencies, errors, rows, predicted probabilities
+GET  /openapi.json  the contract: every field's type, range, nullability and categories,
+                    the response, and every error status with its body (`serve.docs`:
+                    interactive docs at /docs)
 
-Requests are checked with the dataset's feature rules (core/feature_rules.py) and
-the categories the model was trained on. A bad request gets 400 (not JSON), 413 (too
-large) or 422 (breaks a rule); the message names the row, field and rule, never the
-value sent. Every scored row is appended to the prediction log (prediction_log.py).
+Requests are checked with the dataset's feature rules (core/feature_rules.py) and the
+categories the model was trained on: the same rules `make predict` applies, and the
+same that /openapi.json publishes. A bad request gets 400 (not JSON, or a Host the
+service does not answer to), 401 (no or a wrong bearer token, when one is set), 413
+(too large), 415 (not `application/json`) or 422 (breaks a rule); the message names
+the row, field and rule, never the value sent. Every scored row is appended to the
+prediction log (prediction_log.py) before its prediction is returned: when the log
+cannot take it in time, the answer is 503 with Retry-After, never an unlogged
+prediction. Scoring and logging run off the event loop, so /health answers while a
+large request is scored or the log is locked.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request  # at module level: FastAPI resolves annotations here
+from fastapi.responses import JSONResponse, Response
 
 from flight_delay.core.feature_rules import InputRules, describe_error, request_validator
 from flight_delay.operate.model_arguments import add_model_arguments
@@ -34,9 +44,11 @@ PROBABILITY_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 11))
 
 
 class Rejected(Exception):
-    def __init__(self, status: int, message: str, errors: list[dict] | None = None) -> None:
+    def __init__(self, status: int, message: str, errors: list[dict] | None = None,
+                 headers: dict[str, str] | None = None) -> None:  # fmt: skip
         super().__init__(message)
         self.status, self.message, self.errors = status, message, errors or []
+        self.headers = headers or {}
 
 
 class ServiceMetrics:
@@ -66,7 +78,8 @@ class ServiceMetrics:
                     metadata.get("model_md5", "")).set(1)  # fmt: skip
 
 
-KNOWN_PATHS = frozenset({"/health", "/metadata", "/metrics", "/predict"})
+KNOWN_PATHS = frozenset({"/health", "/metadata", "/metrics", "/predict", "/openapi.json"})
+OPEN_PATHS = frozenset({"/health", "/openapi.json"})  # no token needed
 
 
 class Measured:
@@ -91,6 +104,54 @@ class Measured:
             path = scope["path"] if scope["path"] in KNOWN_PATHS else "other"
             self.metrics.requests.labels(path, str(status[0])).inc()
             self.metrics.latency.labels(path).observe(time.perf_counter() - start)
+
+
+async def _refuse(send: Any, status: int, message: str, headers: dict[str, str]) -> None:
+    import json
+
+    body = json.dumps({"message": message, "errors": []}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+           *((k.lower().encode(), v.encode()) for k, v in headers.items())]  # fmt: skip
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without its port ("[::1]:8000" -> "::1")."""
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class Guarded:
+    """ASGI middleware: answer only to the allowed Host names (a page on another site that
+    resolves its name to 127.0.0.1, DNS rebinding, gets 400), and, when a token is set,
+    only to requests that carry it (401)."""
+
+    def __init__(self, app: Any, hosts: frozenset[str], token: str | None) -> None:
+        self.app, self.hosts, self.token = app, hosts, token
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        import hmac
+
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if host_name(headers.get("host", "")).lower() not in self.hosts:
+            return await _refuse(send, 400, "the Host header names no host this service "
+                                 "answers to (serve.allowed_hosts)", {})  # fmt: skip
+        if self.token is not None and scope["path"] not in OPEN_PATHS:
+            given = headers.get("authorization", "")
+            expected = f"Bearer {self.token}"
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                return await _refuse(send, 401, "a bearer token is required "
+                                     "(Authorization: Bearer ...)",
+                                     {"WWW-Authenticate": "Bearer"})  # fmt: skip
+        return await self.app(scope, receive, send)
+
+
+def is_json(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == "application/json"
 
 
 async def read_body(request: Any, limit: int) -> bytes:
@@ -131,66 +192,148 @@ def parse_rows(
     return [row.__dict__ for row in rows]
 
 
-def create_app(served: ServedModel, serve: ServeConfig, log: PredictionLog | None) -> FastAPI:
-    from fastapi.responses import JSONResponse, Response
+def create_app(
+    served: ServedModel, serve: ServeConfig, log: PredictionLog | None,
+    hosts: frozenset[str] = LOOPBACK, token: str | None = None,
+) -> FastAPI:  # fmt: skip
+    from fastapi.openapi.utils import get_openapi
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    from starlette.concurrency import run_in_threadpool
 
-    app = FastAPI(title="flight-delay", docs_url=None, redoc_url=None, openapi_url=None)
-    label = served.dataset.label
-    metrics = ServiceMetrics(served.metadata, label, served.dataset.positive_event)
+    from flight_delay.core.feature_rules import request_row
+    from flight_delay.operate import contract
+    from flight_delay.operate.prediction_log import LogUnavailable
+
+    artifact = served.metadata.get("artifact", "model")
+    app = FastAPI(title=f"{artifact} service", version=served.metadata.get("version", ""),
+                  docs_url="/docs" if serve.docs else None, redoc_url=None)  # fmt: skip
+    dataset = served.dataset
+    label = dataset.label
+    metrics = ServiceMetrics(served.metadata, label, dataset.positive_event)
     rules = served.rules
+    row = request_row(rules, served.categories)
     validator = request_validator(rules, served.categories)
     inputs = {"numeric": served.numeric, "categorical": served.categorical,
               "rules": {c: r.describe() for c, r in rules.inputs.items()},
               "categories": served.categories}  # fmt: skip
 
-    app.add_middleware(Measured, metrics=metrics)
+    if serve.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=serve.cors_origins,
+                           allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
+    app.add_middleware(Guarded, hosts=hosts, token=token)
+    app.add_middleware(Measured, metrics=metrics)  # outermost: counts refusals too
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, routes=app.routes,
+                                   description=__doc__.split("\n\n")[0])  # fmt: skip
+            extra = contract.components(row.model_json_schema(), token is not None)
+            document.setdefault("components", {}).update(extra)
+            if token is not None:
+                document["security"] = [{"bearer": []}]
+                for path in OPEN_PATHS & set(document["paths"]):
+                    for operation in document["paths"][path].values():
+                        operation["security"] = []
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/health")
-    def health() -> dict:
+    async def health() -> dict[str, str]:  # on the event loop: never waits for scoring
         return {"status": "ok", "version": served.metadata.get("version", "")}
 
     @app.get("/metadata")
-    def metadata() -> dict:
+    def metadata() -> dict[str, Any]:
         return {**served.metadata, "threshold": served.threshold, "inputs": inputs}
 
-    @app.get("/metrics")
+    @app.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    )
     def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.post("/predict")
-    async def predict(request: Request) -> JSONResponse:
-        try:
-            body = await read_body(request, serve.max_body_bytes)
-            rows = parse_rows(body, validator, rules, serve.max_rows)
-        except Rejected as err:
-            metrics.errors.labels(str(err.status)).inc()
-            content = {"message": err.message, "errors": err.errors}
-            return JSONResponse(content, status_code=err.status)
+    def score_and_log(body: bytes) -> dict[str, Any]:
+        """In a worker thread: validate, score, log; the prediction only once logged."""
+        rows = parse_rows(body, validator, rules, serve.max_rows)
         probabilities = served.score_rows(rows).tolist()
         predicted = [int(p >= served.threshold) for p in probabilities]
         request_id = uuid.uuid4().hex
         if log is not None:
-            log.append(request_id, rows, probabilities, predicted)
+            try:
+                log.append(request_id, rows, probabilities, predicted)
+            except LogUnavailable:
+                busy = "the prediction log cannot take the rows now; nothing logged or returned"
+                raise Rejected(503, busy, headers={"Retry-After": "1"}) from None
         metrics.rows.inc(len(rows))
         metrics.positive.inc(sum(predicted))
         for p in probabilities:
             metrics.probability.observe(p)
-        return JSONResponse({
+        return {
             "request_id": request_id, "version": served.metadata.get("version", ""),
             "predictions": [{"probability": p, label: y}
                             for p, y in zip(probabilities, predicted, strict=True)],
-        })  # fmt: skip
+        }  # fmt: skip
+
+    @app.post("/predict", response_class=JSONResponse, response_model=None,
+              openapi_extra=contract.predict_operation(label, dataset.class_names,
+                                                       serve.max_rows))  # fmt: skip
+    async def predict(request: Request) -> JSONResponse:
+        try:
+            if not is_json(request.headers.get("content-type")):
+                raise Rejected(415, "send the rows as JSON (Content-Type: application/json)")
+            body = await read_body(request, serve.max_body_bytes)
+            answer = await run_in_threadpool(score_and_log, body)
+        except Rejected as err:
+            metrics.errors.labels(str(err.status)).inc()
+            content = {"message": err.message, "errors": err.errors}
+            return JSONResponse(content, status_code=err.status, headers=err.headers)
+        return JSONResponse(answer)
 
     return app
+
+
+def served_hosts(host: str, allowed: list[str]) -> frozenset[str]:
+    """The Host names the service answers to: loopback, the address it listens on, and
+    serve.allowed_hosts."""
+    return frozenset({*LOOPBACK, host.lower(), *(h.lower() for h in allowed)})
+
+
+def read_token(serve: ServeConfig) -> str | None:
+    """The bearer token: serve.token_file if set, else the environment variable
+    serve.token_env; None when neither gives one."""
+    import os
+    from pathlib import Path
+
+    if serve.token_file:
+        try:
+            token = Path(serve.token_file).read_text(encoding="utf-8").strip()
+        except OSError as err:
+            raise SystemExit(f"serve: serve.token_file: {err}") from None
+        if not token:
+            raise SystemExit(f"serve: serve.token_file: {serve.token_file} is empty")
+        return token
+    return os.environ.get(serve.token_env, "").strip() or None
+
+
+def limit_threads(threads: int) -> None:
+    """BLAS/OpenMP threads for scoring, set before the model's libraries load (a worker
+    thread's OpenMP pool takes its size from the environment)."""
+    import os
+
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_model_arguments(parser)
     parser.add_argument("--host", default=None, help="default: serve.host (127.0.0.1)")
-    parser.add_argument("--expose", action="store_true",
-                        help="allow a non-loopback host (with TLS and auth in front)")  # fmt: skip
     parser.add_argument("--port", type=int, default=None, help="default: serve.port")
     parser.add_argument("--log", default=None,
                         help="default: serve.prediction_log; '' for none")  # fmt: skip
@@ -198,27 +341,36 @@ def main(argv: list[str] | None = None) -> None:
 
     from pathlib import Path
 
+    from flight_delay.infra.config import load_config
+
+    config = load_config()
+    serve = config.serve
+    host, port = args.host or serve.host, args.port or serve.port
+    token = read_token(serve)
+    if host not in LOOPBACK and token is None:
+        raise SystemExit(f"serve: refusing to listen on {host}, beyond this machine, without "
+                         f"a bearer token: set {serve.token_env} or serve.token_file (and put "
+                         "TLS in front)")  # fmt: skip
+    limit_threads(serve.threads)
+
     import uvicorn
 
-    from flight_delay.infra.config import load_config
     from flight_delay.operate.prediction_log import PredictionLog
     from flight_delay.operate.served_model import ModelSourceError, load_served_model
 
-    config = load_config()
     try:
         served = load_served_model(config, args.stage, args.source, args.model, args.remote)
     except ModelSourceError as err:
         raise SystemExit(f"serve: {err}") from None
-    log_path = config.serve.prediction_log if args.log is None else args.log
-    log = PredictionLog(Path(log_path), served.metadata) if log_path else None
-    host, port = args.host or config.serve.host, args.port or config.serve.port
-    if host not in LOOPBACK and not args.expose:
-        raise SystemExit(f"serve: refusing to listen on {host}, beyond this machine: the "
-                         "service has no TLS or authentication (--expose to insist)")  # fmt: skip
+    log_path = serve.prediction_log if args.log is None else args.log
+    log = (
+        PredictionLog(Path(log_path), served.metadata, serve.log_wait_seconds) if log_path else None
+    )
     meta = served.metadata
     print(f"serve: {meta['artifact']} {meta['version']} ({meta['source']}) on "
-          f"http://{host}:{port}; prediction log: {log_path or 'off'}", flush=True)  # fmt: skip
-    app = create_app(served, config.serve, log)
+          f"http://{host}:{port}; prediction log: {log_path or 'off'}; "
+          f"token: {'required' if token else 'none'}", flush=True)  # fmt: skip
+    app = create_app(served, serve, log, served_hosts(host, serve.allowed_hosts), token)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

@@ -113,3 +113,59 @@ def test_a_nullable_category_accepts_null_everywhere_and_a_required_one_does_not
     with pytest.raises(ValidationError):
         validate.validate_python([{"sex": "f", "island": None}])
     assert Categorical("^(f|m)$", nullable=True).describe() == "a string matching ^(f|m)$, or null"
+
+
+# Every kind of rule, and values on both sides of each: the service (JSON through the
+# request validator) and batch scoring (a frame through row_problems) must agree.
+AGREEING = input_rules(
+    {"items": Numeric(1, 50, integer=True), "stock": Numeric(0, 9, nullable=True, integer=True),
+     "km": Numeric(0, 60, nullable=True), "shop": Categorical("^(a|b)$"),
+     "note": Categorical("^[a-z]+$", nullable=True),
+     "placed": Categorical(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", moment=True)},
+    {"order_id": Numeric(1, np.inf, integer=True),
+     "due": Categorical(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$", moment=True)},
+    ["items", "stock", "km"], ["shop", "note", "placed"],
+)  # fmt: skip
+VALID_ROW = {"items": 3, "stock": 1, "km": 2.5, "shop": "a", "note": "ok", "order_id": 7,
+             "placed": "2024-02-29T10:30:00Z", "due": "2024-03-01T10:00:00Z"}  # fmt: skip
+TRIED = {
+    "items": [3, 3.0, 2.5, 0, 51, None, "3", True],
+    "stock": [0, 9.0, None, 4.5, -1],
+    "km": [0, 60, 2.5, 60.5, None, "far"],
+    "shop": ["a", "c", None, "A"],
+    "note": ["ok", None, "OK", "two words"],
+    "placed": ["2024-02-29T10:30:00Z", "2023-02-29T10:30:00Z", "2024-13-45T99:00:00Z",
+               "2024-01-01T10:30:00", "2024-01-01 10:30:00Z", None],
+    "order_id": [7, 7.0, 7.5, 0, 10**12, None],
+    "due": ["2024-03-01T10:00:00Z", "2024-02-30T10:00:00Z", "2024-03-01T10:30:00Z", None],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "value"), [(f, v) for f, vs in TRIED.items() for v in vs])
+def test_the_service_and_batch_scoring_agree_on_every_rule(field, value):
+    import json
+
+    row = VALID_ROW | {field: value}
+    try:
+        request_validator(AGREEING, {"shop": ["a", "b"]}).validate_json(json.dumps([row]))
+        served = True
+    except ValidationError:
+        served = False
+    scored = row_problems(pd.DataFrame([row]), AGREEING, {"shop": ["a", "b"]}).iloc[0] == ""
+    assert served == scored, f"{field}={value!r}: service {served}, batch {scored}"
+
+
+def test_integral_floats_are_integers_and_impossible_moments_are_refused():
+    validate = request_validator(AGREEING)
+    assert validate.validate_python([VALID_ROW | {"order_id": 2243.0}])[0].order_id == 2243
+    for broken in ({"order_id": 2243.5}, {"due": "2013-13-45T99:00:00Z"}):
+        with pytest.raises(ValidationError) as raised:
+            validate.validate_python([VALID_ROW | broken])
+        [error] = [describe_error(e, AGREEING) for e in raised.value.errors()]
+        assert error["rule"].startswith("must be an")
+    assert (
+        "due: must be an ISO 8601 date and time"
+        in row_problems(pd.DataFrame([VALID_ROW | {"due": "2013-02-29T10:00:00Z"}]), AGREEING).iloc[
+            0
+        ]
+    )

@@ -29,6 +29,7 @@ DECLARED = {
                 "visits": {"kind": "float", "nullable": True, "low": 0, "plausible_high": 1e4,
                            "unit": "per day"},
                 "code": {"kind": "str", "pattern": r"^[A-Z]{2}$"},
+                "opened": {"kind": "str", "nullable": True, "format": "date-time"},
             },
         },
         "weather": {"columns": {"shop": {"kind": "int"},
@@ -38,16 +39,20 @@ DECLARED = {
 }  # fmt: skip
 SCHEMA = schema_from_mapping(DECLARED)
 SHOPS = pd.DataFrame({"shop": [1, 2], "region": ["north", "south"], "visits": [3.0, None],
-                      "code": ["AB", "CD"]})  # fmt: skip
+                      "code": ["AB", "CD"],
+                      "opened": ["2020-02-29T08:00:00+01:00", None]})  # fmt: skip
 
 
 def test_a_table_that_keeps_its_schema_passes_and_each_break_is_named():
     schema = SCHEMA.pandera_schema("shops")
     assert schema_errors("shops", SHOPS, schema) == []
-    broken = SHOPS.assign(region=["north", "west"], code=["AB", "x"])
+    broken = SHOPS.assign(region=["north", "west"], code=["AB", "x"],
+                          opened=["2021-02-29T08:00:00Z", None])  # fmt: skip
     messages = [e["message"] for e in schema_errors("shops", broken, schema)]
     assert any("shops.region: rule isin(['north', 'south'])" in m for m in messages)
     assert any("shops.code: rule str_matches" in m for m in messages)
+    assert any(m.startswith("shops.opened: rule a real ISO 8601 date and time with a timezone "
+                            "failed for 1 row(s) (rows [0])") for m in messages)  # fmt: skip
     twice = pd.concat([SHOPS, SHOPS.iloc[[0]]], ignore_index=True)
     assert any("rows share a key (shop)" in e["message"]
                for e in schema_errors("shops", twice, schema))  # fmt: skip
@@ -59,8 +64,9 @@ def test_the_model_input_rules_come_from_the_same_declarations():
     rules = SCHEMA.feature_rules("shops", joined=("weather",))
     assert rules["region"] == Categorical("^(north|south)$")
     assert rules["code"] == Categorical(r"^[A-Z]{2}$")
+    assert rules["opened"] == Categorical("^.*$", nullable=True, moment=True)
     assert rules["visits"] == Numeric(0, 1e4, nullable=True)  # the plausible bound caps it
-    assert rules["shop"] == Numeric(1, 10_000)  # the label table's column wins a clash
+    assert rules["shop"] == Numeric(1, 10_000, integer=True)  # the label table's wins a clash
     assert rules["rain"] == Numeric(0, 500, nullable=True)  # joined: a left join may miss
     assert rules["visits_per_rain"] == Numeric(0, math.inf, nullable=True)  # derived
     assert SCHEMA.identity_rules("shops", ("shop",)) == {"shop": Numeric(1, 10_000, integer=True)}
@@ -99,6 +105,9 @@ def test_a_table_without_a_key_is_numbered_by_a_row_number_column():
         ({"kind": "int", "hgih": 3}, "tables.shops.columns.shop.hgih: Unexpected keyword argument"),
         ({"kind": "int", "checks": ["odd"]},
          "tables.shops.columns.shop: check 'odd' is not defined (the hook's CHECKS defines none)"),
+        ({"kind": "int", "format": "date-time"},
+         "tables.shops.columns.shop: Value error, format: date-time is for a str column"),
+        ({"kind": "str", "format": "date"}, "tables.shops.columns.shop.format: Input should be"),
     ],
 )  # fmt: skip
 def test_a_wrong_column_declaration_names_its_key(change, message):

@@ -188,7 +188,7 @@ def test_validate_tables_reports_every_table(orders, shops):
         "orders: table must have at least 10 rows"
     ]
     assert report["tables"]["gates"]["errors"][0]["check"] == "has_schema"
-    assert (report["tables"]["orders"]["rows"], report["tables"]["orders"]["columns"]) == (6, 8)
+    assert (report["tables"]["orders"]["rows"], report["tables"]["orders"]["columns"]) == (6, 9)
     assert [w["column"] for w in report["tables"]["orders"]["warnings"]] == ["distance_km"]
     assert report["tables"]["shops"]["errors"] == []
 

@@ -18,7 +18,7 @@ def test_a_features_file_is_scored_in_order_and_rows_that_break_a_rule_are_named
     scored = score_batch(batch, served)
     assert scored["order_id"].tolist() == batch["order_id"].tolist()
     assert "region: not a category the model was trained on" in scored.loc[3, "problem"]
-    assert scored.loc[7, "problem"] == "hour: must be a number from 0 to 23"
+    assert scored.loc[7, "problem"] == "hour: must be an integer from 0 to 23"
     good = scored["problem"] == ""
     assert good.sum() == 298 and scored.loc[~good, "probability"].isna().all()
     inputs = batch[served.model.feature_names_in_].reset_index(drop=True)[good]
