@@ -27,7 +27,7 @@ MODEL_FLAGS = $(call flag,--stage,STAGE) $(call flag,--source,SOURCE) \
 
 .PHONY: help install repro test lint format params check-params exp-show ui dag clean \
 	report gate register assign promote registry-check lineage \
-	serve predict feedback monitor retrain simulate \
+	serve predict log-export feedback monitor retrain simulate \
 	label-sample label-apply eda strip-notebooks \
 	team-up team-down team-env push pull maturity leftovers bench bench-serve typecheck lint-imports \
 	check-notebooks lint-workflows ci-repro post-report install-cml release retrain-pr
@@ -111,6 +111,9 @@ serve: install ## HTTP service for the model in STAGE (default prod; SOURCE=mlfl
 predict: install ## Score a parquet file: INPUT=... OUTPUT=... (model as for serve)
 	$(RUN) python -m flight_delay.operate.predict $(call flag,--input,INPUT) \
 		$(call flag,--output,OUTPUT) $(MODEL_FLAGS)
+
+log-export: install ## The prediction log's closed partitions -> parquet (serve.log_export); delete expired SQLite ones
+	$(RUN) python -m flight_delay.operate.log_export $(call flag,--log,PREDICTION_LOG)
 
 feedback: install ## Join the prediction log (PREDICTION_LOG) with the real outcomes -> data/feedback/feedback.parquet
 	$(RUN) python -m flight_delay.operate.feedback $(call flag,--log,PREDICTION_LOG) \

@@ -47,6 +47,14 @@ def summary_rows(r: dict[str, Any]) -> list[str]:
                     f"{s['throughput_ratio']:.1f}× the req/s, 1/{s['p99_ratio']:.1f} of the p99 | "
                     f"≥ 5× at ≤ 1/3 | {mark(status == 'PASS')} |"
                 )
+            elif "ours_health_p99_ms" in s:
+                rows.append(
+                    f"| P5 serving, {key.replace('_', ' ')}: health while scoring, ours "
+                    f"`/health` / mlflow `/ping` | p99 {s['ours_health_p99_ms']:.1f} / "
+                    f"{s['mlflow_health_p99_ms']:.1f} ms, max {s['ours_health_max_ms']:.1f} / "
+                    f"{s['mlflow_health_max_ms']:.1f} ms; {s['throughput_ratio']:.1f}× the req/s "
+                    "| (figure) | |"
+                )
     rows.append(
         f"| P6 tracking: MLflow logging in a pipeline run / train's fit | {med(p6['ratio'])}; "
         f"logging {p6['logging_s']['median']:.1f} s ({'; '.join(p6['logging_steps'])}), "

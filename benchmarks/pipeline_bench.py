@@ -445,7 +445,8 @@ def serve_figures(found: dict[str, Any], seconds: float) -> dict[str, Any]:
     scenarios = {
         key: {"throughput_ratio": s["throughput_ratio"], "p99_ratio": s["p99_ratio"]}
         | {f"{server}_{m}": s[server][m] for server in ("ours", "mlflow")
-           for m in ("requests_per_s", "p99_ms")}
+           for m in ("requests_per_s", "p99_ms", "health_p99_ms", "health_max_ms")
+           if m in s[server]}
         for key, s in found["scenarios"].items()
     }  # fmt: skip
     return {"target": found["target"], "scenarios": scenarios, "seconds_per_scenario": seconds}

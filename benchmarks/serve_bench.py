@@ -13,11 +13,12 @@ Requests: test rows whose categories the model knows, with the identity fields
 time_hour and flight; a JSON list of records (NaN as null), wrapped in
 {"dataframe_records": ...} for mlflow; bodies are encoded before timing. Scenarios: 1 or
 100 rows per request x 1 or CONCURRENT clients (threads, each with its own keep-alive
-connection); for each, each server gets `--warmup` s, then `--seconds` s of requests in
-ROUNDS slices alternating between the servers; each request is timed from send to body
-read. Any non-200, or P(delayed) differing by more than 1e-9 between the servers on a
-sample, fails the run. Output: a Markdown table, the issue's target for 1-row requests
-(PASS/MISS), and reports/bench/serve.json.
+connection), and 1,000 rows from 2 clients while a poller times the health endpoint
+(/health, /ping) every 50 ms; for each, each server gets `--warmup` s, then `--seconds`
+s of requests in ROUNDS slices alternating between the servers; each request is timed
+from send to body read. Any non-200, or P(delayed) differing by more than 1e-9 between
+the servers on a sample, fails the run. Output: a Markdown table, the issue's target for
+1-row requests (PASS/MISS), the health latencies, and reports/bench/serve.json.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,8 @@ TEST_FILE = Path("data/features/test.parquet")
 RESULTS_FILE = Path("reports/bench/serve.json")
 PINNED_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 CONCURRENT = 4
+LARGE = (1000, 2)  # rows per request, clients: /health is timed during this scenario
+HEALTH_EVERY = 0.05  # s between two /health requests of the poller
 ROUNDS = 5  # each scenario's time, per server, in this many alternating slices
 POOL_ROWS = 2000
 CHECK_ROWS = 200
@@ -173,6 +176,35 @@ def run_clients(port: int, path: str, payloads: list[bytes], clients: int, secon
         return [x for per_client in pool.map(client, range(clients)) for x in per_client]
 
 
+@contextmanager
+def health_poller(port: int, path: str) -> Iterator[list[float]]:
+    """Times GET `path` every HEALTH_EVERY s on its own connection while the block runs."""
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            while not done.wait(HEALTH_EVERY):
+                begin = time.perf_counter()
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                latencies.append(time.perf_counter() - begin)
+                if response.status != 200:
+                    raise SystemExit(f"bench: {path} answered {response.status}")
+        finally:
+            conn.close()
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        yield latencies
+    finally:
+        done.set()
+        poller.join()
+
+
 def summary(latencies: list[float], seconds: float, rows: int) -> dict[str, float]:
     ms = np.array(latencies) * 1000
     return {"requests": len(ms), "requests_per_s": round(len(ms) / seconds, 1),
@@ -209,31 +241,45 @@ def both_servers(tmp: Path) -> Iterator[tuple[dict[str, tuple[int, str]], dict[s
             stop(process)
 
 
+HEALTH = {"ours": "/health", "mlflow": "/ping"}
+
+
 def measure(servers: dict[str, tuple[int, str]], rows: pd.DataFrame, seconds: float,
             warmup: float) -> dict[str, Any]:  # fmt: skip
     """Every scenario: a warm-up per server, then `seconds` per server in ROUNDS slices that
-    alternate between the servers (so a burst of load elsewhere hits both alike)."""
+    alternate between the servers (so a burst of load elsewhere hits both alike). In the
+    LARGE scenario a poller also times each server's health endpoint."""
     scenarios: dict[str, Any] = {}
-    for size in (1, 100):
-        for clients in (1, CONCURRENT):
-            key = f"{size}_row{'s' * (size > 1)}_{clients}_client{'s' * (clients > 1)}"
-            payloads = {name: bodies(rows, size, name) for name in servers}
-            latencies: dict[str, list[float]] = {name: [] for name in servers}
-            for name, (port, path) in servers.items():
-                run_clients(port, path, payloads[name], clients, warmup)
-            for turn in range(ROUNDS):
-                for name in sorted(servers, reverse=bool(turn % 2)):
-                    port, path = servers[name]
+    shapes = [(size, clients) for size in (1, 100) for clients in (1, CONCURRENT)] + [LARGE]
+    for size, clients in shapes:
+        key = f"{size}_row{'s' * (size > 1)}_{clients}_client{'s' * (clients > 1)}"
+        payloads = {name: bodies(rows, size, name) for name in servers}
+        latencies: dict[str, list[float]] = {name: [] for name in servers}
+        health: dict[str, list[float]] = {name: [] for name in servers}
+        for name, (port, path) in servers.items():
+            run_clients(port, path, payloads[name], clients, warmup)
+        for turn in range(ROUNDS):
+            for name in sorted(servers, reverse=bool(turn % 2)):
+                port, path = servers[name]
+                large = (size, clients) == LARGE
+                timed = health_poller(port, HEALTH[name]) if large else nullcontext([])
+                with timed as polled:
                     latencies[name] += run_clients(port, path, payloads[name], clients,
                                                    seconds / ROUNDS)  # fmt: skip
-            result: dict[str, Any] = {"rows_per_request": size, "clients": clients}
-            for name in servers:
-                result[name] = summary(latencies[name], seconds, size)
-                print(f"  {key} {name}: {result[name]}", flush=True)
-            ours, theirs = result["ours"], result["mlflow"]
-            result["throughput_ratio"] = round(ours["requests_per_s"] / theirs["requests_per_s"], 2)
-            result["p99_ratio"] = round(theirs["p99_ms"] / ours["p99_ms"], 2)
-            scenarios[key] = result
+                health[name] += polled
+        result: dict[str, Any] = {"rows_per_request": size, "clients": clients}
+        for name in servers:
+            result[name] = summary(latencies[name], seconds, size)
+            if health[name]:
+                ms = np.array(health[name]) * 1000
+                result[name] |= {"health_p50_ms": round(float(np.percentile(ms, 50)), 2),
+                                 "health_p99_ms": round(float(np.percentile(ms, 99)), 2),
+                                 "health_max_ms": round(float(ms.max()), 2)}  # fmt: skip
+            print(f"  {key} {name}: {result[name]}", flush=True)
+        ours, theirs = result["ours"], result["mlflow"]
+        result["throughput_ratio"] = round(ours["requests_per_s"] / theirs["requests_per_s"], 2)
+        result["p99_ratio"] = round(theirs["p99_ms"] / ours["p99_ms"], 2)
+        scenarios[key] = result
     return scenarios
 
 
@@ -265,6 +311,13 @@ def print_report(scenarios: dict[str, Any], startup: dict, diff: float, seconds:
         print(f"- {key}: {check['status']} (throughput ours/mlflow {check['throughput_ratio']:.2f}x"
               f", need >= {TARGET_THROUGHPUT:g}; p99 mlflow/ours {check['p99_ratio']:.2f}x"
               f", need >= {TARGET_P99:g})")  # fmt: skip
+    for key, s in scenarios.items():
+        if "health_p99_ms" in s["ours"]:
+            said = {n: f"p50 {s[n]['health_p50_ms']:.1f} ms, p99 {s[n]['health_p99_ms']:.1f} "
+                       f"ms, max {s[n]['health_max_ms']:.1f} ms"
+                    for n in ("ours", "mlflow")}  # fmt: skip
+            print(f"- health during {key}: ours /health {said['ours']}; "
+                  f"mlflow /ping {said['mlflow']}")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

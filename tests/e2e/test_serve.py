@@ -17,7 +17,7 @@ import yaml
 
 from flight_delay.infra.persistence import load_model
 from flight_delay.infra.processes import free_port, stop_child, wait_ready
-from flight_delay.operate.prediction_log import read_log
+from flight_delay.operate.prediction_log import partitions, read_log
 from tests import synthetic
 from tests.conftest import VENV_BIN, repro_and_commit, scratch_env
 
@@ -284,11 +284,7 @@ def test_make_predicts_command_scores_a_features_file(service, features, tmp_pat
 
 
 def logged_rows(log) -> int:
-    import sqlite3
-    from contextlib import closing
-
-    with closing(sqlite3.connect(log)) as db:
-        return db.execute("SELECT count(*) FROM predictions").fetchone()[0]
+    return len(read_log(log))
 
 
 def test_the_published_contract_holds_against_a_schema_driven_fuzzer(service):
@@ -370,7 +366,8 @@ def test_a_locked_log_gets_503_and_health_answers_meanwhile(service, rows):
 
     answers: list = []
     before = logged_rows(service["log"])
-    holder = sqlite3.connect(service["log"], isolation_level=None)
+    [current] = partitions(service["log"])  # today's: predictions.<day>.0.sqlite
+    holder = sqlite3.connect(current.sqlite(service["log"]), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process writing: the log is locked
     try:
         client = threading.Thread(target=lambda: answers.append(
@@ -432,3 +429,54 @@ def test_with_a_token_beyond_loopback_every_returned_prediction_survives_kill_9(
         stop_child(process)
     kept = read_log(log).groupby("request_id").size()
     assert all(kept.get(r) == 4 for r in returned), "a returned prediction was lost"
+
+
+def test_several_workers_share_one_log_and_their_metrics_add_up(service, rows, tmp_path):
+    port, log = free_port(), tmp_path / "predictions.sqlite"
+    process = subprocess.Popen(
+        [str(VENV_BIN / "python"), "-m", "flight_delay.operate.serve", "--model",
+         str(service["model"]), "--port", str(port), "--log", str(log), "--workers", "2"],
+        cwd=service["repo"], env=scratch_env(service["repo"]), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(port, process).close()
+        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
+                                 text=True).stdout.split()  # fmt: skip
+        body = json.dumps(rows[:3]).encode()
+        for _ in range(24):  # a new connection each: the kernel spreads them over the workers
+            assert call(url + "/predict", body)[0] == 200
+        metrics = call(url + "/metrics")[1]
+    finally:
+        stop_child(process)
+    assert len(workers) >= 2, workers  # uvicorn's workers (and its resource tracker)
+    assert metric(metrics, "flight_delay_requests_total", path="/predict", status="200") == 24
+    assert metric(metrics, "flight_delay_rows_scored_total") == 72
+    assert len(read_log(log)) == 72
+
+
+def test_make_log_export_writes_closed_partitions_for_dvc_and_feedback_still_reads_them(
+    service, tmp_path
+):
+    """The command behind `make log-export`, on a log with a partition from long ago."""
+    from datetime import date
+
+    from flight_delay.operate.prediction_log import PredictionLog
+
+    stem, repo = tmp_path / "predictions.sqlite", service["repo"]
+    old = PredictionLog(stem, {"version": "v1"}, today=lambda: date(2020, 1, 1))
+    old.append("long-ago", [{"order_id": 1}], [0.5], [1])
+    old.close()
+    new = PredictionLog(stem, {"version": "v1"})  # today's, still open
+    new.append("today", [{"order_id": 2}], [0.5], [1])
+    new.close()
+    done = module(repo, "flight_delay.operate.log_export", "--log", str(stem))
+    assert "exported 1 closed partition(s) to data/feedback/log, deleted 1 older than 7" in (
+        done.stderr
+    )
+    assert (repo / "data/feedback/log/predictions.2020-01-01.0.parquet").is_file()
+    [left] = partitions(stem)  # the old SQLite partition is gone, today's is kept
+    assert left.day != "2020-01-01"
+    log = read_log(stem, repo / "data/feedback/log")
+    assert sorted(log["request_id"]) == ["long-ago", "today"]

@@ -298,7 +298,11 @@ class ServeConfig(Section):
     max_rows: int = Field(ge=1)
     prediction_log: str
     log_wait_seconds: float = Field(gt=0, le=60)
+    log_max_mb: float = Field(gt=0)
+    log_retention_days: int = Field(ge=0)
+    log_export: str = Field(min_length=1)
     threads: int = Field(ge=1)
+    workers: int = Field(ge=1)
     allowed_hosts: list[str]
     cors_origins: list[str]
     token_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     log_path = Path(args.log or config.serve.prediction_log)
     outcomes_path = args.outcomes or str(RAW_DIR / f"{dataset.label_table}.parquet")
     try:
-        log = read_log(log_path)
+        log = read_log(log_path, Path(config.serve.log_export))
         raw = pd.read_parquet(outcomes_path, columns=[*dataset.key, *dataset.outcome_columns])
     except (FileNotFoundError, KeyError, ValueError) as err:
         raise SystemExit(f"feedback: {err}") from None

@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
                                    args.remote)  # fmt: skip
         valid = Path(args.validation) if args.validation else None
         reference = load_reference(served, Path(args.reference), valid, config.monitor)
-        current = scores(read_window(current_path), served, str(current_path))
+        window = read_window(current_path, Path(config.serve.log_export))
+        current = scores(window, served, str(current_path))
     except (ModelSourceError, MonitorError) as err:
         raise SystemExit(f"monitor: {err}") from None
     report = compare(reference.rows, current, served, config.monitor, reference.score,

@@ -33,15 +33,21 @@ class MonitorError(ValueError):
     """The current or reference data cannot be compared."""
 
 
-def read_window(path: Path) -> pd.DataFrame:
-    """Rows to judge: a prediction log (.sqlite) or a parquet file."""
+def read_window(path: Path, exported: Path | None = None) -> pd.DataFrame:
+    """Rows to judge: a prediction log (.sqlite: its partitions, with those exported to
+    `exported`) or a parquet file."""
     import pandas as pd
 
     from flight_delay.operate.prediction_log import read_log
 
+    if path.suffix in (".sqlite", ".db"):
+        try:
+            return read_log(path, exported)
+        except FileNotFoundError as err:
+            raise MonitorError(str(err)) from None
     if not path.exists():
         raise MonitorError(f"{path}: not found")
-    return read_log(path) if path.suffix in (".sqlite", ".db") else pd.read_parquet(path)
+    return pd.read_parquet(path)
 
 
 def model_inputs(frame: pd.DataFrame, served: ServedModel, what: str) -> pd.DataFrame:

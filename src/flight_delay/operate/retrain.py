@@ -100,7 +100,7 @@ def retrain_unordered(config: PipelineConfig, current: str | None, remote: str |
         return set_outputs(retrain="false")
     served = from_file(MODEL_FILE, config)
     try:
-        report = judge_window(read_window(path), served, config)
+        report = judge_window(read_window(path, Path(config.serve.log_export)), served, config)
     except MonitorError as err:
         sys.exit(f"retrain: {err}")
     write_json(report, MONITORING_DIR / "drift.json")

@@ -17,7 +17,8 @@ the row, field and rule, never the value sent. Every scored row is appended to t
 prediction log (prediction_log.py) before its prediction is returned: when the log
 cannot take it in time, the answer is 503 with Retry-After, never an unlogged
 prediction. Scoring and logging run off the event loop, so /health answers while a
-large request is scored or the log is locked.
+large request is scored or the log is locked. `serve.workers` > 1 runs uvicorn worker
+processes (worker_app), whose Prometheus metrics are summed across them.
 """
 
 from __future__ import annotations
@@ -52,12 +53,17 @@ class Rejected(Exception):
 
 
 class ServiceMetrics:
-    """Prometheus metrics in a registry of their own (no global state)."""
+    """Prometheus metrics in a registry of their own (no global state). With several
+    workers (PROMETHEUS_MULTIPROC_DIR set before they start), each worker writes its
+    values to that folder and /metrics sums them, whichever worker answers."""
 
     def __init__(self, metadata: dict[str, str], label: str, event: str) -> None:
         """`label`: the positive class's name (`delayed`); `event`: what it stands for."""
+        import os
+
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+        self.shared = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         self.registry = CollectorRegistry()
         self.requests = Counter("flight_delay_requests", "HTTP requests by path and status",
                                 ["path", "status"], registry=self.registry)  # fmt: skip
@@ -73,9 +79,21 @@ class ServiceMetrics:
         self.positive = Counter(f"flight_delay_predicted_{label}", f"Rows predicted {label}",
                                 registry=self.registry)  # fmt: skip
         info = Gauge("flight_delay_model_info", "The model served (value 1)",
-                     ["version", "stage", "model_md5"], registry=self.registry)  # fmt: skip
+                     ["version", "stage", "model_md5"], registry=self.registry,
+                     multiprocess_mode="max")  # fmt: skip
         info.labels(metadata.get("version", ""), metadata.get("stage", ""),
                     metadata.get("model_md5", "")).set(1)  # fmt: skip
+
+    def exposition(self) -> bytes:
+        from prometheus_client import CollectorRegistry, generate_latest
+
+        if not self.shared:
+            return generate_latest(self.registry)
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker)
+        return generate_latest(every_worker)
 
 
 KNOWN_PATHS = frozenset({"/health", "/metadata", "/metrics", "/predict", "/openapi.json"})
@@ -197,7 +215,7 @@ def create_app(
     hosts: frozenset[str] = LOOPBACK, token: str | None = None,
 ) -> FastAPI:  # fmt: skip
     from fastapi.openapi.utils import get_openapi
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    from prometheus_client import CONTENT_TYPE_LATEST
     from starlette.concurrency import run_in_threadpool
 
     from flight_delay.core.feature_rules import request_row
@@ -241,6 +259,7 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.state.served = served
 
     @app.get("/health")
     async def health() -> dict[str, str]:  # on the event loop: never waits for scoring
@@ -256,7 +275,7 @@ def create_app(
         responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
     )
     def prometheus() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     def score_and_log(body: bytes) -> dict[str, Any]:
         """In a worker thread: validate, score, log; the prediction only once logged."""
@@ -330,6 +349,42 @@ def limit_threads(threads: int) -> None:
         os.environ[name] = str(threads)
 
 
+WORKER_SETTINGS = "SERVE_WORKER_SETTINGS"  # what `main` passes to each worker (JSON)
+
+
+def serving_app(settings: dict[str, Any]) -> FastAPI:
+    """Load the model and open the log as `settings` say (main's arguments), and build
+    the app: in the one process, or in each worker."""
+    from pathlib import Path
+
+    from flight_delay.infra.config import load_config
+    from flight_delay.operate.prediction_log import PredictionLog
+    from flight_delay.operate.served_model import ModelSourceError, load_served_model
+
+    config = load_config()
+    serve = config.serve
+    limit_threads(serve.threads)
+    try:
+        served = load_served_model(config, settings["stage"], settings["source"],
+                                   settings["model"], settings["remote"])  # fmt: skip
+    except ModelSourceError as err:
+        raise SystemExit(f"serve: {err}") from None
+    log = None
+    if settings["log"]:
+        log = PredictionLog(Path(settings["log"]), served.metadata, serve.log_wait_seconds,
+                            max_bytes=int(serve.log_max_mb * 2**20))  # fmt: skip
+    hosts = served_hosts(settings["host"], serve.allowed_hosts)
+    return create_app(served, serve, log, hosts, read_token(serve))
+
+
+def worker_app() -> FastAPI:
+    """The app of one of several workers (uvicorn's factory), from main's settings."""
+    import json
+    import os
+
+    return serving_app(json.loads(os.environ[WORKER_SETTINGS]))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_model_arguments(parser)
@@ -337,41 +392,52 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=None, help="default: serve.port")
     parser.add_argument("--log", default=None,
                         help="default: serve.prediction_log; '' for none")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=None, help="default: serve.workers")
     args = parser.parse_args(argv)
-
-    from pathlib import Path
 
     from flight_delay.infra.config import load_config
 
-    config = load_config()
-    serve = config.serve
+    serve = load_config().serve
     host, port = args.host or serve.host, args.port or serve.port
+    workers = args.workers or serve.workers
     token = read_token(serve)
     if host not in LOOPBACK and token is None:
         raise SystemExit(f"serve: refusing to listen on {host}, beyond this machine, without "
                          f"a bearer token: set {serve.token_env} or serve.token_file (and put "
                          "TLS in front)")  # fmt: skip
-    limit_threads(serve.threads)
+    settings = {"stage": args.stage, "source": args.source, "model": args.model,
+                "remote": args.remote, "host": host,
+                "log": serve.prediction_log if args.log is None else args.log}  # fmt: skip
+    said = (f"serve: on http://{host}:{port}, {workers} worker(s); prediction log: "
+            f"{settings['log'] or 'off'}; token: {'required' if token else 'none'}")  # fmt: skip
+    if workers == 1:
+        app = serving_app(settings)  # loads the model here: a bad one stops us now
+        meta = app.state.served.metadata
+        print(f"{said}; {meta['artifact']} {meta['version']} ({meta['source']})", flush=True)
+        return run(app, host, port)
+    serve_workers(settings, host, port, workers, said)
 
+
+def run(app: Any, host: str, port: int, **options: Any) -> None:
     import uvicorn
 
-    from flight_delay.operate.prediction_log import PredictionLog
-    from flight_delay.operate.served_model import ModelSourceError, load_served_model
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **options)
 
-    try:
-        served = load_served_model(config, args.stage, args.source, args.model, args.remote)
-    except ModelSourceError as err:
-        raise SystemExit(f"serve: {err}") from None
-    log_path = serve.prediction_log if args.log is None else args.log
-    log = (
-        PredictionLog(Path(log_path), served.metadata, serve.log_wait_seconds) if log_path else None
-    )
-    meta = served.metadata
-    print(f"serve: {meta['artifact']} {meta['version']} ({meta['source']}) on "
-          f"http://{host}:{port}; prediction log: {log_path or 'off'}; "
-          f"token: {'required' if token else 'none'}", flush=True)  # fmt: skip
-    app = create_app(served, serve, log, served_hosts(host, serve.allowed_hosts), token)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+def serve_workers(settings: dict[str, Any], host: str, port: int, workers: int,
+                  said: str) -> None:  # fmt: skip
+    """uvicorn's worker processes, each loading the model (worker_app); their metrics
+    meet in a folder of their own, removed when the service stops."""
+    import json
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="serve-metrics-") as shared:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared
+        os.environ[WORKER_SETTINGS] = json.dumps(settings)
+        print(said, flush=True)
+        run("flight_delay.operate.serve:worker_app", host, port, factory=True,
+            workers=workers)  # fmt: skip
 
 
 if __name__ == "__main__":
