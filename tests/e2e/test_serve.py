@@ -418,6 +418,13 @@ def test_with_a_token_beyond_loopback_every_returned_prediction_survives_kill_9(
         assert status == 401 and headers["www-authenticate"] == "Bearer"
         assert call(url + "/predict", body, Authorization="Bearer wrong")[0] == 401
         assert call(url + "/metadata")[0] == 401 and call(url + "/openapi.json")[0] == 200
+        fuzzed = subprocess.run(
+            [str(VENV_BIN / "st"), "run", url + "/openapi.json", "--checks", "all",
+             "--max-examples", "10", "--seed", "7", "--workers", "1", "--max-time", "90",
+             "--no-color", "-H", f"Authorization: Bearer {token}"],
+            capture_output=True, text=True, timeout=300, cwd=service["repo"],
+        )  # fmt: skip
+        assert fuzzed.returncode == 0, fuzzed.stdout[-4000:]  # 401 documented where it is
         returned = []
         for _ in range(15):
             status, text = call(url + "/predict", body, Authorization=f"Bearer {token}")

@@ -107,6 +107,17 @@ def predict_operation(label: str, classes: tuple[str, str], max_rows: int) -> di
     }
 
 
+def guard_responses(document: dict[str, Any], token: bool, open_paths: frozenset[str]) -> None:
+    """Every operation may answer 400 (a Host it does not answer to) and, with a token,
+    401 (all but the open paths): say so in each."""
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            answers.setdefault("400", _error_response("400", ERRORS["400"]))
+            if token and path not in open_paths:
+                answers.setdefault("401", _error_response("401", ERRORS["401"]))
+
+
 def components(row_schema: dict[str, Any], token: bool) -> dict[str, Any]:
     """What the document's `components` add: the row, the error and, with a token, the
     bearer scheme."""

@@ -250,6 +250,7 @@ def create_app(
                                    description=__doc__.split("\n\n")[0])  # fmt: skip
             extra = contract.components(row.model_json_schema(), token is not None)
             document.setdefault("components", {}).update(extra)
+            contract.guard_responses(document, token is not None, OPEN_PATHS)
             if token is not None:
                 document["security"] = [{"bearer": []}]
                 for path in OPEN_PATHS & set(document["paths"]):
