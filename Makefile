@@ -104,8 +104,9 @@ lineage: install ## Where the model in STAGE (default prod) came from, read back
 
 ##@ Operate
 
-serve: install ## HTTP service for the model in STAGE (default prod; SOURCE=mlflow|dvc, or MODEL=file) on 127.0.0.1:PORT (8000); PREDICTION_LOG= for none
+serve: install ## HTTP service for the model in STAGE (default prod; SOURCE=mlflow|dvc, or MODEL=file) on 127.0.0.1:PORT (8000); WORKERS=; PREDICTION_LOG= for none
 	$(RUN) python -m flight_delay.operate.serve $(MODEL_FLAGS) $(call flag,--port,PORT) \
+		$(call flag,--workers,WORKERS) \
 		$(if $(filter-out undefined,$(origin PREDICTION_LOG)),--log "$(PREDICTION_LOG)")
 
 predict: install ## Score a parquet file: INPUT=... OUTPUT=... (model as for serve)
