@@ -29,7 +29,7 @@ MODEL_FLAGS = $(call flag,--stage,STAGE) $(call flag,--source,SOURCE) \
 	report gate register assign promote registry-check lineage \
 	serve predict log-export feedback monitor retrain simulate \
 	label-sample label-apply eda strip-notebooks \
-	team-up team-down team-env push pull maturity leftovers bench bench-serve typecheck lint-imports \
+	team-up team-down team-env push pull maturity draft leftovers bench bench-serve typecheck lint-imports \
 	check-notebooks lint-workflows ci-repro post-report install-cml release retrain-pr
 
 help: ## List the targets
@@ -189,6 +189,12 @@ typecheck: install ## mypy (strict on the pure core and the dataset code)
 
 maturity: install ## Microsoft's MLOps maturity checklist: what in this repo meets each item, checked now
 	$(RUN) python -m flight_delay.maturity
+
+draft: install ## Draft a dataset spec and schema from one CSV: CSV= LABEL= [POSITIVE=a,b | ABOVE=t] [SPLIT=column] [NAME=]
+	$(RUN) python -m flight_delay.adoption.draft $(call flag,--csv,CSV) $(call flag,--label,LABEL) \
+		$(call flag,--positive,POSITIVE) $(call flag,--above,ABOVE) $(call flag,--split,SPLIT) \
+		$(call flag,--name,NAME)
+	$(RUN) python -m flight_delay.stages.compose --force
 
 leftovers: install ## After adopting: the files of the datasets you did not choose, and where your files still name them
 	$(RUN) python -m flight_delay.adoption.leftovers

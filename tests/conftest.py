@@ -141,10 +141,9 @@ def compose_into(repo: Path) -> None:
 
 def choose_dataset(conf: Path, name: str) -> None:
     """Make conf/config.yaml choose the dataset spec conf/dataset/<name>.yaml."""
-    config = conf / "config.yaml"
-    text = config.read_text(encoding="utf-8")
-    chosen = [line for line in text.splitlines() if line.strip().startswith("- dataset:")]
-    config.write_text(text.replace(chosen[0], f"  - dataset: {name}"), encoding="utf-8")
+    from flight_delay.infra.params import choose_dataset as choose
+
+    choose(conf, name)
 
 
 def flights_conf(target: Path) -> Path:

@@ -45,6 +45,17 @@ def edit_conf(path: Path, changes: dict[str, object]) -> None:
     path.write_text(directive + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
+def choose_dataset(conf_dir: Path, name: str) -> None:
+    """Make conf/config.yaml choose the dataset spec conf/dataset/<name>.yaml (its other
+    lines, comments included, unchanged)."""
+    config = conf_dir / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    chosen = [line for line in text.splitlines() if line.strip().startswith("- dataset:")]
+    if len(chosen) != 1:
+        raise ValueError(f"{config}: no single `- dataset: NAME` line in its defaults")
+    config.write_text(text.replace(chosen[0], f"  - dataset: {name}"), encoding="utf-8")
+
+
 def _chosen(path: Path, group: str) -> str | None:
     """The option a config file's defaults list picks for `group` (`- split: by_month`, or
     `- /split: by_month` in a group file)."""

@@ -1,0 +1,123 @@
+"""`make draft`: a dataset spec and schema inferred from one CSV, checked by the machinery
+that will read them (the schema parser, the config, the seam), and the bad inputs it
+refuses before writing anything."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from flight_delay.adoption.draft import (
+    DraftError,
+    LabelChoice,
+    make_draft,
+    read_csv,
+    write_draft,
+)
+from tests.tickets import tickets
+
+ESCALATED = LabelChoice("resolution", "equals", ("escalated",))
+
+
+def test_a_draft_is_a_schema_and_spec_the_machinery_accepts():
+    from flight_delay.core.schema import schema_from_mapping
+    from flight_delay.datasets import configuration_problems
+    from flight_delay.datasets.home import build_home
+    from flight_delay.infra.config import DataConfig, parse_config
+    from tests import synthetic
+
+    found = make_draft(tickets(), "tickets", "tickets.csv", ESCALATED, split="month")
+    schema = schema_from_mapping(yaml.safe_load(found.schema))
+    columns = schema.tables["tickets"].columns
+    assert (columns["words"].kind, columns["agent_load"].kind) == ("int", "float")
+    assert columns["agent_load"].nullable and not columns["words"].nullable
+    assert columns["priority"].values == ("high", "low") and columns["priority"].nullable
+    assert columns["opened"].pattern == r"^\d{4}-\d{2}-\d{2}$"
+    assert schema.tables["tickets"].unique == ("ticket_id",)
+    assert columns["ticket_id"].high is None  # a key grows: no upper bound
+    spec = yaml.safe_load(found.spec)
+    assert spec["data"]["leakage"] == ["resolution", "escalation_cost"]
+    assert spec["features"] == {"numeric": ["words", "agent_load"],
+                                "categorical": ["channel", "priority"]}  # fmt: skip
+    assert spec["split"]["kind"] == "ordered" and spec["split"]["column"] == "month"
+    assert spec["split"]["train"][0] == 1 and spec["split"]["test"][-1] == max(tickets()["month"])
+    assert spec["label"]["classes"] == ["not escalated", "escalated"]
+    assert "# " in found.schema.splitlines()[10] and "LEAKAGE?" in found.schema
+    assert any("escalation_cost: listed as leakage" in w for w in found.warnings)
+    raw = synthetic.raw_params()  # a whole config with this spec's sections
+    for section, values in spec.items():
+        raw[section] = values if section in ("data", "label", "split", "features") else (
+            raw[section] | values)  # fmt: skip
+    config = parse_config(raw)
+    home = build_home(DataConfig.model_validate(spec["data"]), schema, None)
+    assert configuration_problems(config, home) == []
+
+
+def test_inference_is_deterministic_and_a_draft_without_split_is_stratified():
+    first = make_draft(tickets(), "tickets", "tickets.csv", ESCALATED)
+    assert first == make_draft(tickets(), "tickets", "tickets.csv", ESCALATED)
+    assert yaml.safe_load(first.spec)["split"] == {
+        "kind": "stratified", "valid_fraction": 0.2, "test_fraction": 0.2
+    }  # fmt: skip
+
+
+def test_an_existing_0_1_label_and_a_threshold_label():
+    frame = tickets().assign(escalated=lambda f: (f["resolution"] == "escalated").astype(int))
+    existing = yaml.safe_load(make_draft(frame.drop(columns=["resolution", "escalation_cost"]),
+                                         "t", "t.csv", LabelChoice("escalated")).spec)  # fmt: skip
+    assert existing["label"]["rule"] == "existing" and existing["label"]["column"] == "escalated"
+    above = make_draft(tickets().drop(columns=["escalation_cost"]), "t", "t.csv",
+                       LabelChoice("words", "above", threshold=200))  # fmt: skip
+    label = yaml.safe_load(above.spec)["label"]
+    assert (label["rule"], label["threshold"], label["source"]) == ("above", 200, "words")
+    assert "words" in yaml.safe_load(above.spec)["data"]["leakage"]
+
+
+@pytest.mark.parametrize(
+    ("change", "label", "split", "message"),
+    [
+        (None, LabelChoice("resolve"), None, "label column 'resolve' is not in the CSV"),
+        (None, ESCALATED, "mnth", "split column 'mnth' is not in the CSV"),
+        (lambda f: f.assign(resolution="solved"), LabelChoice("resolution", "equals",
+                                                              ("solved",)), None,
+         "the label has one class"),
+        (None, LabelChoice("resolution"), None, "holds ['escalated', 'solved'], not 0/1"),
+        (None, LabelChoice("resolution", "equals", ("closed",)), None, "never holds ['closed']"),
+        (lambda f: f.assign(words=f["words"].astype(str).where(f.index != 7, "n/a")),
+         ESCALATED, None, "column 'words' mixes numbers and text (rows [7]"),
+        (lambda f: f.rename(columns={"words": "word count"}), ESCALATED, None,
+         "columns ['word count']: a column name must be"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_naming_the_column(change, label, split, message):
+    frame = change(tickets()) if change else tickets()
+    with pytest.raises(DraftError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        make_draft(frame, "tickets", "tickets.csv", label, split)
+
+
+def test_an_empty_or_header_only_file_is_refused(tmp_path):
+    empty, header = tmp_path / "empty.csv", tmp_path / "header.csv"
+    empty.write_bytes(b"")
+    header.write_text("a,b\n")
+    with pytest.raises(DraftError, match="the file is empty"):
+        read_csv(empty)
+    with pytest.raises(DraftError, match="a header and no rows"):
+        read_csv(header)
+    with pytest.raises(DraftError, match="no such file"):
+        read_csv(tmp_path / "none.csv")
+
+
+def test_writing_refuses_to_overwrite_and_leaves_everything_as_it_was(tmp_path, repo_root):
+    import shutil
+
+    shutil.copytree(repo_root / "conf", tmp_path / "conf")
+    csv = tmp_path / "tickets.csv"
+    tickets().to_csv(csv, index=False)
+    found = make_draft(read_csv(csv), "tickets", "tickets.csv", ESCALATED)
+    written = write_draft(tmp_path, csv, found)
+    assert written["spec"].read_text() == found.spec
+    assert "  - dataset: tickets" in (tmp_path / "conf/config.yaml").read_text()
+    before = {p: p.read_bytes() for p in written.values()}
+    with pytest.raises(DraftError, match="exist already: nothing written"):
+        write_draft(tmp_path, csv, found)
+    assert {p: p.read_bytes() for p in written.values()} == before
