@@ -97,7 +97,7 @@ SPEC = {
                  "categorical": ["weekday", "region"],
                  "groups": {"route": ["distance_km", "region"], "load": ["items", "staff"]}},
     "evaluate": {"decision_threshold": 0.5, "slice_columns": ["region"]},
-    "gate": {"floor": 0.6},
+    "gate": {"floor": 0.6, "floor_over_baseline": None},
     "monitor": {"min_rows": 50},
     "registry": {"intended_use": "A test dataset.", "limitations": ["Made up."]},
 }  # fmt: skip

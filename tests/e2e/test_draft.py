@@ -14,6 +14,13 @@ from tests.tickets import tickets
 def test_one_csv_becomes_a_running_pipeline(tmp_path):
     quick = {"evaluate/default.yaml": QUICK_EVALUATE, "tracking/local.yaml": {"enabled": False}}
     repo = make_scratch_repo(tmp_path / "repo", quick)
+    for own in (
+        "conf/dataset/tickets.yaml",
+        "data/source/tickets.csv",
+        "src/flight_delay/datasets/tickets/schema.yaml",
+    ):  # an adopter's, if any
+        (repo / own).unlink(missing_ok=True)
+    run(repo, "git", "commit", "-qam", "without tickets", check=False)
     csv = tmp_path / "tickets.csv"
     tickets(600).to_csv(csv, index=False)
     done = make(repo, "draft", f"CSV={csv}", "LABEL=resolution", "POSITIVE=escalated",

@@ -503,8 +503,8 @@ def main(argv: list[str] | None = None) -> None:
         say("draft", f"wrote {path.relative_to(Path.cwd())}")
     for warning in found.warnings:
         say("draft", f"WARNING {warning}")
-    say("draft", f"conf/config.yaml now chooses {name}: review the two files, then "
-        "`make repro` and `make test` (params.yaml: `make draft` recomposes it)")  # fmt: skip
+    say("draft", f"conf/config.yaml now chooses {name}: review the two files, `make repro`, "
+        "commit them with the CSV (`git add -A`), then `make test`")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -111,6 +111,7 @@ def test_writing_refuses_to_overwrite_and_leaves_everything_as_it_was(tmp_path, 
     import shutil
 
     shutil.copytree(repo_root / "conf", tmp_path / "conf")
+    (tmp_path / "conf/dataset/tickets.yaml").unlink(missing_ok=True)  # an adopter's own
     csv = tmp_path / "tickets.csv"
     tickets().to_csv(csv, index=False)
     found = make_draft(read_csv(csv), "tickets", "tickets.csv", ESCALATED)

@@ -26,7 +26,15 @@ def repo(tmp_path):
     shutil.copy(REPO_ROOT / "params.yaml", tmp_path / "params.yaml")
     edit_conf(
         tmp_path / "params.yaml",
-        {"gate": {"metric": "roc_auc", "split": "test", "tolerance": 0.005, "floor": 0.68}},
+        {
+            "gate": {
+                "metric": "roc_auc",
+                "split": "test",
+                "tolerance": 0.005,
+                "floor": 0.68,
+                "floor_over_baseline": None,
+            }
+        },  # whatever the chosen spec sets
     )
     plant(tmp_path, 0.70)
     run(tmp_path, "git", "init", "-q", "-b", "main")
