@@ -146,14 +146,6 @@ def choose_dataset(conf: Path, name: str) -> None:
     choose(conf, name)
 
 
-def flights_conf(target: Path) -> Path:
-    """A copy of conf/ at `target` that chooses the worked example, whatever the repo's
-    conf/config.yaml chooses (tests of composition that need a spec split in groups)."""
-    shutil.copytree(REPO_ROOT / "conf", target)
-    choose_dataset(target, "flights")
-    return target
-
-
 def lock_hashes(repo: Path) -> dict[str, str]:
     """`stage:path` -> md5 of every output recorded in dvc.lock."""
     lock = yaml.safe_load((repo / "dvc.lock").read_text())

@@ -162,6 +162,33 @@ def install_choice(repo: Path) -> None:
     choose_dataset(repo / "conf", "orders")
 
 
+def grouped_conf(target: Path) -> Path:
+    """A copy of the repo's conf/ at `target` choosing the orders, their spec split into
+    groups as the worked example's is (conf/data/orders.yaml, conf/label/late.yaml,
+    conf/split/by_week.yaml, conf/features/orders_inputs.yaml, picked by the spec's
+    defaults), beside the same spec in one file (conf/dataset/orders_inline.yaml): the
+    tests of composition need both shapes, whatever the shipped examples are."""
+    import shutil
+
+    from tests.conftest import REPO_ROOT, choose_dataset
+
+    shutil.copytree(REPO_ROOT / "conf", target)
+    groups = {"data": "orders", "label": "late", "split": "by_week", "features": "orders_inputs"}
+    for group, option in groups.items():
+        (target / group).mkdir(exist_ok=True)
+        (target / group / f"{option}.yaml").write_text(yaml.safe_dump(SPEC[group], sort_keys=False))
+    rest = {k: v for k, v in SPEC.items() if k not in groups}
+    defaults = [{f"/{group}": option} for group, option in groups.items()] + ["_self_"]
+    (target / "dataset/orders.yaml").write_text(
+        "# @package _global_\n" + yaml.safe_dump({"defaults": defaults} | rest, sort_keys=False)
+    )
+    (target / "dataset/orders_inline.yaml").write_text(
+        "# @package _global_\n" + yaml.safe_dump(SPEC, sort_keys=False)
+    )
+    choose_dataset(target, "orders")
+    return target
+
+
 # SHAP values and many permutation rounds cost evaluate seconds a run: the tests that need
 # them turn them on.
 QUICK_EVALUATE = {"permutation_max_rows": 500, "permutation_repeats": 1, "shap_max_rows": 0}

@@ -17,7 +17,8 @@ from flight_delay.infra.params import (
     write_section,
 )
 from flight_delay.stages import compose
-from tests.conftest import choose_dataset, flights_conf
+from tests.conftest import choose_dataset
+from tests.synthetic import grouped_conf
 
 COMPOSED = "a: 1\nb:\n  c: 2\n"
 OVERRIDDEN = "a: 1\nb:\n  c: 3\n"
@@ -28,9 +29,9 @@ def test_params_yaml_equals_the_composition_of_conf(repo_root):
     assert compose_params(repo_root / "conf") == on_disk, "run `make params`"
 
 
-def test_composition_with_an_override_is_a_valid_config(repo_root):
+def test_composition_with_an_override_is_a_valid_config(tmp_path):
     text = compose_params(
-        repo_root / "conf", ("dataset=flights", "model=random_forest", "label.threshold=30")
+        grouped_conf(tmp_path / "conf"), ("model=random_forest", "label.threshold=30")
     )
     config = parse_config(yaml.safe_load(text))
     assert config.model.name == "random_forest"
@@ -40,8 +41,8 @@ def test_composition_with_an_override_is_a_valid_config(repo_root):
 def test_the_dataset_spec_overrides_the_group_defaults_and_a_switch_brings_its_own(
     tmp_path,
 ):
-    conf = flights_conf(tmp_path / "conf")
-    spec = yaml.safe_load((conf / "dataset" / "flights.yaml").read_text(encoding="utf-8"))
+    conf = grouped_conf(tmp_path / "conf")
+    spec = yaml.safe_load((conf / "dataset" / "orders.yaml").read_text(encoding="utf-8"))
     spec["gate"] = {"floor": 0.5, "tolerance": 0.02}  # also a key conf/gate sets
     spec["defaults"] = [{"/split": "shuffled"} if "/split" in d else d for d in spec["defaults"]]
     (conf / "dataset" / "other.yaml").write_text(
@@ -53,14 +54,14 @@ def test_the_dataset_spec_overrides_the_group_defaults_and_a_switch_brings_its_o
     config = parse_config(yaml.safe_load(compose_params(conf, ("dataset=other",))))
     assert (config.gate.floor, config.gate.tolerance) == (0.5, 0.02)
     assert config.split.kind == "stratified"
-    assert conf_file("split", conf) == conf / "split" / "by_month.yaml"  # what config.yaml picks
+    assert conf_file("split", conf) == conf / "split" / "by_week.yaml"  # what config.yaml picks
 
 
 def test_conf_file_is_the_option_the_top_config_or_its_dataset_spec_chooses(tmp_path):
-    conf = flights_conf(tmp_path / "conf")
+    conf = grouped_conf(tmp_path / "conf")
     assert conf_file("gate", conf) == conf / "gate" / "default.yaml"
-    assert conf_file("dataset", conf) == conf / "dataset" / "flights.yaml"
-    assert conf_file("label", conf) == conf / "label" / "arrival_delay.yaml"
+    assert conf_file("dataset", conf) == conf / "dataset" / "orders.yaml"
+    assert conf_file("label", conf) == conf / "label" / "late.yaml"
     with pytest.raises(ValueError, match="choose no nonesuch config"):
         conf_file("nonesuch", conf)
 
@@ -100,7 +101,7 @@ def test_differing_keys_ignores_formatting():
 
 @pytest.fixture
 def scratch_repo(tmp_path, monkeypatch):
-    flights_conf(tmp_path / "conf")
+    grouped_conf(tmp_path / "conf")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -110,20 +111,20 @@ def test_main_writes_keeps_overrides_and_rewrites_stale_params(scratch_repo, cap
 
     compose.main([])
     composed = params.read_text()
-    assert yaml.safe_load(composed)["label"]["threshold"] == 15
+    assert yaml.safe_load(composed)["label"]["threshold"] == 10
     assert json.loads((scratch_repo / "params.composed.json").read_text()) == {
         "sha256": sha256_text(composed)
     }
     assert (scratch_repo / "params.ready").read_text() == compose.READY_TEXT
 
-    overridden = composed.replace("threshold: 15", "threshold: 30")
+    overridden = composed.replace("threshold: 10", "threshold: 30")
     params.write_text(overridden)
     compose.main([])
     assert params.read_text() == overridden
     assert "kept params.yaml: it differs from conf/ in label.threshold" in (capsys.readouterr().out)
 
-    label = scratch_repo / "conf/label/arrival_delay.yaml"
-    label.write_text(label.read_text().replace("threshold: 15", "threshold: 20"))
+    label = scratch_repo / "conf/label/late.yaml"
+    label.write_text(label.read_text().replace("threshold: 10", "threshold: 20"))
     params.write_text(composed)  # the previous composition: stale, so rewritten
     compose.main([])
     assert yaml.safe_load(params.read_text())["label"]["threshold"] == 20
@@ -176,18 +177,18 @@ def test_edit_conf_keeps_the_package_directive_and_the_rest_of_a_section(tmp_pat
 
 
 def test_a_groups_values_are_written_where_they_win(tmp_path):
-    conf = flights_conf(tmp_path / "conf")
-    # flights: the split has its own file; the spec sets gate.floor, which overrides conf/gate
-    assert section_file("split", conf) == (conf / "split" / "by_month.yaml", True)
-    assert section_file("gate", conf) == (conf / "dataset" / "flights.yaml", False)
+    conf = grouped_conf(tmp_path / "conf")
+    # the split has its own file; the spec sets gate.floor, which overrides conf/gate
+    assert section_file("split", conf) == (conf / "split" / "by_week.yaml", True)
+    assert section_file("gate", conf) == (conf / "dataset" / "orders.yaml", False)
     write_section("gate", {"floor": 0.5}, conf)
     composed = parse_config(yaml.safe_load(compose_params(conf)))
     assert composed.gate.floor == 0.5 and composed.gate.tolerance == 0.005
     # a spec written in one file keeps every group in it
-    choose_dataset(conf, "breast_cancer")
-    spec = conf / "dataset" / "breast_cancer.yaml"
+    choose_dataset(conf, "orders_inline")
+    spec = conf / "dataset" / "orders_inline.yaml"
     assert section_file("split", conf) == (spec, False)
-    write_section("split", {"test_fraction": 0.3}, conf)
+    write_section("split", {"valid": [9], "test": [10, 11, 12]}, conf)
     split = parse_config(yaml.safe_load(compose_params(conf))).split
-    assert (split.kind, split.test_fraction, split.valid_fraction) == ("stratified", 0.3, 0.2)
+    assert (split.kind, split.valid, split.test) == ("ordered", [9], [10, 11, 12])
     assert spec.read_text().startswith("# @package _global_\n")
