@@ -120,6 +120,7 @@ def _is_date_column(values: pd.Series) -> bool:
 
 def describe_column(name: str, values: pd.Series) -> Column:
     """Kind, nullability, range or categories of one column, with the reason."""
+    import numpy as np
     import pandas as pd
 
     present = values.dropna()
@@ -127,7 +128,13 @@ def describe_column(name: str, values: pd.Series) -> Column:
     missing = f"; {values.isna().sum():,} missing" if nullable else ""
     if pd.api.types.is_bool_dtype(values):
         raise DraftError(f"column {name!r}: true/false values; write them as 0/1 or as words")
+    if present.empty:
+        return Column(name, "float" if pd.api.types.is_numeric_dtype(values) else "str", True,
+                      {}, "empty in every row: not a model input", "text")  # fmt: skip
     if pd.api.types.is_numeric_dtype(values):
+        if not np.isfinite(present.astype(float)).all():
+            raise DraftError(f"column {name!r} holds an infinite value: write the real "
+                             "numbers or leave the value empty")  # fmt: skip
         integer = pd.api.types.is_integer_dtype(values)
         low, high = float(present.min()), float(present.max())
         span = (high - low) or abs(high) or 1.0
@@ -176,6 +183,9 @@ def label_series(frame: pd.DataFrame, label: LabelChoice) -> pd.Series:
                              "(--above T)")  # fmt: skip
         labels = source.astype("Float64")
     elif label.rule == "equals":
+        if pd.api.types.is_numeric_dtype(source):
+            raise DraftError(f"label column {label.column!r} holds numbers: --above T for "
+                             "a threshold, or write its values as text for --positive")  # fmt: skip
         text = source.astype("string")
         absent = [v for v in label.values if not (text == v).any()]
         if absent:
@@ -254,10 +264,15 @@ def choose_key(columns: list[Column], frame: pd.DataFrame) -> str | None:
 
 
 def _yaml_value(value: object) -> str:
+    """`value` as YAML that reads back as the same value: a string that YAML would read as
+    something else (yes, no, null, 1.5, a date) is quoted."""
     import json
 
+    import yaml
+
     if isinstance(value, str):
-        return json.dumps(value) if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", value) else value
+        plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", value)
+        return value if plain and yaml.safe_load(value) == value else json.dumps(value)
     if isinstance(value, list):
         return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
     return json.dumps(value)
@@ -338,7 +353,7 @@ def _schema_text(table: str, csv_name: str, frame: pd.DataFrame, columns: list[C
             if key is None
             else "  # unique and never missing"
         ),  # fmt: skip
-        f"    min_rows: {max(10, len(frame) // 10)}  # a tenth of the rows: a truncated file fails",
+        f"    min_rows: {min(len(frame), max(10, len(frame) // 10))}  # a truncated file fails",
         "    columns:",
     ]
     for column in columns:

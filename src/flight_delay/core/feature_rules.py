@@ -130,7 +130,8 @@ def _violations(
                 found.append((column, f"must be {rule.describe()}", ~null & wrong))
             continue
         text = values.astype("str")
-        wrong = ~text.str.fullmatch(rule.pattern.strip("^$")).fillna(False).astype(bool)
+        whole = rule.pattern.removeprefix("^").removesuffix("$")
+        wrong = ~text.str.fullmatch(whole).fillna(False).astype(bool)
         if rule.moment:
             moments = {t: is_moment(t) for t in text[~null].unique()}
             wrong |= ~text.map(moments).astype("boolean").fillna(False).astype(bool)
@@ -174,6 +175,14 @@ def row_problems(
     return problems.str.removesuffix("; ")
 
 
+SAFE_INTEGER = 2**53  # an unbounded integer field: no larger than a float holds exactly
+
+
+def anchored(pattern: str) -> str:
+    """The pattern matched against the whole value, as batch scoring matches it."""
+    return f"^(?:{pattern.removeprefix('^').removesuffix('$')})$"
+
+
 def _moment(text: str) -> str:
     if not is_moment(text):
         raise ValueError("not a real date and time with a timezone")
@@ -183,7 +192,8 @@ def _moment(text: str) -> str:
 def _field(rule: Rule, known: list[str] | None, required: bool) -> tuple[Any, Any]:
     kind: Any
     if isinstance(rule, Numeric) and rule.integer:  # an int bound: none where unbounded
-        low, high = (None if math.isinf(b) else int(b) for b in (rule.low, rule.high))
+        low = -SAFE_INTEGER if math.isinf(rule.low) else math.ceil(rule.low)
+        high = SAFE_INTEGER if math.isinf(rule.high) else math.floor(rule.high)
         kind = Annotated[int, Field(ge=low, le=high), BeforeValidator(is_whole)]
     elif isinstance(rule, Numeric):
         at_least, at_most = (None if math.isinf(b) else b for b in (rule.low, rule.high))
@@ -191,10 +201,10 @@ def _field(rule: Rule, known: list[str] | None, required: bool) -> tuple[Any, An
     elif known is not None:
         kind = Literal[tuple(known)]
     elif rule.moment:
-        moment = Field(pattern=rule.pattern, json_schema_extra={"format": "date-time"})
+        moment = Field(pattern=anchored(rule.pattern), json_schema_extra={"format": "date-time"})
         kind = Annotated[str, moment, AfterValidator(_moment)]
     else:
-        kind = Annotated[str, Field(pattern=rule.pattern)]
+        kind = Annotated[str, Field(pattern=anchored(rule.pattern))]
     if rule.nullable:
         kind = kind | None
     return (kind, ...) if required else (kind | None, None)

@@ -13,6 +13,7 @@ sets to missing, and the input's upper bound.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -77,7 +78,9 @@ class Column:
         """The rule of this column as a model input (or an identity field)."""
         if self.kind == "str":
             values = self.values
-            pattern = f"^({'|'.join(values)})$" if values else (self.pattern or r"^.*$")
+            pattern = (
+                f"^({'|'.join(map(re.escape, values))})$" if values else (self.pattern or r"^.*$")
+            )
             return Categorical(pattern, nullable, moment=self.format == "date-time")
         low = self.low if self.low is not None else self.above
         low = -math.inf if low is None else low

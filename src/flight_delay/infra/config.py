@@ -299,7 +299,7 @@ class ServeConfig(Section):
     prediction_log: str
     log_wait_seconds: float = Field(gt=0, le=60)
     log_max_mb: float = Field(gt=0)
-    log_retention_days: int = Field(ge=0)
+    log_retention_days: int = Field(ge=1)  # 0 could delete a file a late write lands in
     log_export: str = Field(min_length=1)
     threads: int = Field(ge=1)
     workers: int = Field(ge=1)

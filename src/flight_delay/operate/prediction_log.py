@@ -22,7 +22,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -129,9 +129,14 @@ class PredictionLog:
             following = Partition(day, self.partition.part + 1)
         else:
             return
+        current, self.partition = self.partition, following
+        try:
+            opened = self._open()  # the new one first: a failure leaves the old one in use
+        except BaseException:
+            self.partition = current
+            raise
         self._db.close()  # checkpoints the WAL into the file
-        self.partition = following
-        self._db = self._open()
+        self._db = opened
 
     def append(
         self, request_id: str, rows: list[dict[str, Any]], probabilities: list[float],
@@ -162,7 +167,9 @@ class PredictionLog:
             self._db.executemany(f"INSERT INTO predictions VALUES ({','.join('?' * 10)})", records)
             self._db.execute("COMMIT")
         except BaseException as err:
-            self._db.execute("ROLLBACK")  # or every later append fails too
+            if self._db.in_transaction:  # SQLite may have rolled back itself (disk full)
+                with suppress(sqlite3.OperationalError):
+                    self._db.execute("ROLLBACK")  # or every later append fails too
             if isinstance(err, sqlite3.OperationalError):  # disk full, I/O error
                 raise LogUnavailable(f"{self.path}: {err}") from None
             raise

@@ -158,7 +158,8 @@ class Guarded:
         if host_name(headers.get("host", "")).lower() not in self.hosts:
             return await _refuse(send, 400, "the Host header names no host this service "
                                  "answers to (serve.allowed_hosts)", {})  # fmt: skip
-        if self.token is not None and scope["path"] not in OPEN_PATHS:
+        preflight = scope["method"] == "OPTIONS"  # a browser's CORS preflight has no token
+        if self.token is not None and scope["path"] not in OPEN_PATHS and not preflight:
             given = headers.get("authorization", "")
             expected = f"Bearer {self.token}"
             if not hmac.compare_digest(given.encode(), expected.encode()):

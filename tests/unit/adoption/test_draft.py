@@ -4,6 +4,7 @@ refuses before writing anything."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import yaml
 
@@ -122,3 +123,22 @@ def test_writing_refuses_to_overwrite_and_leaves_everything_as_it_was(tmp_path, 
     with pytest.raises(DraftError, match="exist already: nothing written"):
         write_draft(tmp_path, csv, found)
     assert {p: p.read_bytes() for p in written.values()} == before
+
+
+def test_words_yaml_would_misread_are_quoted_and_odd_columns_are_named():
+    from flight_delay.core.schema import schema_from_mapping
+
+    frame = tickets().assign(
+        answered=lambda f: np.where(f.index % 3 == 0, "yes", "no"),  # YAML 1.1 booleans
+        sku=lambda f: np.where(f.index % 3 == 0, "1.5", "A+"),  # a number as text, a regex char
+        empty=np.nan,
+    )
+    found = make_draft(frame, "tickets", "tickets.csv", ESCALATED)
+    columns = schema_from_mapping(yaml.safe_load(found.schema)).tables["tickets"].columns
+    assert columns["answered"].values == ("no", "yes") and columns["sku"].values == ("1.5", "A+")
+    assert "empty" not in yaml.safe_load(found.spec)["features"]["numeric"]
+    with pytest.raises(DraftError, match="column 'words' holds an infinite value"):
+        make_draft(frame.assign(words=np.where(frame.index == 3, np.inf, frame["words"])),
+                   "tickets", "tickets.csv", ESCALATED)  # fmt: skip
+    with pytest.raises(DraftError, match="label column 'words' holds numbers: --above T"):
+        make_draft(frame, "tickets", "tickets.csv", LabelChoice("words", "equals", ("5",)))

@@ -169,3 +169,16 @@ def test_integral_floats_are_integers_and_impossible_moments_are_refused():
             0
         ]
     )
+
+
+def test_both_paths_anchor_patterns_round_int_bounds_inwards_and_cap_unbounded_ints():
+    offered = {"code": Categorical("[A-Z]{3}"), "n": Numeric(0.5, 9.5, integer=True),
+               "big": Numeric(0, np.inf, integer=True)}  # fmt: skip
+    rules = input_rules(offered, {}, ["n", "big"], ["code"])
+    validate = request_validator(rules)
+    good = {"code": "ABC", "n": 1, "big": 1}
+    for change in ({"code": "xxABCxx"}, {"n": 0}, {"n": 10}, {"big": 10**400}):
+        row = good | change
+        with pytest.raises(ValidationError):
+            validate.validate_python([row])
+        assert row_problems(pd.DataFrame([row]).astype({"big": object}), rules).iloc[0] != ""

@@ -124,3 +124,27 @@ def test_a_closed_partition_that_gained_a_row_is_exported_again(tmp_path):
     late.close()
     assert export_log(stem, folder, today, 7)["exported"] == ["predictions.2026-12-04.0.parquet"]
     assert len(pd.read_parquet(folder / "predictions.2026-12-04.0.parquet")) == 2
+
+
+def test_a_rotation_that_fails_keeps_the_open_partition_and_the_next_append_rotates(
+    tmp_path, monkeypatch
+):
+    from flight_delay.operate.prediction_log import LogUnavailable
+
+    stem, clock = tmp_path / "predictions.sqlite", Clock("2026-12-04")
+    log = PredictionLog(stem, MODEL, today=clock)
+    log.append("a", [{"x": 1}], [0.1], [0])
+    clock.day = date(2026, 12, 5)
+    opens = log._open
+
+    def cannot_open() -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(log, "_open", cannot_open)
+    with pytest.raises(LogUnavailable):  # the service answers 503, not 500
+        log.append("b", [{"x": 2}], [0.2], [0])
+    monkeypatch.setattr(log, "_open", opens)
+    log.append("c", [{"x": 3}], [0.3], [0])
+    log.close()
+    assert read_log(stem)["request_id"].tolist() == ["a", "c"]
+    assert [p.day for p in partitions(stem)] == ["2026-12-04", "2026-12-05"]
