@@ -19,6 +19,7 @@ from pathlib import Path
 from flight_delay.operate.prediction_log import (
     Partition,
     exported_path,
+    partition_rows,
     partitions,
     read_partition,
 )
@@ -36,24 +37,29 @@ def expired(found: list[Partition], today: date, retention_days: int) -> list[Pa
     return [p for p in closed(found, today) if p.day < oldest_kept]
 
 
-def export_log(stem: Path, folder: Path, today: date, retention_days: int) -> dict[str, list]:
-    """Export the closed partitions not yet exported; delete the expired ones that are."""
-    import pandas as pd
+def exported_rows(target: Path) -> int | None:
+    """The rows of an export (from the parquet footer), None when there is none."""
+    import pyarrow.parquet as pq
 
+    return pq.read_metadata(target).num_rows if target.exists() else None
+
+
+def export_log(stem: Path, folder: Path, today: date, retention_days: int) -> dict[str, list]:
+    """Export the closed partitions not yet exported (or grown since); delete the expired
+    ones whose export holds all their rows. Rows are counted, not read, to decide."""
     from flight_delay.infra.io import write_parquet
 
     found = partitions(stem)
     done: dict[str, list] = {"exported": [], "deleted": [], "kept": []}
     for partition in closed(found, today):
-        target = exported_path(stem, partition, folder)
-        rows = read_partition(partition.sqlite(stem))
+        source, target = partition.sqlite(stem), exported_path(stem, partition, folder)
         # again if a row landed after the export (another worker's last append to it)
-        if not target.exists() or len(pd.read_parquet(target, columns=["row"])) != len(rows):
-            write_parquet(rows, target)
+        if exported_rows(target) != partition_rows(source):
+            write_parquet(read_partition(source), target)
             done["exported"].append(target.name)
     for partition in expired(found, today, retention_days):
         source, target = partition.sqlite(stem), exported_path(stem, partition, folder)
-        if target.exists() and len(pd.read_parquet(target)) == len(read_partition(source)):
+        if exported_rows(target) == partition_rows(source):
             for path in (source, *(source.with_name(source.name + s) for s in ("-wal", "-shm"))):
                 path.unlink(missing_ok=True)
             done["deleted"].append(source.name)

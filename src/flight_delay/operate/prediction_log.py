@@ -188,6 +188,12 @@ def read_partition(path: Path) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=COLUMNS)
 
 
+def partition_rows(path: Path) -> int:
+    """How many rows one SQLite file of the log holds (without reading them)."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        return db.execute("SELECT count(*) FROM predictions").fetchone()[0]
+
+
 def exported_path(stem: Path, partition: Partition, folder: Path) -> Path:
     return folder / f"{partition.name(stem)}.parquet"
 

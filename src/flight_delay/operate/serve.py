@@ -35,7 +35,7 @@ from flight_delay.core.feature_rules import InputRules, describe_error, request_
 from flight_delay.operate.model_arguments import add_model_arguments
 
 if TYPE_CHECKING:
-    from flight_delay.infra.config import ServeConfig
+    from flight_delay.infra.config import PipelineConfig, ServeConfig
     from flight_delay.operate.prediction_log import PredictionLog
     from flight_delay.operate.served_model import ServedModel
 
@@ -354,16 +354,16 @@ def limit_threads(threads: int) -> None:
 WORKER_SETTINGS = "SERVE_WORKER_SETTINGS"  # what `main` passes to each worker (JSON)
 
 
-def serving_app(settings: dict[str, Any]) -> FastAPI:
+def serving_app(settings: dict[str, Any], config: PipelineConfig | None = None) -> FastAPI:
     """Load the model and open the log as `settings` say (main's arguments), and build
-    the app: in the one process, or in each worker."""
+    the app: in the one process (with main's config), or in each worker (its own)."""
     from pathlib import Path
 
     from flight_delay.infra.config import load_config
     from flight_delay.operate.prediction_log import PredictionLog
     from flight_delay.operate.served_model import ModelSourceError, load_served_model
 
-    config = load_config()
+    config = config or load_config()
     serve = config.serve
     limit_threads(serve.threads)
     try:
@@ -376,7 +376,7 @@ def serving_app(settings: dict[str, Any]) -> FastAPI:
         log = PredictionLog(Path(settings["log"]), served.metadata, serve.log_wait_seconds,
                             max_bytes=int(serve.log_max_mb * 2**20))  # fmt: skip
     hosts = served_hosts(settings["host"], serve.allowed_hosts)
-    return create_app(served, serve, log, hosts, read_token(serve))
+    return create_app(served, serve, log, hosts, read_token(serve))  # main checked it too
 
 
 def worker_app() -> FastAPI:
@@ -399,7 +399,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from flight_delay.infra.config import load_config
 
-    serve = load_config().serve
+    config = load_config()
+    serve = config.serve
     host, port = args.host or serve.host, args.port or serve.port
     workers = args.workers or serve.workers
     token = read_token(serve)
@@ -413,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
     said = (f"serve: on http://{host}:{port}, {workers} worker(s); prediction log: "
             f"{settings['log'] or 'off'}; token: {'required' if token else 'none'}")  # fmt: skip
     if workers == 1:
-        app = serving_app(settings)  # loads the model here: a bad one stops us now
+        app = serving_app(settings, config)  # loads the model here: a bad one stops us now
         meta = app.state.served.metadata
         print(f"{said}; {meta['artifact']} {meta['version']} ({meta['source']})", flush=True)
         return run(app, host, port)
