@@ -55,8 +55,8 @@ repro: install ## Run the pipeline (plain `dvc repro`; composes conf/ into param
 # slowest modules start first (tests/conftest.py: SLOWEST_FIRST).
 TEST_WORKERS ?= 3
 
-test: install ## Run the whole test suite (TEST_WORKERS=3 processes)
-	$(RUN) pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+test: install ## Run the whole test suite (TEST_WORKERS=3 processes; TESTS=paths for a part)
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder $(TESTS)
 
 ##@ Experiments and tracking
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from flight_delay.adoption.leftovers import schema_names
 from tests.conftest import REPO_ROOT, VENV_BIN
 
 SRC = REPO_ROOT / "src"
@@ -38,7 +39,7 @@ PLANTED = {
         "core/metrics.py", "import mlflow\n",
         "The pure core and the dataset code are free of tracking"),
     "the dataset code imports serving": (
-        "datasets/nycflights13/hook.py", "import fastapi\n",
+        "datasets/planted_home/hook.py", "import fastapi\n",
         "The pure core and the dataset code are free of tracking"),
     "infra imports a layer above it": (
         "infra/io.py", "from flight_delay.core import metrics\n",
@@ -53,7 +54,7 @@ PLANTED = {
         "operate/retrain.py", "def _later():\n    from flight_delay.stages import featurize\n",
         "Nothing imports a pipeline stage"),
     "machinery names the dataset's home": (
-        "pr/gate.py", "from flight_delay.datasets.nycflights13 import DATASET\n",
+        "pr/gate.py", "from flight_delay.datasets.planted_home.hook import DATASET\n",
         "The machinery reaches a dataset only through the seam"),
 }  # fmt: skip
 
@@ -63,6 +64,10 @@ def source_copy(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("architecture")
     shutil.copytree(SRC, root / "src", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO_ROOT / "pyproject.toml", root / "pyproject.toml")
+    home = root / "src/flight_delay/datasets/planted_home"  # a home with code, in any project
+    home.mkdir()
+    (home / "__init__.py").write_text('"""A dataset home the tests plant."""\n')
+    (home / "hook.py").write_text('"""Its hook."""\n\nDATASET = None\n')
     return root
 
 
@@ -120,17 +125,9 @@ def test_no_module_imports_a_command():
     assert not offending, offending
 
 
-def dataset_names() -> set[str]:
-    """Every table, column and derived feature the flights' home names."""
-    from tests.flights import FLIGHTS as DATASET
-
-    names = {*DATASET.raw_schemas, DATASET.label, *DATASET.key, *DATASET.context_columns}
-    names |= {*DATASET.feature_rules, *DATASET.identity_rules, *DATASET.review_columns}
-    names |= {*DATASET.outcome_columns, *DATASET.leakage, *DATASET.natural_key}
-    names -= {DATASET.label, *DATASET.outcome_columns}  # config (conf/label), not code
-    for schema in DATASET.raw_schemas.values():
-        names |= set(schema().columns)
-    return names
+def homes_with_code() -> list[Path]:
+    """The dataset homes with a hook: code that could tempt the machinery to name columns."""
+    return sorted(path.parent for path in (PACKAGE / "datasets").glob("*/hook.py"))
 
 
 # Words that are also columns of the flights' planes and airports tables.
@@ -140,9 +137,11 @@ KNOWN = {  # (module, string): why it is not the flights' column
 }
 
 
-def test_no_module_outside_the_dataset_home_names_one_of_its_columns():
-    names = dataset_names() - GENERIC
-    home = PACKAGE / "datasets" / "nycflights13"
+@pytest.mark.parametrize("home", homes_with_code(), ids=lambda path: path.name)
+def test_no_module_outside_a_dataset_home_names_one_of_its_columns(home):
+    """Every table, column and derived feature its schema.yaml names stays in the home."""
+    names = schema_names(REPO_ROOT, home.name) - GENERIC
+    assert names, f"{home.name}: no names in its schema.yaml"
     found = sorted(
         f"{path.relative_to(PACKAGE)}:{node.lineno} {node.value!r}"
         for path in PACKAGE.rglob("*.py")

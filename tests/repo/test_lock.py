@@ -8,6 +8,7 @@ and dirty git; a module a stage runs but does not list would let an edit slip pa
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -71,13 +72,17 @@ def test_a_module_a_stage_runs_but_does_not_list_is_caught():
     ]
 
 
-def test_the_closure_follows_imports_inside_functions_and_the_dataset_named():
-    home = "nycflights13"  # a home with a hook
-    train = {p.as_posix() for p in closure(REPO_ROOT / "src", "flight_delay.stages.train", home)}
+def test_the_closure_follows_imports_inside_functions_and_the_dataset_named(tmp_path):
+    src = tmp_path / "src"  # a copy, with a home that has a hook, whichever homes ship
+    shutil.copytree(REPO_ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
+    home = "planted_home"
+    (src / "flight_delay/datasets" / home).mkdir()
+    (src / "flight_delay/datasets" / home / "hook.py").write_text("import pandas\n")
+    train = {p.as_posix() for p in closure(src, "flight_delay.stages.train", home)}
     assert "src/flight_delay/infra/config.py" in train
     assert "src/flight_delay/infra/persistence.py" in train  # imported at module level
     assert f"src/flight_delay/datasets/{home}/hook.py" in train  # loaded by name at run time
-    evaluate = closure(REPO_ROOT / "src", "flight_delay.stages.evaluate", DATASET)
+    evaluate = closure(src, "flight_delay.stages.evaluate", DATASET)
     # log_model_run imports tracking only inside main(); tree_shap only inside a function
     assert {"src/flight_delay/infra/tracking.py", "src/flight_delay/core/tree_shap.py"} <= {
         p.as_posix() for p in evaluate

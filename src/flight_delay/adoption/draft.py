@@ -11,6 +11,8 @@ refuses to overwrite:
 - data/source/<name>.csv                          the CSV, as given
 - src/<package>/datasets/<name>/schema.yaml       the schema
 - conf/dataset/<name>.yaml                        the spec
+- tests/data/<name>/, tests/model/<name>/         its tests (adoption/draft_files.py)
+- docs/data-definition.md                         the problem's definition, where none is
 and makes conf/config.yaml choose the spec (`make draft` then recomposes params.yaml),
 so that `make repro` and `make test` run on it. Inference is deterministic: the same CSV and
 choices give the same files. Bad input (no such column, a label with one class, an empty
@@ -27,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from flight_delay.adoption.draft_files import Facts, definition, test_files
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -35,6 +39,7 @@ MAX_CATEGORIES = 30  # more distinct strings than this: an identifier or free te
 LEAK_AUC = 0.98  # a single column that ranks the label this well gives it away
 OUTCOME_WORDS = re.compile(r"(^|_)(outcome|result|status|actual|final|target|label|after|"
                            r"resolved|closed|paid|churned|returned|delay)(_|$)")  # fmt: skip
+DEFINITION = "docs/data-definition.md"  # the problem's definition; kept where one exists
 SHARES = (0.6, 0.8)  # an ordered split: train to 60 % of the rows, valid to 80 %, test after
 
 
@@ -70,6 +75,8 @@ class Draft:
     schema: str  # schema.yaml's text
     spec: str  # conf/dataset/<name>.yaml's text
     warnings: tuple[str, ...]
+    tests: dict[str, str] = field(default_factory=dict)  # path -> text (draft_files.py)
+    definition: str = ""  # docs/data-definition.md, where a project has none
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -333,7 +340,29 @@ def make_draft(frame: pd.DataFrame, name: str, csv_name: str, label: LabelChoice
     schema = _schema_text(table, csv_name, frame, columns, key)
     spec = _spec_text(name, table, csv_name, frame, columns, key, label, labels, split_spec,
                       numeric, categorical)  # fmt: skip
-    return Draft(name, table, schema, spec, tuple(warnings))
+    facts = _facts(name, table, csv_name, frame, columns, label, labels, split_spec, warnings)
+    return Draft(name, table, schema, spec, tuple(warnings), test_files(facts), definition(facts))
+
+
+def _facts(name: str, table: str, csv_name: str, frame: pd.DataFrame, columns: list[Column],
+           label: LabelChoice, labels: pd.Series, split: dict,
+           warnings: list[str]) -> Facts:  # fmt: skip
+    label_name, event, classes, _ = _label_names(frame, label)
+    split_words = (
+        f"ordered by `{split['column']}`: train {split['train']}, valid {split['valid']}, "
+        f"test {split['test']}"
+        if split["kind"] == "ordered"
+        else "a seeded stratified draw, 60 % train, 20 % valid, 20 % test"
+    )
+    leakage = [c.name for c in columns if c.role == "leakage"]
+    return Facts(
+        name=name, table=table, csv_name=csv_name, rows=len(frame), columns=len(columns),
+        labelled=int(labels.notna().sum()), positive=int((labels == 1).sum()),
+        label=label_name, event=event, classes=(classes[0], classes[1]), split=split_words,
+        inputs=tuple(c.name for c in columns if c.role in ("numeric", "categorical")),
+        leakage=tuple(([label.column] if label.rule != "existing" else []) + leakage),
+        warnings=tuple(warnings),
+    )  # fmt: skip
 
 
 def _schema_text(table: str, csv_name: str, frame: pd.DataFrame, columns: list[Column],
@@ -363,14 +392,8 @@ def _schema_text(table: str, csv_name: str, frame: pd.DataFrame, columns: list[C
     return "\n".join(lines) + "\n"
 
 
-def _spec_text(name: str, table: str, csv_name: str, frame: pd.DataFrame, columns: list[Column],
-               key: str | None, label: LabelChoice, labels: pd.Series, split: dict,
-               numeric: list[str], categorical: list[str]) -> str:  # fmt: skip
-    leakage = [c.name for c in columns if c.role == "leakage"]
-    if label.rule != "existing":
-        leakage = [label.column, *leakage]  # the label's source is the outcome
-    dates = [c.name for c in columns if c.role == "date"]
-    texts = [c.name for c in columns if c.role == "text"]
+def _label_names(frame: pd.DataFrame, label: LabelChoice) -> tuple[str, str, list[str], str]:
+    """The label column the spec makes, its event, its classes' names and its rule's lines."""
     label_name = "label" if label.rule != "existing" else label.column
     if label_name in frame.columns and label.rule != "existing":
         label_name = f"{label.column}_label"
@@ -389,6 +412,18 @@ def _spec_text(name: str, table: str, csv_name: str, frame: pd.DataFrame, column
         )
     else:
         classes, event, how = ["0", "1"], f"{label.column} = 1", "rule: existing"
+    return label_name, event, classes, how
+
+
+def _spec_text(name: str, table: str, csv_name: str, frame: pd.DataFrame, columns: list[Column],
+               key: str | None, label: LabelChoice, labels: pd.Series, split: dict,
+               numeric: list[str], categorical: list[str]) -> str:  # fmt: skip
+    leakage = [c.name for c in columns if c.role == "leakage"]
+    if label.rule != "existing":
+        leakage = [label.column, *leakage]  # the label's source is the outcome
+    dates = [c.name for c in columns if c.role == "date"]
+    texts = [c.name for c in columns if c.role == "text"]
+    label_name, event, classes, how = _label_names(frame, label)
     counts = labels.value_counts()
     rate = counts.get(1.0, 0) / counts.sum()
     n_test = int(len(frame) * 0.2)
@@ -475,17 +510,26 @@ def write_draft(root: Path, csv: Path, found: Draft) -> dict[str, Path]:
     from flight_delay.infra.params import choose_dataset
 
     targets = draft_targets(root, found.name, f"{found.name}.csv")
-    there = [str(p.relative_to(root)) for p in targets.values() if p.exists()]
+    tests = {root / path: text for path, text in found.tests.items()}
+    there = [str(p.relative_to(root)) for p in [*targets.values(), *tests] if p.exists()]
     if there:
         raise DraftError(f"{there} exist already: nothing written (choose another NAME, or "
                          "move them away)")  # fmt: skip
-    for path in targets.values():
+    for path in [*targets.values(), *tests]:
         path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(csv, targets["csv"])
     targets["schema"].write_text(found.schema, encoding="utf-8")
     targets["spec"].write_text(found.spec, encoding="utf-8")
+    for path, text in tests.items():
+        path.write_text(text, encoding="utf-8")
+    written = {**targets, **{path.relative_to(root).as_posix(): path for path in tests}}
+    definition_path = root / DEFINITION
+    if found.definition and not definition_path.exists():  # a project from one CSV
+        definition_path.parent.mkdir(parents=True, exist_ok=True)
+        definition_path.write_text(found.definition, encoding="utf-8")
+        written["definition"] = definition_path
     choose_dataset(root / "conf", found.name)
-    return targets
+    return written
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -516,10 +560,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"draft: {err}") from None
     for path in written.values():
         say("draft", f"wrote {path.relative_to(Path.cwd())}")
+    if "definition" not in written:
+        say("draft", f"{DEFINITION} is the example's: rewrite it for your data")
     for warning in found.warnings:
         say("draft", f"WARNING {warning}")
-    say("draft", f"conf/config.yaml now chooses {name}: review the two files, `make repro`, "
-        "commit them with the CSV (`git add -A`), then `make test`")  # fmt: skip
+    say("draft", f"conf/config.yaml now chooses {name}: review the spec, the schema and the "
+        "drafted tests, `make repro`, commit them with the CSV (`git add -A`), "
+        "then `make test`")  # fmt: skip
 
 
 if __name__ == "__main__":

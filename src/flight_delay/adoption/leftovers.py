@@ -1,13 +1,15 @@
-"""`python -m flight_delay.adoption.leftovers [--root DIR]` (`make leftovers`): after an
-adoption, what is left of the datasets you did not choose.
+"""`python -m flight_delay.adoption.leftovers [--root DIR] [--examples]` (`make leftovers`):
+after an adoption, what is left of the datasets you did not choose.
 
 For every dataset spec in conf/dataset/ other than the one conf/config.yaml chooses, it
 lists that dataset's files (its spec, the conf/ group files only it uses, its home in
-src/<package>/datasets/, its source files, hand-set labels and its data/model tests) and
-the lines of your own files that still name it (README, docs/, conf/, notebooks/, the
-workflows, your dataset's tests): its spec and home names, its label column, class names,
-event and table names. It also names the registry's artifact, which the checklist asks
-you to rename. It changes nothing, and exits 0 (a report, not a check).
+src/<package>/datasets/, its source files, hand-set labels, its data/model tests and
+its end-to-end test tests/e2e/test_<spec>.py) and the lines of your own files that
+still name it (README, docs/, conf/, notebooks/, the workflows, your dataset's tests):
+its spec and home names, its label column, class names, event and table names. It
+also names the registry's artifact, which the checklist asks you to rename. It changes
+nothing, and exits 0 (a report, not a check). `--examples` lists every spec's files as if
+none were chosen: copier.yml's `example_files`, what a project from one CSV leaves out.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def describe(spec: str, params: dict, conf: Path, tracked: list[str], others: se
     prefixes = (
         f"src/{PACKAGE}/datasets/{home}/", f"tests/data/{home}/", f"tests/model/{home}/",
         f"tests/unit/datasets/{home}/", f"data/labels/{home}.csv", f"tests/{spec}.py",
-        f"tests/{home}.py",
+        f"tests/{home}.py", f"tests/e2e/test_{spec}.py",
     )  # fmt: skip
     sources = {(source / name).as_posix() for name in data["files"].values()}
     belongs = sorted(
@@ -167,6 +169,23 @@ def mentions(
         if lines:
             found[path] = lines
     return found
+
+
+def example_files(root: Path) -> list[str]:
+    """The files of every dataset spec in conf/dataset/, as if none were chosen: what a
+    project started from its own CSV leaves out (copier.yml `example_files`)."""
+    conf = root / "conf"
+    shared = {p for p in group_files(conf / "config.yaml", conf)
+              if not p.startswith("conf/dataset/")}  # fmt: skip
+    tracked = tracked_files(root)
+    specs = sorted(p.stem for p in (conf / "dataset").glob("*.yaml"))
+    return sorted(
+        {
+            path
+            for spec in specs
+            for path in describe(spec, composed(spec, conf), conf, tracked, shared).files
+        }
+    )
 
 
 def find_leftovers(root: Path) -> Leftovers:
@@ -230,8 +249,14 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m flight_delay.adoption.leftovers", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--root", type=Path, default=Path("."), help="the repository (default .)")
+    parser.add_argument(
+        "--examples", action="store_true", help="every spec's files (copier.yml example_files)"
+    )
     args = parser.parse_args(argv)
     try:
+        if args.examples:
+            print("".join(f"    - {path}\n" for path in example_files(args.root.resolve())), end="")
+            return 0
         found = find_leftovers(args.root.resolve())
     except (OSError, ValueError, KeyError) as error:
         print(f"leftovers: {error}", file=sys.stderr)

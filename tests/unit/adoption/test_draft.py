@@ -142,3 +142,41 @@ def test_words_yaml_would_misread_are_quoted_and_odd_columns_are_named():
                    "tickets", "tickets.csv", ESCALATED)  # fmt: skip
     with pytest.raises(DraftError, match="label column 'words' holds numbers: --above T"):
         make_draft(frame, "tickets", "tickets.csv", LabelChoice("words", "equals", ("5",)))
+
+
+def test_the_drafted_tests_and_definition_are_clean_code_and_state_the_csvs_facts(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import REPO_ROOT
+
+    frame = tickets()
+    found = make_draft(frame, "tickets", "tickets.csv", ESCALATED, split="month")
+    assert sorted(found.tests) == [
+        "tests/data/tickets/__init__.py", "tests/data/tickets/conftest.py",
+        "tests/data/tickets/test_eda_notebook.py", "tests/data/tickets/test_tickets_data.py",
+        "tests/model/tickets/__init__.py", "tests/model/tickets/conftest.py",
+        "tests/model/tickets/test_model_quality.py",
+    ]  # fmt: skip
+    data_test = found.tests["tests/data/tickets/test_tickets_data.py"]
+    positives = int((frame["resolution"] == "escalated").sum())
+    assert f"ROWS = {len(frame)}  #" in data_test and f"POSITIVE = {positives}  #" in data_test
+    # in a project's layout (its pyproject.toml, src/ and tests/ packages), as ruff sees it
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for package in ("src/flight_delay", "tests", "tests/data", "tests/model"):
+        (tmp_path / package).mkdir(parents=True, exist_ok=True)
+        (tmp_path / package / "__init__.py").write_text("")
+    for path, text in found.tests.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    ruff = Path(sys.executable).parent / "ruff"
+    # (import order is checked in a real project: tests/template/test_new_project.py)
+    for command in (["check", "--extend-ignore", "I"], ["format", "--check"]):
+        done = subprocess.run([ruff, *command, "tests"], cwd=tmp_path, capture_output=True,
+                              text=True)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(frame):,} rows" in found.definition
+    assert "`escalation_cost`" in found.definition  # the leakage it kept out, to confirm
+    assert "resolution escalated" in found.definition  # the event
