@@ -39,7 +39,7 @@ def one_thread():
 # --no-loadscope-reorder) they start at once instead of ending the run alone.
 SLOWEST_FIRST = [
     "tests/e2e/test_promotion.py", "tests/e2e/test_pipeline.py", "tests/e2e/test_simulate.py",
-    "tests/team/test_team_mode.py",
+    "tests/team/test_team_mode.py", "tests/template/test_new_project.py",
     "tests/e2e/test_bad_input.py", "tests/e2e/test_report.py", "tests/e2e/test_retrain.py",
     "tests/e2e/test_labels_and_sharing.py", "tests/e2e/test_breast_cancer.py",
     "tests/e2e/test_serve.py", "tests/data/nycflights13/test_eda_notebook.py",

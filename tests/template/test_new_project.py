@@ -70,3 +70,19 @@ def test_a_csv_becomes_a_project_that_runs_and_passes_its_tests(tmp_path):
                  env=project_env, check=False)  # fmt: skip
     assert tested.returncode == 0, tested.stdout[-4000:] + tested.stderr[-2000:]
     assert " passed" in tested.stdout and "failed" not in tested.stdout
+
+
+def test_a_bad_answer_about_the_csv_stops_the_copy_naming_the_column_and_leaves_nothing(
+    tmp_path,
+):
+    csv = tmp_path / "tickets.csv"
+    tickets(60).to_csv(csv, index=False)
+    project = tmp_path / "ticket-desk"
+    answers = [f"--data={k}={v}" for k, v in {
+        "dataset": "csv", "csv": str(csv), "label": "resolved_by"}.items()]  # fmt: skip
+    done = run(tmp_path, "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
+               *answers, str(REPO_ROOT), str(project), env={"UV": uv(), "VIRTUAL_ENV": ""},
+               check=False)  # fmt: skip
+    assert done.returncode != 0
+    assert "label column 'resolved_by' is not in the CSV" in done.stderr, done.stderr[-2000:]
+    assert not project.exists(), "a failed copy leaves no half-made project"

@@ -21,8 +21,8 @@ from tests.template.conftest import ANSWERS_FILE, not_rendered, project_files, t
 pytestmark = pytest.mark.filterwarnings("ignore::copier.errors.DirtyLocalWarning")
 
 # The files whose `.jinja` sibling renders answers into them.
-ANSWERED = ["conf/config.yaml", "conf/registry/default.yaml", "conf/tracking/local.yaml",
-            "dvc.yaml"]  # fmt: skip
+ANSWERED = ["README.md", "conf/config.yaml", "conf/registry/default.yaml",
+            "conf/tracking/local.yaml", "dvc.yaml"]  # fmt: skip
 
 
 def render(target, skip_tasks: bool = True, **answers):
@@ -71,6 +71,8 @@ def test_answers_name_the_project_artifact_and_dataset(tmp_path):
     assert params["tracking"]["experiment_name"] == "ticket-desk"
     assert params["data"]["dataset"] == "breast_cancer"
     assert list(yaml.safe_load((project / "dvc.yaml").read_text())["artifacts"]) == ["escalation"]
+    title = (project / "README.md").read_text().splitlines()[0]
+    assert title == "# ticket-desk: a reproducible ML project, made from the flight-delay template"
 
 
 def test_own_csv_leaves_the_examples_behind(tmp_path):
