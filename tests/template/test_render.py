@@ -5,6 +5,7 @@ exactly the files they name; starting from your own CSV leaves the examples behi
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import pytest
@@ -12,13 +13,16 @@ import yaml
 from copier import run_copy
 
 from flight_delay.adoption.draft import DEFINITION
-from flight_delay.adoption.leftovers import example_files
+from flight_delay.adoption.leftovers import example_files, example_paths
 from flight_delay.infra.params import compose_params
 from tests.conftest import REPO_ROOT
 from tests.template.conftest import ANSWERS_FILE, not_rendered, project_files, template_files
 
 # A checkout with changes renders them, and Copier warns; CI renders a clean clone.
 pytestmark = pytest.mark.filterwarnings("ignore::copier.errors.DirtyLocalWarning")
+
+# An `_exclude` line of copier.yml that applies to a project from its own CSV only.
+CSV_ONLY = re.compile(r"\{% if dataset == 'csv' %\}(.+)\{% endif %\}")
 
 # The files whose `.jinja` sibling renders answers into them.
 ANSWERED = ["README.md", "conf/config.yaml", "conf/registry/default.yaml",
@@ -76,19 +80,25 @@ def test_answers_name_the_project_artifact_and_dataset(tmp_path):
 
 
 def test_own_csv_leaves_the_examples_behind(tmp_path):
+    exclude = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())["_exclude"]
+    only_csv = sorted(m.group(1) for m in map(CSV_ONLY.fullmatch, exclude) if m)
+    assert only_csv == sorted([*example_paths(REPO_ROOT), DEFINITION]), (
+        "copier.yml's `_exclude` does not leave out exactly the examples' files: paste in "
+        "what `python -m flight_delay.adoption.leftovers --examples` prints"
+    )
     project = render(tmp_path / "project", dataset="csv", csv="/data/mine.csv", label="y")
     examples = example_files(REPO_ROOT)
-    copier_yml = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
-    assert copier_yml["example_files"]["default"] == examples, (
-        "copier.yml example_files is not the list of the examples' files: paste in what "
-        "`python -m flight_delay.adoption.leftovers --examples` prints"
-    )
     rendered = set(project_files(project))
     assert not rendered & set(examples)
     assert DEFINITION not in rendered  # the flights' definition: make draft writes yours
     kept = [path for path in template_files()
             if not not_rendered(path) and path not in examples and path != DEFINITION]  # fmt: skip
     assert sorted(rendered - {ANSWERS_FILE}) == kept
+    folders = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_dir()}
+    assert (
+        not {"conf/data", "src/flight_delay/datasets/nycflights13", "tests/data/nycflights13"}
+        & folders
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,6 +108,23 @@ def test_own_csv_leaves_the_examples_behind(tmp_path):
         ({"artifact_name": "escalation_model"}, "GTO's artifact names"),
         ({"dataset": "csv", "csv": "mine.csv", "label": "y"}, "an absolute path"),
         ({"dataset": "csv", "csv": "/data/mine.csv"}, "the name of the label column"),
+        ({"dataset": "csv", "csv": "/data/$HOME.csv", "label": "y"}, "a path without"),
+        (
+            {"dataset": "csv", "csv": "/data/m.csv", "label": "y", "positive": "yes", "above": "3"},
+            "either positive or above",
+        ),
+        (
+            {"dataset": "csv", "csv": "/data/m.csv", "label": "y", "above": "3 days"},
+            "above must be a number",
+        ),
+        (
+            {"dataset": "csv", "csv": "/data/2024-churn.csv", "label": "y"},
+            'the dataset\'s name "2024_churn" must be lowercase',
+        ),
+        (
+            {"dataset": "csv", "csv": "/data/m.csv", "label": "y", "name": "Churn"},
+            'the dataset\'s name "Churn" must be',
+        ),
     ],
 )
 def test_bad_answers_are_refused_naming_the_rule(tmp_path, answers, refusal):

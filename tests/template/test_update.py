@@ -6,14 +6,17 @@ a conflict to resolve, never silently one side."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from copier import run_copy, run_update
 
+from flight_delay.adoption.leftovers import example_files
 from tests.conftest import REPO_ROOT, run
 from tests.template.conftest import ANSWERS_FILE, template_files
+from tests.tickets import tickets
 
 pytestmark = pytest.mark.filterwarnings("ignore::copier.errors.DirtyLocalWarning")
 
@@ -49,10 +52,12 @@ def template(tmp_path) -> Path:
 
 @pytest.fixture
 def project(tmp_path, template) -> Path:
-    """A project made from v1.0.0 with its own artifact name, committed."""
+    """A project made from v1.0.0 with its own artifact name, committed (its `git init`
+    task done here; its `make params` task skipped: the update never reads params.yaml)."""
     target = tmp_path / "project"
-    run_copy(str(template), target, data={"project_name": "ticket-desk",
-             "artifact_name": "escalation"}, defaults=True, unsafe=True, quiet=True)  # fmt: skip
+    answers = {"project_name": "ticket-desk", "artifact_name": "escalation"}
+    run_copy(str(template), target, data=answers, defaults=True, unsafe=True, quiet=True,
+             skip_tasks=True)  # fmt: skip
     run(target, "git", "init", "-q", "-b", "main")
     commit(target, "start from the template")
     return target
@@ -124,3 +129,32 @@ def test_a_line_both_changed_is_a_conflict_to_resolve(template, project):
     ours, theirs = "TEST_WORKERS ?= 4\n", "TEST_WORKERS ?= 2\n"
     assert f"<<<<<<< before updating\n{ours}=======\n{theirs}>>>>>>> after updating\n" in merged
     assert (project / CORE).read_text().endswith("# template v1.1.0\n")  # the rest applied
+
+
+def test_a_project_from_a_csv_keeps_its_draft_and_never_gets_the_examples_back(tmp_path, template):
+    csv = tmp_path / "tickets.csv"
+    tickets(300).to_csv(csv, index=False)
+    project = tmp_path / "csv-project"
+    answers = {"dataset": "csv", "csv": str(csv), "label": "resolution", "positive": "escalated"}
+    run_copy(str(template), project, data=answers, defaults=True, unsafe=True, quiet=True,
+             skip_tasks=True)  # fmt: skip
+    run(project, "git", "init", "-q", "-b", "main")
+    # its `make draft` task, run with this interpreter on the project's own code
+    run(project, sys.executable, "-m", "flight_delay.adoption.draft", "--csv", str(csv),
+        "--label", "resolution", "--positive", "escalated")  # fmt: skip
+    commit(project, "start from a CSV")
+    drafted = ["conf/dataset/tickets.yaml", "src/flight_delay/datasets/tickets/schema.yaml",
+               DOC, "tests/data/tickets/test_tickets_data.py"]  # fmt: skip
+    before = {path: (project / path).read_text() for path in drafted}
+    # v1.1.0 changes the machinery, an example's test and the example's definition
+    append(template / CORE, "\n# template v1.1.0: a fix in the machinery\n")
+    append(template / OWN_TEST, "\n# template v1.1.0: the example's test\n")
+    append(template / DOC, "\nTemplate v1.1.0: the flights' definition.\n")
+    commit(template, "template v1.1.0", tag="v1.1.0")
+
+    update(project)
+
+    assert conflicts(project) == []
+    assert (project / CORE).read_text().endswith("# template v1.1.0: a fix in the machinery\n")
+    assert {path: (project / path).read_text() for path in drafted} == before
+    assert not [path for path in example_files(template) if (project / path).exists()]

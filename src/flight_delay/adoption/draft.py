@@ -41,6 +41,7 @@ OUTCOME_WORDS = re.compile(r"(^|_)(outcome|result|status|actual|final|target|lab
                            r"resolved|closed|paid|churned|returned|delay)(_|$)")  # fmt: skip
 DEFINITION = "docs/data-definition.md"  # the problem's definition; kept where one exists
 SHARES = (0.6, 0.8)  # an ordered split: train to 60 % of the rows, valid to 80 %, test after
+STRATIFIED_MIN = 5  # rows of each class a 60/20/20 stratified split needs to put one in each
 
 
 class DraftError(ValueError):
@@ -258,6 +259,27 @@ def ordered_split(values: pd.Series, labels: pd.Series, column: str) -> dict:
             "valid": ordered[cut_valid:cut_test], "test": ordered[cut_test:]}  # fmt: skip
 
 
+def check_split_classes(frame: pd.DataFrame, labels: pd.Series, split: dict, label: str) -> None:
+    """Every split must hold both classes (the metrics and the gate compare them), or
+    DraftError naming the split and the class it lacks."""
+    counts = labels.dropna().value_counts()
+    if split["kind"] != "ordered":
+        if counts.min() < STRATIFIED_MIN:
+            rare = int(counts.idxmin())
+            raise DraftError(f"label column {label!r}: {int(counts.min())} row(s) of class "
+                             f"{rare}; a stratified train/valid/test split needs at least "
+                             f"{STRATIFIED_MIN} of each (or split by a column)")  # fmt: skip
+        return
+    values = frame[split["column"]]
+    for name in ("train", "valid", "test"):
+        held = set(labels[values.isin(split[name]) & labels.notna()].astype(int))
+        lacking = sorted({0, 1} - held)
+        if lacking:
+            raise DraftError(f"split column {split['column']!r}: the {name} split "
+                             f"({split[name]}) holds no row of class {lacking[0]}; every "
+                             "split needs both classes (split by another column)")  # fmt: skip
+
+
 def choose_key(columns: list[Column], frame: pd.DataFrame) -> str | None:
     """A column that is never missing and unique: the first whose name says id, else the
     first identifier-like text column; None (`row_number`) when there is none. A unique
@@ -336,6 +358,7 @@ def make_draft(frame: pd.DataFrame, name: str, csv_name: str, label: LabelChoice
                          "key, the split, a date, free text or leakage)")  # fmt: skip
     split_spec = (ordered_split(frame[split], labels, split) if split is not None else
                   {"kind": "stratified", "valid_fraction": 0.2, "test_fraction": 0.2})  # fmt: skip
+    check_split_classes(frame, labels, split_spec, label.column)
     table = name
     schema = _schema_text(table, csv_name, frame, columns, key)
     spec = _spec_text(name, table, csv_name, frame, columns, key, label, labels, split_spec,
@@ -408,7 +431,7 @@ def _label_names(frame: pd.DataFrame, label: LabelChoice) -> tuple[str, str, lis
         classes = [f"at most {label.threshold:g}", f"above {label.threshold:g}"]
         event, how = (
             f"{label.column} above {label.threshold:g}",
-            (f"rule: above\n  threshold: {label.threshold:g}"),
+            (f"rule: above\n  threshold: {_yaml_value(label.threshold)}"),
         )
     else:
         classes, event, how = ["0", "1"], f"{label.column} = 1", "rule: existing"
@@ -561,7 +584,7 @@ def main(argv: list[str] | None = None) -> None:
     for path in written.values():
         say("draft", f"wrote {path.relative_to(Path.cwd())}")
     if "definition" not in written:
-        say("draft", f"{DEFINITION} is the example's: rewrite it for your data")
+        say("draft", f"{DEFINITION} exists and is kept: make it describe this data")
     for warning in found.warnings:
         say("draft", f"WARNING {warning}")
     say("draft", f"conf/config.yaml now chooses {name}: review the spec, the schema and the "

@@ -9,7 +9,7 @@ still name it (README, docs/, conf/, notebooks/, the workflows, your dataset's t
 its spec and home names, its label column, class names, event and table names. It
 also names the registry's artifact, which the checklist asks you to rename. It changes
 nothing, and exits 0 (a report, not a check). `--examples` lists every spec's files as if
-none were chosen: copier.yml's `example_files`, what a project from one CSV leaves out.
+none were chosen, as copier.yml's `_exclude` lines: what a project from one CSV leaves out.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ PACKAGE = Path(__file__).resolve().parents[1].name  # the package (also under `p
 OWN_TEXT = ("README.md", "docs/", "conf/", "notebooks/", ".github/", "dvc.yaml", "Makefile",
             "data/source/")  # fmt: skip
 TEXT_SUFFIXES = {".md", ".yaml", ".yml", ".py", ".ipynb", ".toml", ".txt", ""}
+# How copier.yml's `_exclude` leaves a path out of a project started from its own CSV.
+EXCLUDED = "\"{{% if dataset == 'csv' %}}{}{{% endif %}}\""
 SHOWN_LINES = 3  # a file's first lines with a name; the rest are counted
 
 
@@ -188,6 +190,23 @@ def example_files(root: Path) -> list[str]:
     )
 
 
+def example_paths(root: Path) -> list[str]:
+    """example_files, a folder standing for its files where it holds only theirs: the
+    paths copier.yml leaves out of a project started from its own CSV."""
+    files = set(example_files(root))
+    tracked = tracked_files(root)
+    folders = sorted({parent.as_posix() for path in files for parent in Path(path).parents
+                      if parent != Path(".")}, key=len)  # fmt: skip
+    paths = set(files)
+    for folder in folders:
+        if any(folder.startswith(f"{kept}/") for kept in paths if kept in folders):
+            continue  # a folder above it stands for it already
+        inside = [path for path in tracked if path.startswith(f"{folder}/")]
+        if inside and all(path in files for path in inside):
+            paths = {path for path in paths if not path.startswith(f"{folder}/")} | {folder}
+    return sorted(paths)
+
+
 def find_leftovers(root: Path) -> Leftovers:
     conf = root / "conf"
     chosen = chosen_spec(conf)
@@ -255,7 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.examples:
-            print("".join(f"    - {path}\n" for path in example_files(args.root.resolve())), end="")
+            print(
+                "".join(
+                    f"  - {EXCLUDED.format(path)}\n" for path in example_paths(args.root.resolve())
+                ),
+                end="",
+            )
             return 0
         found = find_leftovers(args.root.resolve())
     except (OSError, ValueError, KeyError) as error:

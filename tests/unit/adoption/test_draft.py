@@ -144,7 +144,8 @@ def test_words_yaml_would_misread_are_quoted_and_odd_columns_are_named():
         make_draft(frame, "tickets", "tickets.csv", LabelChoice("words", "equals", ("5",)))
 
 
-def test_the_drafted_tests_and_definition_are_clean_code_and_state_the_csvs_facts(tmp_path):
+@pytest.mark.parametrize("rule", ["equals", "existing", "above"])
+def test_the_drafted_tests_and_definition_are_clean_code_and_state_the_csvs_facts(tmp_path, rule):
     import shutil
     import subprocess
     import sys
@@ -152,8 +153,10 @@ def test_the_drafted_tests_and_definition_are_clean_code_and_state_the_csvs_fact
 
     from tests.conftest import REPO_ROOT
 
-    frame = tickets()
-    found = make_draft(frame, "tickets", "tickets.csv", ESCALATED, split="month")
+    frame = tickets().assign(escalated=lambda f: (f["resolution"] == "escalated").astype(int))
+    label = {"equals": ESCALATED, "existing": LabelChoice("escalated"),
+             "above": LabelChoice("words", "above", threshold=200)}[rule]  # fmt: skip
+    found = make_draft(frame, "tickets", "tickets.csv", label, split="month")
     assert sorted(found.tests) == [
         "tests/data/tickets/__init__.py", "tests/data/tickets/conftest.py",
         "tests/data/tickets/test_eda_notebook.py", "tests/data/tickets/test_tickets_data.py",
@@ -161,7 +164,7 @@ def test_the_drafted_tests_and_definition_are_clean_code_and_state_the_csvs_fact
         "tests/model/tickets/test_model_quality.py",
     ]  # fmt: skip
     data_test = found.tests["tests/data/tickets/test_tickets_data.py"]
-    positives = int((frame["resolution"] == "escalated").sum())
+    positives = int((frame["words"] > 200).sum() if rule == "above" else frame["escalated"].sum())
     assert f"ROWS = {len(frame)}  #" in data_test and f"POSITIVE = {positives}  #" in data_test
     # in a project's layout (its pyproject.toml, src/ and tests/ packages), as ruff sees it
     shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
@@ -179,4 +182,28 @@ def test_the_drafted_tests_and_definition_are_clean_code_and_state_the_csvs_fact
         assert done.returncode == 0, done.stdout + done.stderr
     assert f"{len(frame):,} rows" in found.definition
     assert "`escalation_cost`" in found.definition  # the leakage it kept out, to confirm
-    assert "resolution escalated" in found.definition  # the event
+    event = {"equals": "resolution escalated", "existing": "escalated = 1",
+             "above": "words above 200"}[rule]  # fmt: skip
+    assert event in found.definition
+
+
+def test_an_above_threshold_is_written_exactly_as_given():
+    frame = tickets().drop(columns=["escalation_cost"])
+    found = make_draft(frame, "t", "t.csv", LabelChoice("agent_load", "above",
+                                                        threshold=10.123456789))  # fmt: skip
+    assert yaml.safe_load(found.spec)["label"]["threshold"] == 10.123456789
+    positives = int((frame["agent_load"] > 10.123456789).sum())
+    assert f"POSITIVE = {positives}  #" in found.tests["tests/data/t/test_t_data.py"]
+
+
+def test_a_split_without_both_classes_is_refused_naming_it():
+    frame = tickets()
+    late = frame["month"] >= frame["month"].max() - 1  # the last months: no escalation
+    frame.loc[late, "resolution"] = "solved"
+    with pytest.raises(DraftError, match=r"split column 'month': the test split \(\[.*\]\) "
+                       r"holds no row of class 1"):  # fmt: skip
+        make_draft(frame, "t", "t.csv", ESCALATED, split="month")
+    rare = tickets().assign(resolution="solved")
+    rare.loc[:3, "resolution"] = "escalated"  # four escalations: too few to stratify
+    with pytest.raises(DraftError, match="4 row.s. of class 1; a stratified"):
+        make_draft(rare, "t", "t.csv", ESCALATED)
