@@ -252,6 +252,7 @@ TODO: confirm each one; a column known before the outcome moves to `features`.
 ## 4. Hypothesis
 
 None declared yet. TODO: state which inputs should carry the signal and add it to the
-spec as `hypothesis:` (`base` and `groups` of `features.groups`); the EDA notebook
-(`make eda`) then tests it and prints `HYPOTHESIS: holds` or `does not hold`.
+spec as `hypothesis:` (a `statement`, the `base` feature groups and the `groups` that
+should add the signal: docs/adapting.md, step 3); the EDA notebook (`make eda`) then
+tests it and prints `HYPOTHESIS: holds` or `does not hold`.
 """
