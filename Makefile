@@ -15,7 +15,7 @@ CML_VERSION := 0.20.6
 # Compile the environment to bytecode once at install: every DVC stage and tool is its
 # own process, and without .pyc files each one re-parses mlflow, sklearn and pandas
 # (their imports take twice as long).
-export UV_COMPILE_BYTECODE := 1
+export UV_COMPILE_BYTECODE ?= 1
 export DVC_NO_ANALYTICS := 1
 export ITERATIVE_DO_NOT_TRACK := 1
 
