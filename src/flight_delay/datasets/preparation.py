@@ -16,7 +16,13 @@ from flight_delay.core.schema import ROW_NUMBER, DatasetSchema
 from flight_delay.core.splits import split_rows
 from flight_delay.core.validation import null_implausible
 from flight_delay.datasets.spec import DatasetSpec
-from flight_delay.infra.config import DataConfig, FeaturesConfig, OrderedSplit, ShuffledSplit
+from flight_delay.infra.config import (
+    DataConfig,
+    FeaturesConfig,
+    OrderedSplit,
+    PipelineConfig,
+    ShuffledSplit,
+)
 from flight_delay.infra.sources import read_sources
 
 
@@ -85,3 +91,12 @@ def features_of(
     rules = rules_for(dataset, features.numeric, features.categorical)
     return select_features(derived, features, rules,
                            list(dataset.context_columns), dataset.label)  # fmt: skip
+
+
+def features_of_partition(prepared: pd.DataFrame, config: PipelineConfig) -> pd.DataFrame:
+    """features_of one partition, the dataset loaded from the config in the task's own
+    process (a Dask worker's, with the `dask` engine): derived features are row-wise, so
+    the parts together are the whole table's features."""
+    from flight_delay.datasets import dataset_for
+
+    return features_of(prepared, dataset_for(config), config.features)

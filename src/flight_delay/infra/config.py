@@ -321,6 +321,20 @@ class MonitorConfig(Section):
     min_rows: int = Field(ge=1)
 
 
+class EngineConfig(Section):
+    """Where the data stages run (conf/engine/): `local`, in the stage's own process, or
+    `dask`, as partitioned tasks on a Dask cluster: the one at `address` (or the
+    DASK_SCHEDULER_ADDRESS environment variable, which wins), else a local cluster of
+    `workers` processes started for the stage and stopped after it."""
+
+    kind: Literal["local", "dask"]
+    address: str | None = Field(default=None, pattern=r"^(tcp|tls|inproc|ws|wss)://\S+$")
+    workers: int = Field(default=2, ge=1)
+    threads_per_worker: int = Field(default=1, ge=1)
+    memory_limit: str = Field(default="4GB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$")
+    connect_timeout_s: float = Field(default=10, gt=0)
+
+
 class PipelineConfig(Section):
     seed: int
     data: DataConfig
@@ -335,6 +349,7 @@ class PipelineConfig(Section):
     serve: ServeConfig
     monitor: MonitorConfig
     hypothesis: HypothesisConfig | None = None  # none: the EDA notebook's ablation only
+    engine: EngineConfig = EngineConfig(kind="local")  # params.yaml without one: in-process
 
     @model_validator(mode="after")
     def _hypothesis_names_groups(self) -> PipelineConfig:

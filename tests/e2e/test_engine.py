@@ -1,0 +1,164 @@
+"""The `dask` engine on real clusters: scheduler and worker processes, started and stopped
+by their PIDs. `featurize` through a local cluster gives the same features as in-process
+and the rest of the pipeline reads its folders of parts; a worker killed mid-stage costs a
+retry, not a row; a failing task leaves no partial table; a cluster a team runs is
+reached by its address, and the stage's settings reach its workers."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+
+from flight_delay.infra.config import EngineConfig
+from flight_delay.infra.engine import ADDRESS_ENV, engine_client
+from flight_delay.infra.partitions import map_partitions, partitions
+from flight_delay.infra.processes import free_port, port_open, stop_child
+from tests.conftest import REPO_ROOT, VENV_BIN, run
+from tests.synthetic import scratch_repo
+
+pytestmark = pytest.mark.e2e
+SPLITS = ("train", "valid", "test")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def choose_engine(repo, kind: str) -> None:
+    config = repo / "conf/config.yaml"
+    text = re.sub(r"- engine: \w+", f"- engine: {kind}", config.read_text())
+    config.write_text(text)
+
+
+def test_featurize_on_a_local_cluster_gives_the_same_features(tmp_path):
+    repo = scratch_repo(tmp_path / "repo", tracked=False)
+    run(repo, "dvc", "repro")
+    local = {s: pd.read_parquet(repo / f"data/features/{s}.parquet") for s in SPLITS}
+    metrics = (repo / "metrics/metrics.json").read_text()
+
+    choose_engine(repo, "dask")
+    done = run(repo, "dvc", "repro")
+    said = done.stdout + done.stderr
+    assert "Running stage 'featurize'" in said and "Running stage 'prepare'" not in said
+    found = re.search(r"featurize: engine: a local Dask cluster at tcp://127\.0\.0\.1:\d+, "
+                      r"worker processes \[([\d, ]+)\]", said)  # fmt: skip
+    assert found, said
+    pids = [int(pid) for pid in found.group(1).split(", ")]
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert not [pid for pid in pids if alive(pid)], "the stage stopped its cluster"
+    for split in SPLITS:
+        folder = repo / f"data/features/{split}.parquet"
+        assert (
+            folder.is_dir() and sorted(p.name for p in folder.iterdir())[0] == "part-00000.parquet"
+        )
+        pd.testing.assert_frame_equal(pd.read_parquet(folder), local[split])
+    # train and evaluate read the folders: the same rows give the same model and metrics
+    assert (repo / "metrics/metrics.json").read_text() == metrics
+
+
+def write_row_groups(path, groups: int, rows: int = 50) -> pd.DataFrame:
+    frame = pd.DataFrame({"x": range(groups * rows)})
+    frame.to_parquet(path, index=False, row_group_size=rows)
+    return frame
+
+
+def slow_double(frame: pd.DataFrame, pause: float) -> pd.DataFrame:
+    time.sleep(pause)
+    return frame.assign(x=frame["x"] * 2)
+
+
+def fail_on_third(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame["x"].iloc[0] == 100:
+        raise ValueError("planted: a partition the function refuses")
+    return frame
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    """A real local cluster: two worker processes (and the nannies that restart them)."""
+    monkeypatch.delenv(ADDRESS_ENV, raising=False)
+    engine = EngineConfig(kind="dask", workers=2, memory_limit="1GB")
+    with engine_client(engine, "test") as client:
+        yield client
+
+
+def test_a_worker_killed_mid_stage_costs_a_retry_not_a_row(tmp_path, cluster):
+    source = tmp_path / "source.parquet"
+    frame = write_row_groups(source, groups=8)
+    assert len(partitions(source)) == 8
+    victim = sorted(cluster.run(os.getpid).values())[0]
+    target = tmp_path / "out.parquet"
+
+    def kill_soon() -> None:
+        time.sleep(1.0)  # tasks are running: each partition takes 0.5 s
+        os.kill(victim, signal.SIGKILL)
+
+    import threading
+
+    killer = threading.Thread(target=kill_soon)
+    killer.start()
+    rows = map_partitions(cluster, slow_double, source, target, 0.5)
+    killer.join()
+    assert not alive(victim)
+    assert rows == len(frame)
+    pd.testing.assert_frame_equal(pd.read_parquet(target), frame.assign(x=frame["x"] * 2))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_failing_task_leaves_the_table_as_it_was(tmp_path, cluster):
+    source = tmp_path / "source.parquet"
+    write_row_groups(source, groups=4)
+    target = tmp_path / "out.parquet"
+    before = pd.DataFrame({"x": [7]})
+    before.to_parquet(target, index=False)
+    with pytest.raises(ValueError, match="planted: a partition the function refuses"):
+        map_partitions(cluster, fail_on_third, source, target)
+    pd.testing.assert_frame_equal(pd.read_parquet(target), before)  # untouched, not partial
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_cluster_a_team_runs_is_reached_by_its_address(tmp_path, monkeypatch):
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(VENV_BIN / "dask")
+    log = (tmp_path / "cluster.log").open("w")
+    # the project installed where the cluster runs (here: this repo, its tests' functions too)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    scheduler_args = ["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
+    worker_args = ["worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                   "--memory-limit", "1GB"]  # fmt: skip
+    scheduler, worker = (
+        subprocess.Popen([dask, *args], stdout=log, stderr=subprocess.STDOUT, env=env)
+        for args in (scheduler_args, worker_args)
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not port_open(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        monkeypatch.setenv(ADDRESS_ENV, address)  # wins over engine.address (none here)
+        monkeypatch.setenv("DVC_PLANTED_SETTING", "reaches the workers")
+        source = tmp_path / "source.parquet"
+        frame = write_row_groups(source, groups=3)
+        engine = EngineConfig(kind="dask", connect_timeout_s=30)
+        with engine_client(engine, "featurize") as client:
+            client.wait_for_workers(1, timeout=60)
+            seen = client.run(lambda: os.environ.get("DVC_PLANTED_SETTING"))
+            assert list(seen.values()) == ["reaches the workers"]
+            map_partitions(client, slow_double, source, tmp_path / "out.parquet", 0.0)
+        doubled = pd.read_parquet(tmp_path / "out.parquet")
+        pd.testing.assert_frame_equal(doubled, frame.assign(x=frame["x"] * 2))
+    finally:
+        for process in (worker, scheduler):
+            stop_child(process)
+        log.close()
+    assert scheduler.poll() is not None and worker.poll() is not None
