@@ -17,6 +17,7 @@ import pytest
 
 from flight_delay.infra.config import EngineConfig
 from flight_delay.infra.engine import ADDRESS_ENV, engine_client
+from flight_delay.infra.params import edit_conf
 from flight_delay.infra.partitions import map_partitions, partitions
 from flight_delay.infra.processes import free_port, port_open, stop_child
 from tests.conftest import REPO_ROOT, VENV_BIN, run
@@ -38,30 +39,34 @@ def choose_engine(repo, kind: str) -> None:
     config = repo / "conf/config.yaml"
     text = re.sub(r"- engine: \w+", f"- engine: {kind}", config.read_text())
     config.write_text(text)
+    edit_conf(repo / "conf/engine/dask.yaml", {"partition_rows": 1000})  # several per split
 
 
 def test_featurize_on_a_local_cluster_gives_the_same_features(tmp_path):
     repo = scratch_repo(tmp_path / "repo", tracked=False)
     run(repo, "dvc", "repro")
     local = {s: pd.read_parquet(repo / f"data/features/{s}.parquet") for s in SPLITS}
+    prepared = {s: pd.read_parquet(repo / f"data/prepared/{s}.parquet") for s in SPLITS}
     metrics = (repo / "metrics/metrics.json").read_text()
 
     choose_engine(repo, "dask")
     done = run(repo, "dvc", "repro")
     said = done.stdout + done.stderr
-    assert "Running stage 'featurize'" in said and "Running stage 'prepare'" not in said
+    assert "Running stage 'featurize'" in said and "Running stage 'ingest'" not in said
     found = re.search(r"featurize: engine: a local Dask cluster at tcp://127\.0\.0\.1:\d+, "
                       r"worker processes \[([\d, ]+)\]", said)  # fmt: skip
     assert found, said
     pids = [int(pid) for pid in found.group(1).split(", ")]
     assert len(pids) == 2 and os.getpid() not in pids
     assert not [pid for pid in pids if alive(pid)], "the stage stopped its cluster"
-    for split in SPLITS:
+    for split in SPLITS:  # the same rows, prepared in row groups of 1,000: one task each
+        source = repo / f"data/prepared/{split}.parquet"
+        pd.testing.assert_frame_equal(pd.read_parquet(source), prepared[split])
         folder = repo / f"data/features/{split}.parquet"
-        assert (
-            folder.is_dir() and sorted(p.name for p in folder.iterdir())[0] == "part-00000.parquet"
-        )
+        parts = sorted(p.name for p in folder.iterdir())
+        assert parts == [f"part-{i:05d}.parquet" for i in range(-(-len(local[split]) // 1000))]
         pd.testing.assert_frame_equal(pd.read_parquet(folder), local[split])
+    assert len(list((repo / "data/features/train.parquet").iterdir())) > 1
     # train and evaluate read the folders: the same rows give the same model and metrics
     assert (repo / "metrics/metrics.json").read_text() == metrics
 

@@ -333,6 +333,7 @@ class EngineConfig(Section):
     threads_per_worker: int = Field(default=1, ge=1)
     memory_limit: str = Field(default="4GB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$")
     connect_timeout_s: float = Field(default=10, gt=0)
+    partition_rows: int = Field(default=250_000, ge=1000)  # rows per partition of a table
 
 
 class PipelineConfig(Section):

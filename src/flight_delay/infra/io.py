@@ -37,8 +37,11 @@ def write_with(target: Path, writer: Callable[[Path], Any]) -> None:
         writer(tmp)
 
 
-def write_parquet(frame: pd.DataFrame, target: Path) -> None:
-    write_with(target, lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd"))
+def write_parquet(frame: pd.DataFrame, target: Path, row_group_rows: int | None = None) -> None:
+    """`row_group_rows`: rows per row group, the partitions the `dask` engine's tasks read
+    (None: pyarrow's default, one group up to a million rows)."""
+    write_with(target, lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd",
+                                                    row_group_size=row_group_rows))  # fmt: skip
 
 
 def write_csv(frame: pd.DataFrame, target: Path) -> None:

@@ -57,8 +57,9 @@ def main() -> None:
             raise SystemExit(f"prepare: every {name} row is labelled {present[0]} ({only}): "
                              f"the label rule ({rule}) does not fit the data; check "
                              "label.source and label.threshold or label.values")  # fmt: skip
+    groups = config.engine.partition_rows  # row groups: the dask engine's partitions
     for name, frame in splits.items():
-        write_parquet(frame, PREPARED_DIR / f"{name}.parquet")
+        write_parquet(frame, PREPARED_DIR / f"{name}.parquet", row_group_rows=groups)
         say("prepare", f"{name}: {len(frame):,} rows, {label} rate {frame[label].mean():.3f}")
     column = ordered_column(config.split)
     write_json(split_summary(splits, label, column), SPLITS_SUMMARY)
