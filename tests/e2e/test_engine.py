@@ -11,15 +11,18 @@ import re
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from flight_delay.infra.config import EngineConfig
 from flight_delay.infra.engine import ADDRESS_ENV, engine_client
 from flight_delay.infra.params import edit_conf
 from flight_delay.infra.partitions import map_partitions, partitions
 from flight_delay.infra.processes import free_port, port_open, stop_child
+from flight_delay.revisions.rescoring import read_table_at
 from tests.conftest import REPO_ROOT, VENV_BIN, run
 from tests.synthetic import scratch_repo
 
@@ -43,7 +46,7 @@ def choose_engine(repo, kind: str) -> None:
 
 
 def test_featurize_on_a_local_cluster_gives_the_same_features(tmp_path):
-    repo = scratch_repo(tmp_path / "repo", tracked=False)
+    repo = scratch_repo(tmp_path / "repo")  # tracked: evaluate logs the folders' hashes
     run(repo, "dvc", "repro")
     local = {s: pd.read_parquet(repo / f"data/features/{s}.parquet") for s in SPLITS}
     prepared = {s: pd.read_parquet(repo / f"data/prepared/{s}.parquet") for s in SPLITS}
@@ -69,6 +72,22 @@ def test_featurize_on_a_local_cluster_gives_the_same_features(tmp_path):
     assert len(list((repo / "data/features/train.parquet").iterdir())) > 1
     # train and evaluate read the folders: the same rows give the same model and metrics
     assert (repo / "metrics/metrics.json").read_text() == metrics
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())
+    recorded = {d["path"]: d["md5"] for d in lock["stages"]["train"]["deps"]}
+    assert recorded["data/features/train.parquet"].endswith(".dir")
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{repo / 'mlflow.db'}")
+    newest = mlflow.search_runs(search_all_experiments=True, order_by=["start_time DESC"])
+    assert (
+        newest.iloc[0]["tags.dvc_md5:data/features/train.parquet"]
+        == recorded["data/features/train.parquet"]
+    )
+    # the gate rescoring reads a committed folder of parts at a revision
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", "features as parts")
+    at_head = read_table_at(Path("data/features/valid.parquet"), "HEAD", repo)
+    pd.testing.assert_frame_equal(at_head, local["valid"])
 
 
 def write_row_groups(path, groups: int, rows: int = 50) -> pd.DataFrame:
@@ -101,19 +120,25 @@ def test_a_worker_killed_mid_stage_costs_a_retry_not_a_row(tmp_path, cluster):
     source = tmp_path / "source.parquet"
     frame = write_row_groups(source, groups=8)
     assert len(partitions(source)) == 8
-    victim = sorted(cluster.run(os.getpid).values())[0]
+    pids = cluster.run(os.getpid)  # worker address -> pid
+    address, victim = sorted(pids.items())[0]
     target = tmp_path / "out.parquet"
+    killed_busy: list[bool] = []
 
-    def kill_soon() -> None:
-        time.sleep(1.0)  # tasks are running: each partition takes 0.5 s
+    def kill_when_busy() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not cluster.processing().get(address):
+            time.sleep(0.05)
+        killed_busy.append(bool(cluster.processing().get(address)))
         os.kill(victim, signal.SIGKILL)
 
     import threading
 
-    killer = threading.Thread(target=kill_soon)
+    killer = threading.Thread(target=kill_when_busy)
     killer.start()
     rows = map_partitions(cluster, slow_double, source, target, 0.5)
     killer.join()
+    assert killed_busy == [True], "the worker was killed while it held a task"
     assert not alive(victim)
     assert rows == len(frame)
     pd.testing.assert_frame_equal(pd.read_parquet(target), frame.assign(x=frame["x"] * 2))
@@ -148,7 +173,10 @@ def test_a_cluster_a_team_runs_is_reached_by_its_address(tmp_path, monkeypatch):
     )
     try:
         deadline = time.monotonic() + 60
-        while not port_open(port) and time.monotonic() < deadline:
+        while not port_open(port):
+            assert scheduler.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "cluster.log"
+            ).read_text()
             time.sleep(0.2)
         monkeypatch.setenv(ADDRESS_ENV, address)  # wins over engine.address (none here)
         monkeypatch.setenv("DVC_PLANTED_SETTING", "reaches the workers")
@@ -156,7 +184,6 @@ def test_a_cluster_a_team_runs_is_reached_by_its_address(tmp_path, monkeypatch):
         frame = write_row_groups(source, groups=3)
         engine = EngineConfig(kind="dask", connect_timeout_s=30)
         with engine_client(engine, "featurize") as client:
-            client.wait_for_workers(1, timeout=60)
             seen = client.run(lambda: os.environ.get("DVC_PLANTED_SETTING"))
             assert list(seen.values()) == ["reaches the workers"]
             map_partitions(client, slow_double, source, tmp_path / "out.parquet", 0.0)

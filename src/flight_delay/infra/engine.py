@@ -5,13 +5,15 @@ as tasks on a Dask cluster.
 `distributed.Client`: to the scheduler at DASK_SCHEDULER_ADDRESS or `engine.address`, or
 to a local cluster of `engine.workers` processes (127.0.0.1, no dashboard) that it starts
 for the stage and stops after it. Either way the workers get the variables the stage's
-code reads from its environment (DVC_*, MLFLOW_*, AWS_*, the thread limits), also after a
-worker restarts. A scheduler that does not answer is a clear error naming the setting.
+code reads from its environment (DVC_*, MLFLOW_*, AWS_*) while the stage runs, also in a
+worker that restarts, and no longer after it. A scheduler that does not answer, or has no
+worker, is a clear error naming the setting.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -24,9 +26,9 @@ if TYPE_CHECKING:
 
 ADDRESS_ENV = "DASK_SCHEDULER_ADDRESS"  # Dask's own name for it; wins over engine.address
 # What the workers must see as the stage does: the DVC remote's and MLflow's settings and
-# credentials, the S3 store's, and one thread per library pool.
+# credentials, and the S3 store's. (Thread limits and PYTHONPATH are a worker's own start-up
+# settings: a local cluster's workers inherit them, a team's cluster sets them itself.)
 SHARED_PREFIXES = ("DVC_", "MLFLOW_", "AWS_")
-SHARED_NAMES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONPATH")
 
 
 class EngineError(ConfigError):
@@ -35,7 +37,7 @@ class EngineError(ConfigError):
 
 def shared_environment() -> dict[str, str]:
     return {name: value for name, value in sorted(os.environ.items())
-            if name.startswith(SHARED_PREFIXES) or name in SHARED_NAMES}  # fmt: skip
+            if name.startswith(SHARED_PREFIXES)}  # fmt: skip
 
 
 def worker_pids(client: Client) -> list[int]:
@@ -47,21 +49,53 @@ def scheduler_address(engine: EngineConfig) -> str | None:
     return os.environ.get(ADDRESS_ENV) or engine.address
 
 
-def _environment_plugin(environment: dict[str, str]) -> WorkerPlugin:
+def _environment_plugin(environment: dict[str, str], name: str) -> WorkerPlugin:
     from distributed import WorkerPlugin
 
     class SharedEnvironment(WorkerPlugin):
-        """Sets the stage's variables in every worker, and again in a restarted one."""
+        """Sets the stage's variables in every worker, also in one that (re)starts while
+        the stage runs; removed, with the values put back, when the stage ends."""
 
-        name = "flight-delay-environment"
-
-        def __init__(self, values: dict[str, str]) -> None:
+        def __init__(self, values: dict[str, str], plugin_name: str) -> None:
             self.values = values
+            self.name = plugin_name
+            self.before: dict[str, str | None] = {}
 
         def setup(self, worker: object) -> None:
+            self.before = {key: os.environ.get(key) for key in self.values}
             os.environ.update(self.values)
 
-    return SharedEnvironment(environment)
+        def teardown(self, worker: object) -> None:
+            for key, value in self.before.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    return SharedEnvironment(environment, name)
+
+
+@contextmanager
+def shared_settings(
+    client: Client, stage: str, engine: EngineConfig, origin: str
+) -> Iterator[None]:
+    """The stage's settings on every worker while the stage runs (a plugin of its own name,
+    unregistered after, so that stages sharing a team's cluster never see each other's),
+    once at least one worker is there."""
+    try:
+        client.wait_for_workers(1, timeout=engine.connect_timeout_s)
+    except TimeoutError:
+        raise EngineError(
+            f"{stage}: the Dask scheduler at {origin} has no worker after "
+            f"{engine.connect_timeout_s:g} s; start workers, or fix {origin} "
+            "(conf/engine/dask.yaml)"
+        ) from None
+    name = f"flight-delay-settings-{uuid.uuid4().hex}"
+    client.register_plugin(_environment_plugin(shared_environment(), name))
+    try:
+        yield
+    finally:
+        client.unregister_worker_plugin(name)
 
 
 @contextmanager
@@ -83,8 +117,8 @@ def engine_client(engine: EngineConfig, stage: str) -> Iterator[Client | None]:
                 processes=True,
             ) as cluster,  # fmt: skip
             Client(cluster) as client,
+            shared_settings(client, stage, engine, "engine.workers"),
         ):
-            client.register_plugin(_environment_plugin(shared_environment()))
             say(stage, f"engine: a local Dask cluster at {cluster.scheduler_address}, worker "
                 f"processes {worker_pids(client)}")  # fmt: skip
             yield client
@@ -98,8 +132,7 @@ def engine_client(engine: EngineConfig, stage: str) -> Iterator[Client | None]:
             f"{engine.connect_timeout_s:g} s ({type(err).__name__}); start it, or fix "
             f"{origin} (conf/engine/dask.yaml, engine.connect_timeout_s to wait longer)"
         ) from None
-    with client:
-        client.register_plugin(_environment_plugin(shared_environment()))
+    with client, shared_settings(client, stage, engine, f"{origin} {address}"):
         workers = len(client.scheduler_info().get("workers", {}))
         say(stage, f"engine: the Dask cluster at {address} ({origin}), {workers} worker(s)")
         yield client

@@ -1,18 +1,21 @@
 """Partitioned parquet, as the `dask` engine's stages read and write it.
 
 A table is a parquet file or a folder of parts (`part-00000.parquet`, ... in order): both
-read back with `pd.read_parquet(path)`. A partition is one row group of one file, so a
-task holds one partition in memory, never the table. `map_partitions` runs a function
-on every partition as tasks on a Dask cluster and writes one part per partition into a
-temporary folder beside the target; only when every task has succeeded does the folder
-take the target's place, so a failed or killed stage never leaves a partial table at the
-final path (the target as it was stays until then).
+read back with `pd.read_parquet(path)`, and `table_rows` counts either from the footers.
+A partition is one row group of one file, so a task holds one partition in memory, never
+the table. `map_partitions` runs a function on every partition as tasks on a Dask cluster
+and writes one part per partition into a hidden folder beside the target; only when every
+task has succeeded do the parts get one schema and the folder take the target's place
+(the old table is put back if that fails), so a failed or killed stage never leaves a
+partial table at the final path. Paths are made absolute: a worker resolves them as the
+stage does, wherever its own working directory is.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from distributed import Client
 
 PART = "part-{:05d}.parquet"
@@ -33,15 +37,26 @@ class Partition:
     row_group: int
 
 
+def table_files(table: Path) -> list[Path]:
+    files = sorted(table.glob("*.parquet")) if table.is_dir() else [table]
+    if not files or not files[0].is_file():
+        raise FileNotFoundError(f"{table}: no parquet file")
+    return files
+
+
 def partitions(table: Path) -> list[Partition]:
     """Every row group of the table's files, in row order."""
     import pyarrow.parquet as pq
 
-    files = sorted(table.glob("*.parquet")) if table.is_dir() else [table]
-    if not files:
-        raise FileNotFoundError(f"{table}: no parquet file")
-    return [Partition(path, group) for path in files
+    return [Partition(path.resolve(), group) for path in table_files(table)
             for group in range(pq.ParquetFile(path).num_row_groups)]  # fmt: skip
+
+
+def table_rows(table: Path) -> int:
+    """The rows of a parquet file or folder of parts, from the footers."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in table_files(table))
 
 
 def read_partition(partition: Partition, columns: list[str] | None = None) -> pd.DataFrame:
@@ -60,16 +75,50 @@ def _apply(
     return len(frame)
 
 
-def replace_folder(staged: Path, target: Path) -> None:
-    """`staged` takes `target`'s place (a file or a folder); the old one goes after."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+def one_schema(folder: Path) -> None:
+    """Rewrite the parts whose schema differs from the others' (a column all null in one
+    part is typed null there): every part then reads back into one table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = sorted(folder.glob("*.parquet"))
+    schemas = [pq.read_schema(part) for part in parts]
+    if all(schema.equals(schemas[0]) for schema in schemas):
+        return
+    unified: pa.Schema = pa.unify_schemas(schemas, promote_options="permissive")
+    for part, schema in zip(parts, schemas, strict=True):
+        if not schema.equals(unified):
+            table = pq.read_table(part).cast(unified)
+            pq.write_table(table, part, compression="zstd")
+
+
+def replace_table(staged: Path, target: Path) -> None:
+    """`staged` takes `target`'s place (a file or a folder); the old one is put back if
+    the move fails, and removed after it succeeds."""
+    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex}")
     if target.exists():
         os.replace(target, old)
-    os.replace(staged, target)
+    try:
+        os.replace(staged, target)
+    except BaseException:
+        if old.exists():
+            os.replace(old, target)
+        raise
     if old.is_dir():
         shutil.rmtree(old)
     elif old.exists():
         old.unlink()
+
+
+def remove_staged(staged: Path, attempts: int = 5) -> None:
+    """Remove a staged folder, again if a task that was still running wrote into it."""
+    import time
+
+    for _ in range(attempts):
+        shutil.rmtree(staged, ignore_errors=True)
+        if not staged.exists():
+            return
+        time.sleep(0.2)
 
 
 def map_partitions(
@@ -78,18 +127,20 @@ def map_partitions(
 ) -> int:  # fmt: skip
     """`function(partition_frame, *args)` on every partition of `source`, as tasks, into
     the folder `target` (one part per partition, in order); the rows written."""
+    target = target.resolve()
     parts = partitions(source)
-    staged = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    if staged.exists():
-        shutil.rmtree(staged)
+    staged = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex}")
     staged.mkdir(parents=True)
+    futures = []
     try:
         futures = [client.submit(_apply, function, part, staged / PART.format(i), args,
-                                 key=f"{target.name}-{i}", pure=False)
+                                 pure=False)
                    for i, part in enumerate(parts)]  # fmt: skip
         rows = sum(client.gather(futures))
+        one_schema(staged)
     except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
+        client.cancel(futures)
+        remove_staged(staged)
         raise
-    replace_folder(staged, target)
+    replace_table(staged, target)
     return int(rows)

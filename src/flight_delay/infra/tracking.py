@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flight_delay.infra.config import TrackingConfig
 from flight_delay.infra.git import lineage as git_lineage
-from flight_delay.infra.io import file_md5
+from flight_delay.infra.io import file_md5, path_md5
 
 MODEL_HASH_TAG = "model_md5"
 # Given explicitly, so MLflow does not spend ~9 s inferring them (and list test tools).
@@ -55,8 +55,9 @@ def local_artifact_location(uri: str) -> str | None:
 
 
 def input_hashes(paths: list[Path]) -> dict[str, str]:
-    """The md5 DVC records for each input file, as `dvc_md5:<path>` tags."""
-    return {f"dvc_md5:{path.as_posix()}": file_md5(path) for path in sorted(paths)}
+    """The md5 DVC records for each input (a file, or a folder of parts: its `.dir` md5),
+    as `dvc_md5:<path>` tags."""
+    return {f"dvc_md5:{path.as_posix()}": path_md5(path) for path in sorted(paths)}
 
 
 def newest_run_of_model(experiment_id: str, model_md5: str) -> str | None:
@@ -131,10 +132,10 @@ def log_model_run(
     first time this model is evaluated; metrics, lineage tags and plots each time.
     Returns the run id."""
     import mlflow
-    import pyarrow.parquet as pq
     from mlflow.models import infer_signature
 
     from flight_delay.infra.config import flatten
+    from flight_delay.infra.partitions import table_rows
     from flight_delay.infra.paths import FEATURES_DIR, IMAGES_DIR, MODEL_FILE, SLICES_FILE
     from flight_delay.infra.persistence import TRUSTED_TYPES
 
@@ -153,7 +154,7 @@ def log_model_run(
                 input_example=example,
                 pip_requirements=pip_requirements(),
             )
-        mlflow.log_metric("train_rows", pq.ParquetFile(train_file).metadata.num_rows)
+        mlflow.log_metric("train_rows", table_rows(train_file))
         mlflow.log_metrics({k.replace(".", "_"): v for k, v in flatten(metrics).items()})
         mlflow.set_tags({**git_lineage(), **input_hashes(inputs), "stage": "evaluate"})
         mlflow.log_artifacts(str(IMAGES_DIR), artifact_path="plots")

@@ -15,9 +15,13 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flight_delay.infra.config import GateConfig
 from flight_delay.infra.paths import FEATURES_DIR, MODEL_FILE
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def window(params: dict, split: str) -> object:
@@ -58,6 +62,23 @@ def read_at(path: Path, rev: str | None, root: Path) -> bytes:
     return dvc.api.read(path.as_posix(), repo=str(root), rev=rev, mode="rb")
 
 
+def read_table_at(path: Path, rev: str | None, root: Path) -> pd.DataFrame:
+    """A DVC-tracked parquet table at a git revision (None: the workspace): a file, or a
+    folder of parts (the `dask` engine's), its parts in order."""
+    import pandas as pd
+
+    if rev is None:
+        return pd.read_parquet(root / path)
+    from dvc.api import DVCFileSystem
+
+    fs = DVCFileSystem(str(root), rev=rev)
+    if not fs.isdir(path.as_posix()):
+        return pd.read_parquet(io.BytesIO(fs.read_bytes(path.as_posix())))
+    parts = sorted(p for p in fs.find(path.as_posix()) if p.endswith(".parquet"))
+    return pd.concat([pd.read_parquet(io.BytesIO(fs.read_bytes(p))) for p in parts],
+                     ignore_index=True)  # fmt: skip
+
+
 def rescore_baseline(
     gate: GateConfig, threshold: float, base_rev: str, new_rev: str | None, root: Path,
     label: str,
@@ -65,14 +86,12 @@ def rescore_baseline(
     """({split: {metric: value}} of the baseline's model on the candidate's validation
     rows (whose 0/1 truth is the column `label`), note); (None, why) when either file
     cannot be had or read."""
-    import pandas as pd
 
     from flight_delay.core.metrics import classification_metrics
     from flight_delay.infra.persistence import load_model
 
     try:
-        rows = pd.read_parquet(io.BytesIO(read_at(FEATURES_DIR / f"{gate.split}.parquet",
-                                                  new_rev, root)))  # fmt: skip
+        rows = read_table_at(FEATURES_DIR / f"{gate.split}.parquet", new_rev, root)
         with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
             model_path = Path(scratch) / MODEL_FILE.name
             model_path.write_bytes(read_at(MODEL_FILE, base_rev, root))
