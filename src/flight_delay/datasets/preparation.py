@@ -4,7 +4,8 @@ splits -> features. Pure: frames in, frames out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,15 @@ from flight_delay.infra.config import (
     PipelineConfig,
     ShuffledSplit,
 )
-from flight_delay.infra.sources import read_sources
+from flight_delay.infra.sources import read_source_chunks, read_sources, resolve_source
+
+
+def _reading(schema: DatasetSchema) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(table -> the column that numbers its rows, table -> its float columns)."""
+    numbered = {name: ROW_NUMBER for name, table in schema.tables.items() if table.numbered}
+    floats = {name: [c for c, column in table.columns.items() if column.kind == "float"]
+              for name, table in schema.tables.items()}  # fmt: skip
+    return numbered, floats
 
 
 def read_source_tables(
@@ -31,10 +40,28 @@ def read_source_tables(
 ) -> dict[str, pd.DataFrame]:
     """The source tables as `ingest` copies them: a table without a key gets its row
     numbers (`row_number`), and the schema's float columns are read as floats."""
-    numbered = {name: ROW_NUMBER for name, table in schema.tables.items() if table.numbered}
-    floats = {name: [c for c, column in table.columns.items() if column.kind == "float"]
-              for name, table in schema.tables.items()}  # fmt: skip
+    numbered, floats = _reading(schema)
     return read_sources(data, root, numbered=numbered, floats=floats)
+
+
+def source_table_chunks(
+    data: DataConfig, schema: DatasetSchema, chunk_rows: int, root: Path = Path(".")
+) -> dict[str, Callable[[], Iterator[pd.DataFrame]]]:
+    """table -> a reader of its chunks: read_source_tables' rows, a chunk at a time (the
+    `dask` engine's `ingest`, whose memory holds one chunk)."""
+    numbered, floats = _reading(schema)
+    folder = resolve_source(data.source, root)
+    return {
+        table: partial(
+            read_source_chunks,
+            folder / file_name,
+            data.keep,
+            numbered.get(table),
+            floats.get(table, []),
+            chunk_rows,
+        )  # fmt: skip
+        for table, file_name in sorted(data.files.items())
+    }
 
 
 def tables_to_prepare(dataset: DatasetSpec) -> list[str]:

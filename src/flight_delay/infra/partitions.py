@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,6 +108,27 @@ def replace_table(staged: Path, target: Path) -> None:
         shutil.rmtree(old)
     elif old.exists():
         old.unlink()
+
+
+def write_parts(chunks: Iterable[pd.DataFrame], target: Path) -> int:
+    """Each chunk as one part of the folder `target`, written here (a stream, one chunk in
+    memory), swapped in whole as map_partitions' parts are; the rows written."""
+    target = target.resolve()
+    staged = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex}")
+    staged.mkdir(parents=True)
+    rows = 0
+    try:
+        for i, chunk in enumerate(chunks):
+            chunk.to_parquet(staged / PART.format(i), index=False, compression="zstd")
+            rows += len(chunk)
+        if not any(staged.iterdir()):
+            raise ValueError(f"{target}: no rows to write, not even a header")
+        one_schema(staged)
+    except BaseException:
+        remove_staged(staged)
+        raise
+    replace_table(staged, target)
+    return rows
 
 
 def remove_staged(staged: Path, attempts: int = 5) -> None:

@@ -10,8 +10,9 @@ CSV or parquet, change `read_table` (the one function that parses a source).
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -35,14 +36,18 @@ def resolve_source(source: str, root: Path = Path(".")) -> Path:
     return (root / source).resolve()
 
 
-def read_table(path: Path, floats: Sequence[str] = ()) -> pd.DataFrame:
-    """Parse one source file (CSV, zipped CSV or parquet) with inferred dtypes, but the
-    `floats` columns as floats (a float column whose values all look like integers would
-    be inferred as integers)."""
+def check_file(path: Path) -> None:
     if not path.exists():
         raise IngestError(f"{path}: file not found")
     if path.stat().st_size == 0:
         raise IngestError(f"{path}: file is empty (0 bytes)")
+
+
+def read_table(path: Path, floats: Sequence[str] = ()) -> pd.DataFrame:
+    """Parse one source file (CSV, zipped CSV or parquet) with inferred dtypes, but the
+    `floats` columns as floats (a float column whose values all look like integers would
+    be inferred as integers)."""
+    check_file(path)
     try:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
@@ -51,6 +56,51 @@ def read_table(path: Path, floats: Sequence[str] = ()) -> pd.DataFrame:
         header = pd.read_csv(path, nrows=0).columns
         as_float = {c: "float64" for c in floats if c in header}
         return pd.read_csv(path, low_memory=False, dtype=as_float or None)  # one dtype a column
+    except Exception as err:  # any parser failure means a corrupt or truncated file
+        raise IngestError(f"{path}: cannot be parsed ({type(err).__name__}: {err})") from None
+
+
+def _column_types(path: Path, floats: Sequence[str], chunk_rows: int) -> dict[str, Any]:
+    """Each CSV column's dtype as a whole-file read infers it, from a pass over chunks:
+    the same in every chunk, or numbers in every chunk (some with a fraction or a missing
+    value): float64, or text in any chunk: text."""
+    seen: dict[str, set[str]] = {}
+    for chunk in pd.read_csv(path, chunksize=chunk_rows, low_memory=False,
+                             dtype=dict.fromkeys(floats, "float64") or None):  # fmt: skip
+        for column, dtype in chunk.dtypes.items():
+            seen.setdefault(str(column), set()).add(str(dtype))
+    types: dict[str, Any] = {}
+    for column, dtypes in seen.items():
+        if len(dtypes) == 1:
+            types[column] = dtypes.pop()
+        elif all(d.startswith(("int", "float")) for d in dtypes):
+            types[column] = "float64"
+        else:
+            types[column] = "object" if "bool" in dtypes else "str"
+    return types
+
+
+def read_table_chunks(
+    path: Path, floats: Sequence[str] = (), chunk_rows: int = 250_000
+) -> Iterator[pd.DataFrame]:
+    """The file of `read_table` in chunks of `chunk_rows` rows, with the dtypes a
+    whole-file read gives (a CSV is read twice: first for the types, then the rows), so
+    that memory holds one chunk, never the table. IngestError as read_table's."""
+    check_file(path)
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+                frame = batch.to_pandas()
+                ints = [c for c in floats if c in frame and pd.api.types.is_integer_dtype(frame[c])]
+                yield frame.astype(dict.fromkeys(ints, "float64")) if ints else frame
+            return
+        header = pd.read_csv(path, nrows=0).columns
+        types = _column_types(path, [c for c in floats if c in header], chunk_rows)
+        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=types, low_memory=False)
+    except IngestError:
+        raise
     except Exception as err:  # any parser failure means a corrupt or truncated file
         raise IngestError(f"{path}: cannot be parsed ({type(err).__name__}: {err})") from None
 
@@ -71,12 +121,12 @@ def unreadable_table(reason: str) -> pd.DataFrame:
     return frame
 
 
-def number_rows(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """`frame` with `column` first: each row's position in the source (0, 1, ...), the
+def number_rows(frame: pd.DataFrame, column: str, start: int = 0) -> pd.DataFrame:
+    """`frame` with `column` first: each row's position in the source (`start`, ...), the
     name of a row in a table without a key of its own."""
     if column in frame.columns:
         raise IngestError(f"the table already has a column {column!r}; rename it")
-    return frame.assign(**{column: range(len(frame))})[[column, *frame.columns]]
+    return frame.assign(**{column: range(start, start + len(frame))})[[column, *frame.columns]]
 
 
 def read_source(
@@ -92,6 +142,23 @@ def read_source(
         return keep_values(number_rows(table, number) if number else table, keep)
     except IngestError as err:
         return unreadable_table(str(err))
+
+
+def read_source_chunks(
+    path: Path,
+    keep: Mapping[str, Sequence[object]] | None,
+    number: str | None = None,
+    floats: Sequence[str] = (),
+    chunk_rows: int = 250_000,
+) -> Iterator[pd.DataFrame]:
+    """read_source in chunks: the same rows, numbers and dtypes, one chunk in memory at a
+    time. IngestError (the caller makes the table unreadable) where read_source returns
+    an unreadable table."""
+    offset = 0
+    for chunk in read_table_chunks(path, floats, chunk_rows):
+        numbered = number_rows(chunk, number, start=offset) if number else chunk
+        offset += len(chunk)
+        yield keep_values(numbered, keep).reset_index(drop=True)
 
 
 def read_sources(

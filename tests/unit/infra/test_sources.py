@@ -13,8 +13,11 @@ from flight_delay.infra.sources import (
     UNREADABLE,
     IngestError,
     keep_values,
+    read_source,
+    read_source_chunks,
     read_sources,
     read_table,
+    read_table_chunks,
     resolve_source,
 )
 
@@ -153,3 +156,49 @@ def test_a_table_without_a_key_is_numbered_before_keep_filters_it(tmp_path):
     (tmp_path / "t.csv").write_text("row_number,x\n7,a\n")
     clash = read_sources(data, numbered={"t": "row_number"})["t"]
     assert "already has a column 'row_number'" in clash.attrs[UNREADABLE]
+
+
+def tricky(n: int = 12) -> pd.DataFrame:
+    """Columns whose type a chunk alone would infer wrongly: numbers with a gap only late,
+    numbers then text, empty then text, whole floats, booleans."""
+    half = n // 2
+    return pd.DataFrame({
+        "late_gap": [1] * half + [None] * (n - half),
+        "then_text": [1] * half + ["x"] * (n - half),
+        "empty_then_text": [None] * half + ["t"] * (n - half),
+        "whole": [2.0] * n,
+        "flag": [True] * n,
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.zip", ".parquet"])
+def test_chunks_are_the_whole_reads_rows_and_dtypes(tmp_path, suffix):
+    path = tmp_path / f"t{suffix}"
+    frame = tricky()
+    if suffix == ".parquet":
+        frame.assign(then_text=frame["then_text"].astype(str)).to_parquet(path)
+    else:
+        frame.to_csv(path, index=False)
+    whole = read_table(path, floats=["whole"])
+    chunks = list(read_table_chunks(path, floats=["whole"], chunk_rows=4))
+    assert len(chunks) == 3
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+    assert whole["whole"].dtype == "float64"
+
+
+def test_chunks_number_rows_across_chunks_before_keep(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"week": [1, 2, 3] * 4, "v": range(12)}).to_csv(path, index=False)
+    whole = read_source(path, {"week": [2]}, number="row_number")
+    chunks = list(read_source_chunks(path, {"week": [2]}, "row_number", chunk_rows=5))
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+    assert whole["row_number"].tolist() == [1, 4, 7, 10]
+
+
+def test_a_file_unreadable_in_chunks_names_the_path(tmp_path):
+    with pytest.raises(IngestError, match="file not found"):
+        list(read_table_chunks(tmp_path / "none.csv"))
+    corrupt = tmp_path / "bad.parquet"
+    corrupt.write_bytes(b"not parquet at all")
+    with pytest.raises(IngestError, match=r"bad.parquet: cannot be parsed"):
+        list(read_table_chunks(corrupt))
