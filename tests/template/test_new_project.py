@@ -24,7 +24,10 @@ from tests.tickets import tickets
 pytestmark = [pytest.mark.e2e,
               pytest.mark.filterwarnings("ignore::copier.errors.DirtyLocalWarning")]  # fmt: skip
 
-PROJECT_TESTS = "tests/data/tickets tests/model/tickets tests/repo tests/unit/maturity"
+# Its drafted tests, the repo's checks and its maturity: what differs from the template's
+# own run (mypy is left out: it checks src/, which is the template's byte for byte).
+PROJECT_TESTS = ("tests/data/tickets tests/model/tickets tests/repo tests/unit/maturity "
+                 "--ignore=tests/repo/test_types.py")  # fmt: skip
 
 
 def uv() -> str:
