@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,24 +111,33 @@ def replace_table(staged: Path, target: Path) -> None:
         old.unlink()
 
 
-def write_parts(chunks: Iterable[pd.DataFrame], target: Path) -> int:
-    """Each chunk as one part of the folder `target`, written here (a stream, one chunk in
-    memory), swapped in whole as map_partitions' parts are; the rows written."""
-    target = target.resolve()
+@contextmanager
+def staged_table(target: Path, on_failure: Callable[[], object] = lambda: None) -> Iterator[Path]:
+    """A hidden folder beside `target` to write its parts into; when the block ends, the
+    parts get one schema and the folder takes `target`'s place. If the block (or that)
+    fails, `on_failure` runs first (cancel what still writes), then the folder goes."""
     staged = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex}")
     staged.mkdir(parents=True)
-    rows = 0
     try:
-        for i, chunk in enumerate(chunks):
-            chunk.to_parquet(staged / PART.format(i), index=False, compression="zstd")
-            rows += len(chunk)
+        yield staged
         if not any(staged.iterdir()):
             raise ValueError(f"{target}: no rows to write, not even a header")
         one_schema(staged)
     except BaseException:
+        on_failure()
         remove_staged(staged)
         raise
     replace_table(staged, target)
+
+
+def write_parts(chunks: Iterable[pd.DataFrame], target: Path) -> int:
+    """Each chunk as one part of the folder `target`, written here (a stream, one chunk in
+    memory), swapped in whole as map_partitions' parts are; the rows written."""
+    rows = 0
+    with staged_table(target.resolve()) as staged:
+        for i, chunk in enumerate(chunks):
+            chunk.to_parquet(staged / PART.format(i), index=False, compression="zstd")
+            rows += len(chunk)
     return rows
 
 
@@ -148,20 +158,11 @@ def map_partitions(
 ) -> int:  # fmt: skip
     """`function(partition_frame, *args)` on every partition of `source`, as tasks, into
     the folder `target` (one part per partition, in order); the rows written."""
-    target = target.resolve()
     parts = partitions(source)
-    staged = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex}")
-    staged.mkdir(parents=True)
-    futures = []
-    try:
-        futures = [client.submit(_apply, function, part, staged / PART.format(i), args,
-                                 pure=False)
-                   for i, part in enumerate(parts)]  # fmt: skip
+    futures: list[Any] = []
+    with staged_table(target.resolve(), on_failure=lambda: client.cancel(futures)) as staged:
+        futures += [client.submit(_apply, function, part, staged / PART.format(i), args,
+                                  pure=False)
+                    for i, part in enumerate(parts)]  # fmt: skip
         rows = sum(client.gather(futures))
-        one_schema(staged)
-    except BaseException:
-        client.cancel(futures)
-        remove_staged(staged)
-        raise
-    replace_table(staged, target)
     return int(rows)
