@@ -1,11 +1,13 @@
 """The `dask` engine on real clusters: scheduler and worker processes, started and stopped
-by their PIDs. `featurize` through a local cluster gives the same features as in-process
-and the rest of the pipeline reads its folders of parts; a worker killed mid-stage costs a
+by their PIDs. The pipeline through a local cluster gives the same raw tables, prepared rows
+and features as in-process, trains LightGBM over the workers (the same trees each run) and
+reads its folders of parts; a worker killed mid-stage costs a
 retry, not a row; a failing task leaves no partial table; a cluster a team runs is
 reached by its address, and the stage's settings reach its workers."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -38,20 +40,25 @@ def alive(pid: int) -> bool:
     return True
 
 
-def choose_engine(repo, kind: str) -> None:
+def choose_engine(repo, kind: str, model: str = "lightgbm") -> None:
     config = repo / "conf/config.yaml"
     text = re.sub(r"- engine: \w+", f"- engine: {kind}", config.read_text())
-    config.write_text(text)
+    config.write_text(re.sub(r"- model: \w+", f"- model: {model}", text))
     edit_conf(repo / "conf/engine/dask.yaml", {"partition_rows": 1000})  # several per split
 
 
-def test_featurize_on_a_local_cluster_gives_the_same_features(tmp_path):
+def roc_auc(repo) -> float:
+    return json.loads((repo / "metrics/metrics.json").read_text())["test"]["roc_auc"]
+
+
+def test_the_pipeline_on_a_local_cluster_gives_the_same_rows_and_trains_there(tmp_path):
     repo = scratch_repo(tmp_path / "repo")  # tracked: evaluate logs the folders' hashes
+    choose_engine(repo, "local")  # the model that trains on both engines
     run(repo, "dvc", "repro")
     local = {s: pd.read_parquet(repo / f"data/features/{s}.parquet") for s in SPLITS}
     prepared = {s: pd.read_parquet(repo / f"data/prepared/{s}.parquet") for s in SPLITS}
     raw = {p.name: pd.read_parquet(p) for p in sorted((repo / "data/raw").glob("*.parquet"))}
-    metrics = (repo / "metrics/metrics.json").read_text()
+    in_process = roc_auc(repo)
 
     choose_engine(repo, "dask")
     done = run(repo, "dvc", "repro")
@@ -75,8 +82,13 @@ def test_featurize_on_a_local_cluster_gives_the_same_features(tmp_path):
         assert parts == [f"part-{i:05d}.parquet" for i in range(-(-len(local[split]) // 1000))]
         pd.testing.assert_frame_equal(pd.read_parquet(folder), local[split])
     assert len(list((repo / "data/features/train.parquet").iterdir())) > 1
-    # train and evaluate read the folders: the same rows give the same model and metrics
-    assert (repo / "metrics/metrics.json").read_text() == metrics
+    # LightGBM trained data-parallel on the two workers, each on its share of the partitions
+    assert re.search(r"train: fitting lightgbm on [\d,]+ rows", said), said
+    assert "total number of machines: 2" in said, said
+    assert abs(roc_auc(repo) - in_process) < 0.03, (roc_auc(repo), in_process)
+    model = (repo / "models/model.skops").read_bytes()
+    run(repo, "dvc", "repro", "-f", "train")  # the same shares on the same ranks: same trees
+    assert (repo / "models/model.skops").read_bytes() == model
     lock = yaml.safe_load((repo / "dvc.lock").read_text())
     recorded = {d["path"]: d["md5"] for d in lock["stages"]["train"]["deps"]}
     assert recorded["data/features/train.parquet"].endswith(".dir")

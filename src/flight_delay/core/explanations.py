@@ -6,7 +6,8 @@ to the raw feature it came from (SHAP values are additive), so one-hot encoded
 features are explained as one feature, like the others.
 
 Histogram gradient boosting: exact TreeSHAP in tree_shap.py (shap 0.51's
-TreeExplainer gets native categorical splits wrong); random forest: shap's
+TreeExplainer gets native categorical splits wrong); LightGBM: its own exact TreeSHAP
+(`pred_contrib`); random forest: shap's
 TreeExplainer; logistic regression: shap's LinearExplainer. All in log-odds
 except the forest's, which shap explains in probability.
 """
@@ -52,6 +53,8 @@ def _estimator_shap(estimator: Any, encoded: np.ndarray) -> np.ndarray:
         from flight_delay.core.tree_shap import hist_gradient_boosting_shap
 
         return hist_gradient_boosting_shap(estimator, encoded)[0]
+    if kind == "LGBMClassifier":  # LightGBM's own exact TreeSHAP; the last column: the base
+        return np.asarray(estimator.predict_proba(encoded, pred_contrib=True))[:, :-1]
     if kind not in {"RandomForestClassifier", "LogisticRegression"}:
         raise ExplainError(f"no SHAP explainer configured for {kind}")
     import shap

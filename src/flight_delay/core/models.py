@@ -16,6 +16,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from flight_delay.infra.config import (
     FeaturesConfig,
     HistGradientBoostingConfig,
+    LightGBMConfig,
     LogisticRegressionConfig,
     ModelConfig,
     RandomForestConfig,
@@ -41,10 +42,47 @@ def _columns(features: FeaturesConfig, categorical: Any, numeric: Any) -> Column
     )
 
 
+def lightgbm_classifier(model: LightGBMConfig, seed: int) -> Any:
+    """LightGBM's classifier for the config; `deterministic`: the same data, parameters
+    and threads give the same trees."""
+    from lightgbm import LGBMClassifier
+
+    return LGBMClassifier(
+        learning_rate=model.learning_rate,
+        n_estimators=model.n_estimators,
+        num_leaves=model.num_leaves,
+        min_child_samples=model.min_child_samples,
+        reg_lambda=model.reg_lambda,
+        n_jobs=model.n_jobs,
+        random_state=seed,
+        deterministic=True,
+        force_row_wise=True,
+        verbose=-1,
+    )
+
+
+def tree_columns(features: FeaturesConfig) -> ColumnTransformer:
+    """The trees' encoding: categories as ordinal codes (missing or unknown: NaN), numbers
+    as they are; the categorical inputs come first."""
+    return _columns(features, _ordinal(np.nan), "passthrough")
+
+
+def fit_arguments(model: ModelConfig, features: FeaturesConfig) -> dict[str, Any]:
+    """What Pipeline.fit passes the classifier: LightGBM learns which columns are
+    categories at fit."""
+    if isinstance(model, LightGBMConfig):
+        return {"classifier__categorical_feature": list(range(len(features.categorical)))}
+    return {}
+
+
 def build_model(model: ModelConfig, features: FeaturesConfig, seed: int) -> Pipeline:
     n_categorical = len(features.categorical)
+    if isinstance(model, LightGBMConfig):
+        return Pipeline(
+            [("columns", tree_columns(features)), ("classifier", lightgbm_classifier(model, seed))]
+        )
     if isinstance(model, HistGradientBoostingConfig):
-        columns = _columns(features, _ordinal(np.nan), "passthrough")
+        columns = tree_columns(features)
         estimator = HistGradientBoostingClassifier(
             learning_rate=model.learning_rate,
             max_iter=model.max_iter,
@@ -80,7 +118,8 @@ def fit_model(
     train: pd.DataFrame, label: str, features: FeaturesConfig, model: ModelConfig, seed: int
 ) -> Pipeline:
     """The configured pipeline fitted on `train`'s input columns and its `label`."""
-    return build_model(model, features, seed).fit(train[features.columns], train[label])
+    pipeline = build_model(model, features, seed)
+    return pipeline.fit(train[features.columns], train[label], **fit_arguments(model, features))
 
 
 def fitted_categories(pipeline: Any) -> list[Any]:

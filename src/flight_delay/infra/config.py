@@ -211,8 +211,21 @@ class RandomForestConfig(Section):
     n_jobs: int = 1
 
 
+class LightGBMConfig(Section):
+    """Gradient boosted trees by LightGBM: in the stage's process on the `local` engine,
+    data-parallel over the cluster's workers on `dask` (the one model that trains there)."""
+
+    name: Literal["lightgbm"]
+    learning_rate: float = Field(gt=0)
+    n_estimators: int = Field(ge=1)
+    num_leaves: int = Field(ge=2)
+    min_child_samples: int = Field(ge=1)
+    reg_lambda: float = Field(ge=0)
+    n_jobs: int = Field(default=1, ge=1)  # threads per process (per worker on dask)
+
+
 ModelConfig = Annotated[
-    HistGradientBoostingConfig | LogisticRegressionConfig | RandomForestConfig,
+    HistGradientBoostingConfig | LogisticRegressionConfig | RandomForestConfig | LightGBMConfig,
     Field(discriminator="name"),
 ]
 
@@ -336,6 +349,9 @@ class EngineConfig(Section):
     partition_rows: int = Field(default=250_000, ge=1000)  # rows per partition of a table
 
 
+CLUSTER_MODELS = ("lightgbm",)  # the model options that train on the `dask` engine
+
+
 class PipelineConfig(Section):
     seed: int
     data: DataConfig
@@ -351,6 +367,16 @@ class PipelineConfig(Section):
     monitor: MonitorConfig
     hypothesis: HypothesisConfig | None = None  # none: the EDA notebook's ablation only
     engine: EngineConfig = EngineConfig(kind="local")  # params.yaml without one: in-process
+
+    @model_validator(mode="after")
+    def _engine_trains_model(self) -> PipelineConfig:
+        if self.engine.kind == "dask" and self.model.name not in CLUSTER_MODELS:
+            raise ValueError(
+                f"model: {self.model.name} trains in one process, not on engine.kind dask "
+                f"(the models that train on the cluster: {', '.join(CLUSTER_MODELS)}); choose "
+                "`model: lightgbm` (conf/model/lightgbm.yaml), or `engine: local`"
+            )
+        return self
 
     @model_validator(mode="after")
     def _hypothesis_names_groups(self) -> PipelineConfig:

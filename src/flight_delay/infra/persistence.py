@@ -19,7 +19,10 @@ from flight_delay.infra.io import write_with
 # Types that skops does not trust by default but these pipelines need. Anything
 # else in a model file makes loading fail (skops UntrustedTypesFoundException).
 TRUSTED_TYPES = [
+    "collections.OrderedDict",
     "functools.partial",
+    "lightgbm.basic.Booster",  # its state is the model's text format, not a pickle
+    "lightgbm.sklearn.LGBMClassifier",
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",

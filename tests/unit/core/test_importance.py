@@ -13,9 +13,10 @@ from flight_delay.core.explanations import (
     source_columns,
 )
 from flight_delay.core.importance import group_importance
-from flight_delay.core.models import build_model
+from flight_delay.core.models import fit_model
 from flight_delay.infra.config import (
     HistGradientBoostingConfig,
+    LightGBMConfig,
     LogisticRegressionConfig,
     RandomForestConfig,
 )
@@ -25,13 +26,16 @@ HGB = HistGradientBoostingConfig(
     min_samples_leaf=5, l2_regularization=0.0,
 )  # fmt: skip
 LOGREG = LogisticRegressionConfig(name="logistic_regression", C=1.0, max_iter=200)
+LGBM = LightGBMConfig(
+    name="lightgbm", learning_rate=0.1, n_estimators=30, num_leaves=8, min_child_samples=5,
+    reg_lambda=0.0,
+)  # fmt: skip
 FOREST = RandomForestConfig(name="random_forest", n_estimators=10, max_depth=4, min_samples_leaf=5)
 GROUPS = {"place": ["shop", "region"], "order": ["distance_km", "items"]}
 
 
 def fitted(model_config, small_features, training_frame):
-    model = build_model(model_config, small_features, seed=0)
-    return model.fit(training_frame[small_features.columns], training_frame["late"])
+    return fit_model(training_frame, "late", small_features, model_config, seed=0)
 
 
 def test_the_group_that_carries_the_label_matters_and_the_other_does_not(
@@ -49,7 +53,7 @@ def test_the_group_that_carries_the_label_matters_and_the_other_does_not(
     pd.testing.assert_frame_equal(table, again)
 
 
-@pytest.mark.parametrize("model_config", [HGB, LOGREG, FOREST], ids=lambda c: c.name)
+@pytest.mark.parametrize("model_config", [HGB, LGBM, LOGREG, FOREST], ids=lambda c: c.name)
 def test_shap_values_explain_each_raw_feature_and_favour_the_late_shop(
     model_config, small_features, training_frame
 ):
@@ -63,10 +67,12 @@ def test_shap_values_explain_each_raw_feature_and_favour_the_late_shop(
     assert table["feature"].iloc[0] == "shop"
 
 
-def test_shap_values_add_up_to_the_models_log_odds(small_features, training_frame):
-    model = fitted(HGB, small_features, training_frame)
+@pytest.mark.parametrize("model_config", [HGB, LGBM], ids=lambda c: c.name)
+def test_shap_values_add_up_to_the_models_log_odds(model_config, small_features, training_frame):
+    model = fitted(model_config, small_features, training_frame)
     values = shap_by_feature(model, training_frame, small_features.columns)
-    log_odds = model.decision_function(training_frame[small_features.columns])
+    probability = model.predict_proba(training_frame[small_features.columns])[:, 1]
+    log_odds = np.log(probability / (1 - probability))
     offset = log_odds - values.sum(axis=1).to_numpy()
     assert np.ptp(offset) < 1e-6  # the same expected value for every row
 

@@ -37,6 +37,26 @@ def test_a_bad_engine_setting_is_named(raw_params, engine, key):
         parse_config({**raw_params, "engine": engine})
 
 
+@pytest.mark.parametrize("model", ["hist_gradient_boosting", "logistic_regression"])
+def test_a_model_the_engine_cannot_train_fails_at_start_naming_the_setting(
+    raw_params, repo_root, model
+):
+    import yaml
+
+    from flight_delay.infra.config import ConfigError
+
+    chosen = yaml.safe_load((repo_root / f"conf/model/{model}.yaml").read_text())
+    engine = {"kind": "dask"}
+    with pytest.raises(ConfigError, match=rf"model: {model} trains in one process, not on "
+                       r"engine.kind dask .* choose `model: lightgbm`"):  # fmt: skip
+        parse_config({**raw_params, "model": chosen, "engine": engine})
+    lightgbm = yaml.safe_load((repo_root / "conf/model/lightgbm.yaml").read_text())
+    assert parse_config({**raw_params, "model": lightgbm, "engine": engine}).model.name == (
+        "lightgbm"
+    )
+    assert parse_config({**raw_params, "model": chosen}).engine.kind == "local"
+
+
 @pytest.mark.parametrize("from_environment", [False, True])
 def test_an_unreachable_scheduler_fails_at_start_naming_the_setting(monkeypatch, from_environment):
     address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there

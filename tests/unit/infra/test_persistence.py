@@ -12,11 +12,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from flight_delay.core.models import build_model
+from flight_delay.core.models import fit_model
 from flight_delay.infra.config import ModelConfig
 from flight_delay.infra.persistence import canonical_skops, load_model, save_model
 
-MODEL_NAMES = ["hist_gradient_boosting", "logistic_regression", "random_forest"]
+MODEL_NAMES = ["hist_gradient_boosting", "lightgbm", "logistic_regression", "random_forest"]
 
 LABEL = "late"  # the hand-made frames' label (tests/unit/conftest.py)
 
@@ -24,7 +24,7 @@ LABEL = "late"  # the hand-made frames' label (tests/unit/conftest.py)
 def fitted(repo_root, name, frame, features):
     raw = yaml.safe_load((repo_root / f"conf/model/{name}.yaml").read_text())
     config = TypeAdapter(ModelConfig).validate_python(raw)
-    return build_model(config, features, seed=0).fit(frame[features.columns], frame[LABEL])
+    return fit_model(frame, LABEL, features, config, seed=0)
 
 
 def _double(values):
@@ -46,7 +46,7 @@ def test_load_model_round_trips_predictions_exactly(
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
-@pytest.mark.parametrize("name", ["hist_gradient_boosting", "random_forest"])
+@pytest.mark.parametrize("name", ["hist_gradient_boosting", "lightgbm", "random_forest"])
 def test_the_same_model_always_gives_the_same_bytes(
     tmp_path, repo_root, training_frame, small_features, name
 ):
