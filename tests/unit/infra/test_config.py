@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from flight_delay.infra.config import (
     ConfigError,
     HistGradientBoostingConfig,
+    LightGBMConfig,
     LogisticRegressionConfig,
     RandomForestConfig,
     flatten,
@@ -18,6 +19,7 @@ from flight_delay.infra.config import (
 
 MODEL_CLASSES = {
     "hist_gradient_boosting": HistGradientBoostingConfig,
+    "lightgbm": LightGBMConfig,
     "logistic_regression": LogisticRegressionConfig,
     "random_forest": RandomForestConfig,
 }

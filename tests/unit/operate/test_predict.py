@@ -8,10 +8,29 @@ import pytest
 from flight_delay.operate.predict import BatchError, score_batch
 
 
+@pytest.fixture(scope="module")
+def lightgbm_served(orders_config, orders_features, tmp_path_factory):
+    """A LightGBM model (the one that trains on the dask engine), saved and served."""
+    from flight_delay.core.models import fit_model
+    from flight_delay.infra.config import LightGBMConfig
+    from flight_delay.infra.persistence import save_model
+    from tests import synthetic
+
+    settings = LightGBMConfig(name="lightgbm", learning_rate=0.1, n_estimators=50,
+                              num_leaves=15, min_child_samples=20, reg_lambda=0.0)  # fmt: skip
+    model = fit_model(orders_features["train"], "late", orders_config.features, settings, 0)
+    path = tmp_path_factory.mktemp("lightgbm") / "model.skops"
+    save_model(model, path)
+    return synthetic.served_model(path)
+
+
+@pytest.mark.parametrize("model", ["configured", "lightgbm"])
 def test_a_features_file_is_scored_in_order_and_rows_that_break_a_rule_are_named(
-    orders_served, orders_features
+    request, orders_features, model
 ):
-    served = orders_served
+    served = request.getfixturevalue(
+        "orders_served" if model == "configured" else f"{model}_served"
+    )
     batch = orders_features["test"].head(300).copy()
     batch.loc[batch.index[3], "region"] = "ZQX"
     batch.loc[batch.index[7], "hour"] = 99.0
