@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from flight_delay.infra.params import edit_conf
 from flight_delay.infra.partitions import map_partitions, partitions
 from flight_delay.infra.processes import free_port, port_open, stop_child
 from flight_delay.revisions.rescoring import read_table_at
-from tests.conftest import REPO_ROOT, VENV_BIN, run
+from tests.conftest import REPO_ROOT, VENV_BIN, compose_into, run
 from tests.synthetic import scratch_repo
 
 pytestmark = pytest.mark.e2e
@@ -105,6 +106,58 @@ def test_the_pipeline_on_a_local_cluster_gives_the_same_rows_and_trains_there(tm
     run(repo, "git", "commit", "-qm", "features as parts")
     at_head = read_table_at(Path("data/features/valid.parquet"), "HEAD", repo)
     pd.testing.assert_frame_equal(at_head, local["valid"])
+
+
+def validation_report(repo, kind: str) -> tuple[dict, str]:
+    """ingest and validate on the engine `kind`: the report and what validate said."""
+    choose_engine(repo, kind)
+    compose_into(repo)
+    run(repo, sys.executable, "-m", "flight_delay.stages.ingest")
+    done = run(repo, sys.executable, "-m", "flight_delay.stages.validate", check=False)
+    assert done.returncode != 0, done.stdout
+    return json.loads((repo / "reports/validation.json").read_text()), done.stderr
+
+
+def test_validate_on_a_local_cluster_reports_what_the_whole_tables_give(tmp_path):
+    repo = scratch_repo(tmp_path / "repo", tracked=False)
+    source = repo / "data/source/orders/orders.csv"
+    orders = pd.read_csv(source)
+    good = orders.copy()
+    orders.loc[2500, "order_id"] = orders.loc[10, "order_id"]  # a key in two partitions
+    orders.loc[[700, 2200], "weekday"] = ["someday", "xyz"]  # in two partitions
+    orders.loc[1800, "hour"] = 99
+    orders.loc[2990, "distance_km"] = 75.0  # implausible, like row 5: a warning
+    orders.to_csv(source, index=False)
+    labels = repo / "data/labels/orders.csv"
+    labels.parent.mkdir(parents=True, exist_ok=True)
+    labels.write_text("order_id,late,reviewer,reason\n12,1,ana,log\n99999,0,ana,typo\n")
+
+    whole, said_whole = validation_report(repo, "local")
+    parts, said_parts = validation_report(repo, "dask")
+    assert (repo / "data/raw/orders.parquet").is_dir()  # three parts of 1,000 rows
+    assert parts == whole
+    said = [line for line in said_parts.splitlines() if not line.startswith("validate: engine")]
+    assert said == said_whole.splitlines()
+    errors = {e["check"]: e for e in parts["tables"]["orders"]["errors"]}
+    assert errors["multiple_fields_uniqueness"]["message"] == (
+        "orders: 2 rows share a key (order_id) (rows [10, 2500])"
+    )
+    assert errors["in_range(0, 23)"]["message"] == (
+        "orders.hour: rule in_range(0, 23) failed for 1 row(s) (rows [1800]), values ['99']"
+    )
+    weekday = next(e for e in parts["tables"]["orders"]["errors"] if e["column"] == "weekday")
+    assert weekday["rows"] == [700, 2200] and weekday["failures"] == 2
+    (warning,) = parts["tables"]["orders"]["warnings"]
+    assert warning["rows"] == [5, 2990] and warning["failures"] >= 2
+    assert not parts["passed"]
+    # good orders: the override of a row no partition holds is named, as in one process
+    good.to_csv(source, index=False)
+    whole, _ = validation_report(repo, "local")
+    parts, _ = validation_report(repo, "dask")
+    assert parts == whole
+    (error,) = parts["tables"]["label_overrides"]["errors"]
+    assert "no such row in the data (line(s) [3]): [{'order_id': 99999}]" in error["message"]
+    assert not any(parts["tables"][table]["errors"] for table in ("orders", "shops"))
 
 
 def write_row_groups(path, groups: int, rows: int = 50) -> pd.DataFrame:

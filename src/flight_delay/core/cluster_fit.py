@@ -26,7 +26,13 @@ from sklearn.pipeline import Pipeline
 
 from flight_delay.core.models import lightgbm_classifier, tree_columns
 from flight_delay.infra.config import FeaturesConfig, LightGBMConfig
-from flight_delay.infra.partitions import Partition, partitions, read_partition
+from flight_delay.infra.partitions import (
+    Partition,
+    gather,
+    partition_size,
+    partitions,
+    read_partition,
+)
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -61,7 +67,7 @@ def encoded_share(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One task per worker: its partitions' model inputs encoded, in partition order, into
     one matrix (filled a partition at a time), and their labels."""
-    rows = [part_rows(part) for part in share]
+    rows = [partition_size(part) for part in share]
     encoded = np.empty((sum(rows), len(features.columns)), dtype=np.float64)
     labels = np.empty(sum(rows), dtype=np.int64)
     start = 0
@@ -125,9 +131,10 @@ def fit_on_cluster(
     workers = sorted(client.scheduler_info()["workers"])
     dealt = {worker: parts[k :: len(workers)] for k, worker in enumerate(workers)}
     shares = {worker: share for worker, share in dealt.items() if share}  # rank k: the k-th
-    found: list[dict[str, pd.Series]] = client.gather(  # type: ignore[no-untyped-call]
+    found = gather(
+        client,
         [client.submit(partition_categories, part, features.categorical, pure=False)
-         for part in parts]
+         for part in parts],
     )  # fmt: skip
     columns = tree_columns(features).fit(category_sample(found, features))
     ports = client.run(open_port, workers=list(shares))
@@ -143,11 +150,5 @@ def fit_on_cluster(
         classifier = lightgbm_classifier(model, seed)
         ranks.append(client.submit(train_rank, encoded, classifier, network, categorical,
                                    **pinned))  # fmt: skip
-    trained = client.gather(ranks)[0]  # type: ignore[no-untyped-call]
+    trained = gather(client, ranks)[0]
     return Pipeline([("columns", columns), ("classifier", without_network(trained))])
-
-
-def part_rows(partition: Partition) -> int:
-    import pyarrow.parquet as pq
-
-    return int(pq.ParquetFile(partition.path).metadata.row_group(partition.row_group).num_rows)

@@ -112,12 +112,11 @@ def _matches(frame: pd.DataFrame, overrides: pd.DataFrame, form: OverrideFormat)
     return found["_found"].fillna(False).astype(bool)
 
 
-def check_known_rows(
-    overrides: pd.DataFrame, raw: pd.DataFrame, form: OverrideFormat,
-    origin: str = "label overrides",
-) -> tuple[pd.Series, pd.Series]:  # fmt: skip
-    """(in `raw`, in a period `raw` holds) per override; OverrideError for a row that is
-    missing although its period is there (a typo in the key)."""
+def known_rows(
+    overrides: pd.DataFrame, raw: pd.DataFrame, form: OverrideFormat
+) -> tuple[pd.Series, pd.Series]:
+    """(in `raw`, in a period `raw` holds) per override. Over a table's partitions, a row
+    is known when any partition knows it (OR the masks)."""
     in_raw = _matches(raw, overrides, form)
     periods = list(form.periods)
     held_periods = set(raw[periods].itertuples(index=False, name=None))
@@ -129,10 +128,29 @@ def check_known_rows(
         index=overrides.index,
         dtype=bool,
     )
+    return in_raw, held
+
+
+def refuse_unknown(
+    overrides: pd.DataFrame, in_raw: pd.Series, held: pd.Series, form: OverrideFormat,
+    origin: str = "label overrides",
+) -> None:  # fmt: skip
+    """OverrideError for an override whose row is missing although its period is there
+    (a typo in the key)."""
     unknown = ~in_raw & held
     if unknown.any():
         names = overrides.loc[unknown, form.key_columns].head(SHOWN).to_dict("records")
         raise OverrideError(f"{origin}: no such row in the data ({_rows(unknown)}): {names}")
+
+
+def check_known_rows(
+    overrides: pd.DataFrame, raw: pd.DataFrame, form: OverrideFormat,
+    origin: str = "label overrides",
+) -> tuple[pd.Series, pd.Series]:  # fmt: skip
+    """(in `raw`, in a period `raw` holds) per override; OverrideError for a row that is
+    missing although its period is there (a typo in the key)."""
+    in_raw, held = known_rows(overrides, raw, form)
+    refuse_unknown(overrides, in_raw, held, form, origin)
     return in_raw, held
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flight_delay.core.feature_rules import Categorical, Numeric, Rule
-from flight_delay.core.validation import Plausibility
+from flight_delay.core.validation import Plausibility, min_rows_rule
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -121,7 +121,7 @@ class DatasetSchema:
             lambda frame: len(frame) >= rows,
             element_wise=False,
             name=f"at_least_{rows}_rows",
-            error=f"table must have at least {rows} rows",
+            error=min_rows_rule(rows),
         )
         columns = {name: self._pandera_column(column) for name, column in spec.columns.items()}
         return pa.DataFrameSchema(columns, checks=[at_least], strict=True,

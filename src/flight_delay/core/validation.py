@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from flight_delay.infra.sources import UNREADABLE
@@ -22,6 +23,10 @@ Plausibility = Mapping[str, Mapping[str, tuple[str, Callable[[pd.Series], pd.Ser
 MAX_EXAMPLES = 5
 
 
+COLUMN_CHECKS = ("column_in_schema", "column_in_dataframe")  # their failure cases: names
+KEY_CHECK = "multiple_fields_uniqueness"
+
+
 def _examples(values: pd.Series) -> list[str]:
     return sorted({str(v) for v in values.dropna()})[:MAX_EXAMPLES]
 
@@ -30,29 +35,34 @@ def _row_examples(index: pd.Series) -> list[int]:
     return sorted({int(i) for i in index.dropna()})[:MAX_EXAMPLES]
 
 
-def describe_failure(
-    table: str, column: str | None, check: str, cases: pd.DataFrame, actual_dtype: str = "?"
-) -> str:
-    values, rows = _examples(cases["failure_case"]), _row_examples(cases["index"])
+def describe_failure(table: str, failure: dict[str, Any]) -> str:
+    """The message of one (column, check) failure: its count, first rows and values."""
+    column, check, rows = failure["column"], failure["check"], failure["rows"]
     where = f" (rows {rows})" if rows else ""
     if check == "column_in_schema":
-        return f"{table}: unexpected column(s) {sorted(map(str, cases['failure_case']))}"
+        return f"{table}: unexpected column(s) {failure['values']}"
     if check == "column_in_dataframe":
-        return f"{table}: missing column(s) {sorted(map(str, cases['failure_case']))}"
+        return f"{table}: missing column(s) {failure['values']}"
     if check.startswith("dtype("):
-        return f"{table}.{column}: dtype is {actual_dtype}, schema wants {check[6:-1]}"
+        return f"{table}.{column}: dtype is {failure['dtype']}, schema wants {check[6:-1]}"
     if check == "not_nullable":
-        return f"{table}.{column}: {len(cases)} missing value(s) in a required column{where}"
-    if check == "multiple_fields_uniqueness":
-        return f"{table}: {cases['index'].nunique()} rows share a key ({column}){where}"
+        return (
+            f"{table}.{column}: {failure['failures']} missing value(s) in a required column{where}"
+        )
+    if check == KEY_CHECK:
+        return f"{table}: {failure['failures']} rows share a key ({column}){where}"
     if column == table or column is None:
         return f"{table}: {check}"
-    return f"{table}.{column}: rule {check} failed for {len(cases)} row(s){where}, values {values}"
+    return (f"{table}.{column}: rule {check} failed for {failure['failures']} row(s){where}, "
+            f"values {failure['values']}")  # fmt: skip
 
 
-def schema_errors(
+def schema_failures(
     table: str, frame: pd.DataFrame, schema: pa.DataFrameSchema
 ) -> list[dict[str, Any]]:
+    """What the schema finds wrong, per (column, check): the number of failures, the first
+    rows (the frame's index) and values, the column's dtype. Mergeable over the partitions
+    of a table (merge_failures) into what the whole table gives."""
     from pandera.errors import SchemaErrors
 
     try:
@@ -65,32 +75,74 @@ def schema_errors(
         column=cases["column"].astype(object).where(cases["column"].notna()),
         check=cases["check"].astype(str),
     )
-    is_key = cases["check"] == "multiple_fields_uniqueness"
+    is_key = cases["check"] == KEY_CHECK
     cases.loc[is_key, "column"] = ",".join(schema.unique or [])
     # A column of the wrong dtype also fails its value rules; report the dtype alone.
     wrong_dtype = set(cases.loc[cases["check"].str.startswith("dtype("), "column"])
     cases = cases[~cases["column"].isin(wrong_dtype) | cases["check"].str.startswith("dtype(")]
     if is_key.any():  # one row per key column and duplicate: count rows once
         cases = cases.drop_duplicates(["column", "check", "index"])
-    errors = []
+    failures = []
     for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=True):
         column = None if pd.isna(column) else str(column)
-        errors.append(
+        names = check in COLUMN_CHECKS
+        failures.append(
             {
                 "column": column,
                 "check": check,
                 "failures": len(group),
                 "rows": _row_examples(group["index"]),
-                "message": describe_failure(
-                    table,
-                    column,
-                    check,
-                    group,
-                    str(frame[column].dtype) if column in frame else "?",
-                ),
+                "values": sorted(map(str, group["failure_case"])) if names
+                else _examples(group["failure_case"]),
+                "dtype": str(frame[column].dtype) if column in frame else "?",
             }
-        )
+        )  # fmt: skip
+    return failures
+
+
+def merge_failures(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The failures of a table from those of its partitions (rows numbered across the
+    table): counts added, the first rows and values of all, the first dtype found."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for failures in parts:
+        for failure in failures:
+            key = (failure["column"] or "", failure["check"])
+            if key not in merged:
+                merged[key] = dict(failure)
+                continue
+            into = merged[key]
+            into["failures"] += failure["failures"]
+            into["rows"] = sorted({*into["rows"], *failure["rows"]})[:MAX_EXAMPLES]
+            values = sorted({*into["values"], *failure["values"]})
+            into["values"] = values if failure["check"] in COLUMN_CHECKS else values[:MAX_EXAMPLES]
+    return [merged[key] for key in sorted(merged)]
+
+
+def failure_errors(table: str, failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report's errors: each failure with its message."""
+    errors = [
+        {"column": f["column"], "check": f["check"], "failures": f["failures"], "rows": f["rows"],
+         "message": describe_failure(table, f)}
+        for f in failures
+    ]  # fmt: skip
     return sorted(errors, key=lambda e: (e["column"] or "", e["check"]))
+
+
+def schema_errors(
+    table: str, frame: pd.DataFrame, schema: pa.DataFrameSchema
+) -> list[dict[str, Any]]:
+    return failure_errors(table, schema_failures(table, frame, schema))
+
+
+def _warning(table: str, column: str, rule: str, failures: int, rows: list[int]) -> dict[str, Any]:
+    return {
+        "column": column,
+        "check": rule,
+        "failures": failures,
+        "rows": rows,
+        "message": f"{table}.{column}: {failures} value(s) not {rule} (rows {rows}); "
+        "prepare sets them to missing",
+    }
 
 
 def plausibility_warnings(
@@ -102,18 +154,64 @@ def plausibility_warnings(
             continue
         bad = frame.index[~is_plausible(frame[column])]
         if len(bad):
-            rows = [int(i) for i in bad[:MAX_EXAMPLES]]
-            warnings.append(
-                {
-                    "column": column,
-                    "check": rule,
-                    "failures": len(bad),
-                    "rows": rows,
-                    "message": f"{table}.{column}: {len(bad)} value(s) not {rule} (rows {rows}); "
-                    "prepare sets them to missing",
-                }
-            )
+            warnings.append(_warning(table, column, rule, len(bad),
+                                     [int(i) for i in bad[:MAX_EXAMPLES]]))  # fmt: skip
     return warnings
+
+
+def merge_warnings(table: str, parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The warnings of a table from those of its partitions (rows numbered across it)."""
+    merged: dict[tuple[str, str], tuple[int, list[int]]] = {}
+    for warnings in parts:
+        for w in warnings:
+            count, rows = merged.get((w["column"], w["check"]), (0, []))
+            merged[(w["column"], w["check"])] = (
+                count + w["failures"], sorted({*rows, *w["rows"]})[:MAX_EXAMPLES]
+            )  # fmt: skip
+    return [_warning(table, column, rule, count, rows)
+            for (column, rule), (count, rows) in sorted(merged.items())]  # fmt: skip
+
+
+def min_rows_rule(rows: int) -> str:
+    """A table's minimum row count as a rule (the schema's check, and its failure)."""
+    return f"table must have at least {rows} rows"
+
+
+def too_few_rows(table: str, rows: int, minimum: int) -> list[dict[str, Any]]:
+    """The schema's minimum row count as a failure (checked on a whole table, not on its
+    partitions), worded as the schema's own check words it."""
+    if rows >= minimum:
+        return []
+    return [{"column": table, "check": min_rows_rule(minimum), "failures": 1, "rows": [],
+             "values": ["False"], "dtype": "?"}]  # fmt: skip
+
+
+def duplicated(hashes: np.ndarray) -> np.ndarray:
+    """The positions whose value occurs more than once, in order."""
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    same = np.zeros(len(hashes), dtype=bool)
+    if len(hashes) > 1:
+        equal = ordered[1:] == ordered[:-1]
+        same[1:] |= equal
+        same[:-1] |= equal
+    return np.sort(order[same])
+
+
+def key_failure(table: str, key: list[str], rows: np.ndarray) -> list[dict[str, Any]]:
+    """Rows that share a key with another row (numbered across the table) as the schema's
+    uniqueness failure."""
+    if not len(rows):
+        return []
+    return [{"column": ",".join(key), "check": KEY_CHECK, "failures": len(rows),
+             "rows": [int(r) for r in np.sort(rows)[:MAX_EXAMPLES]], "values": [],
+             "dtype": "?"}]  # fmt: skip
+
+
+def table_entry(
+    rows: int, columns: int, errors: list[dict[str, Any]], warnings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {"rows": rows, "columns": columns, "errors": errors, "warnings": warnings}
 
 
 def table_error(check: str, message: str) -> dict[str, Any]:
@@ -137,12 +235,8 @@ def validate_tables(
             errors = [table_error("has_schema", f"{table}: no schema in the dataset's schemas")]
         else:
             errors = schema_errors(table, frame, schemas[table]())
-        report["tables"][table] = {
-            "rows": len(frame),
-            "columns": frame.shape[1],
-            "errors": errors,
-            "warnings": plausibility_warnings(table, frame, plausibility),
-        }
+        warnings = plausibility_warnings(table, frame, plausibility)
+        report["tables"][table] = table_entry(len(frame), frame.shape[1], errors, warnings)
         report["passed"] = report["passed"] and not errors
     return report
 

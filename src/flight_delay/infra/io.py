@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +18,32 @@ if TYPE_CHECKING:  # pandas is slow to import; commands that write no parquet sk
     import pandas as pd
 
 
+def replace_table(staged: Path, target: Path) -> None:
+    """`staged` takes `target`'s place (a file or a folder); the old one is put back if
+    the move fails, and removed after it succeeds. A file over a file (or nothing) is one
+    atomic rename."""
+    if not target.is_dir() and not staged.is_dir():
+        os.replace(staged, target)
+        return
+    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex}")
+    if target.exists():
+        os.replace(target, old)
+    try:
+        os.replace(staged, target)
+    except BaseException:
+        if old.exists():
+            os.replace(old, target)
+        raise
+    if old.is_dir():
+        shutil.rmtree(old)
+    elif old.exists():
+        old.unlink()
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temp path beside `target`; rename it over `target` only on success."""
+    """Yield a temp path beside `target`; rename it over `target` only on success (also
+    over a folder of parts the `dask` engine wrote there)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -27,7 +52,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp.chmod(0o644)  # mkstemp creates 0600; outputs are ordinary shared files
     try:
         yield tmp
-        os.replace(tmp, target)
+        replace_table(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 

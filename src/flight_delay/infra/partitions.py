@@ -13,7 +13,6 @@ stage does, wherever its own working directory is.
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from flight_delay.infra.io import replace_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,6 +61,14 @@ def table_rows(table: Path) -> int:
     return sum(pq.ParquetFile(path).metadata.num_rows for path in table_files(table))
 
 
+def partition_size(partition: Partition) -> int:
+    """The partition's rows, from the file's footer."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.ParquetFile(partition.path).metadata
+    return int(metadata.row_group(partition.row_group).num_rows)
+
+
 def read_partition(partition: Partition, columns: list[str] | None = None) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
@@ -91,24 +100,6 @@ def one_schema(folder: Path) -> None:
         if not schema.equals(unified):
             table = pq.read_table(part).cast(unified)
             pq.write_table(table, part, compression="zstd")
-
-
-def replace_table(staged: Path, target: Path) -> None:
-    """`staged` takes `target`'s place (a file or a folder); the old one is put back if
-    the move fails, and removed after it succeeds."""
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex}")
-    if target.exists():
-        os.replace(target, old)
-    try:
-        os.replace(staged, target)
-    except BaseException:
-        if old.exists():
-            os.replace(old, target)
-        raise
-    if old.is_dir():
-        shutil.rmtree(old)
-    elif old.exists():
-        old.unlink()
 
 
 @contextmanager
@@ -150,6 +141,11 @@ def remove_staged(staged: Path, attempts: int = 5) -> None:
         if not staged.exists():
             return
         time.sleep(0.2)
+
+
+def gather(client: Client, futures: list[Any]) -> list[Any]:
+    """The futures' results, in order (distributed's own `gather` is untyped)."""
+    return list(client.gather(futures))
 
 
 def map_partitions(

@@ -216,3 +216,50 @@ def test_validate_tables_fails_a_table_without_a_schema():
         "has_schema",
         "gates: no schema in the dataset's schemas",
     )
+
+
+def test_the_partitions_findings_merge_into_the_whole_tables():
+    from flight_delay.core.validation import (
+        duplicated,
+        failure_errors,
+        key_failure,
+        merge_failures,
+        merge_warnings,
+        schema_failures,
+    )
+
+    orders = synthetic.tables()["orders"]
+    orders.loc[[3, 1400, 2800], "weekday"] = ["zzz", "aaa", "zzz"]  # one rule, three parts
+    orders.loc[[7, 2900], "hour"] = [40, 50]
+    orders.loc[2100, "distance_km"] = 80.0  # implausible, as row 5 is
+    orders.loc[2999, "order_id"] = orders.loc[0, "order_id"]  # the key, first and last part
+    whole = table_schema("orders", rows=0)
+    expected = schema_errors("orders", orders, whole)
+    per_part = table_schema("orders", rows=0)
+    per_part.unique = None  # the key is checked over the whole table
+    bounds = [(0, 1000), (1000, 2000), (2000, 3000)]
+    found = [schema_failures("orders", orders.iloc[a:b], per_part) for a, b in bounds]
+    hashes = pd.util.hash_pandas_object(orders[["order_id"]], index=False).to_numpy()
+    merged = merge_failures(found) + key_failure("orders", ["order_id"], duplicated(hashes))
+    assert failure_errors("orders", merged) == expected
+    assert {e["check"] for e in expected} >= {"multiple_fields_uniqueness", "in_range(0, 23)"}
+    parts = [plausibility_warnings("orders", orders.iloc[a:b]) for a, b in bounds]
+    assert merge_warnings("orders", parts) == plausibility_warnings("orders", orders)
+
+
+def test_duplicated_names_every_position_of_a_repeated_value():
+    import numpy as np
+
+    from flight_delay.core.validation import duplicated
+
+    assert duplicated(np.array([5, 1, 5, 2, 1, 9], dtype=np.uint64)).tolist() == [0, 1, 2, 4]
+    assert duplicated(np.array([], dtype=np.uint64)).tolist() == []
+    assert duplicated(np.array([3], dtype=np.uint64)).tolist() == []
+
+
+def test_too_few_rows_over_the_parts_is_the_schemas_own_failure(shops):
+    from flight_delay.core.validation import failure_errors, too_few_rows
+
+    expected = schema_errors("shops", shops.head(2), table_schema("shops", rows=5))
+    assert failure_errors("shops", too_few_rows("shops", 2, 5)) == expected
+    assert too_few_rows("shops", 5, 5) == []

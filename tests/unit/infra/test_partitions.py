@@ -9,6 +9,7 @@ import os
 import pandas as pd
 import pytest
 
+from flight_delay.infra import io
 from flight_delay.infra import partitions as parts
 
 
@@ -60,7 +61,16 @@ def test_a_table_is_replaced_whole_or_put_back(tmp_path, monkeypatch):
             raise OSError("planted: the move fails")
         return real_replace(source, destination)
 
-    monkeypatch.setattr(parts.os, "replace", failing)
+    monkeypatch.setattr(io.os, "replace", failing)
     with pytest.raises(OSError, match="planted"):
         parts.replace_table(again, target)
     assert pd.read_parquet(target)["x"].tolist() == [2]  # the old table is back
+
+
+def test_a_file_written_where_a_folder_of_parts_was_takes_its_place(tmp_path):
+    target = tmp_path / "t.parquet"  # the dask engine's parts; the local engine writes a file
+    target.mkdir()
+    pd.DataFrame({"x": [1]}).to_parquet(target / parts.PART.format(0))
+    io.write_parquet(pd.DataFrame({"x": [5, 6]}), target)
+    assert target.is_file() and pd.read_parquet(target)["x"].tolist() == [5, 6]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet"]
