@@ -48,16 +48,24 @@ def choose_engine(repo, kind: str, model: str = "lightgbm") -> None:
     edit_conf(repo / "conf/engine/dask.yaml", {"partition_rows": 1000})  # several per split
 
 
+def by_key(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("order_id").reset_index(drop=True)
+
+
 def roc_auc(repo) -> float:
     return json.loads((repo / "metrics/metrics.json").read_text())["test"]["roc_auc"]
 
 
 def test_the_pipeline_on_a_local_cluster_gives_the_same_rows_and_trains_there(tmp_path):
     repo = scratch_repo(tmp_path / "repo")  # tracked: evaluate logs the folders' hashes
+    source = repo / "data/source/orders/orders.csv"  # out of key order: parts sort their own
+    pd.read_csv(source).sample(frac=1, random_state=0).to_csv(source, index=False)
     choose_engine(repo, "local")  # the model that trains on both engines
     run(repo, "dvc", "repro")
     local = {s: pd.read_parquet(repo / f"data/features/{s}.parquet") for s in SPLITS}
     prepared = {s: pd.read_parquet(repo / f"data/prepared/{s}.parquet") for s in SPLITS}
+    reports = {name: json.loads((repo / f"reports/{name}").read_text())
+               for name in ("dataset-card.json", "splits.json", "validation.json")}  # fmt: skip
     raw = {p.name: pd.read_parquet(p) for p in sorted((repo / "data/raw").glob("*.parquet"))}
     in_process = roc_auc(repo)
 
@@ -75,14 +83,19 @@ def test_the_pipeline_on_a_local_cluster_gives_the_same_rows_and_trains_there(tm
     pids = [int(pid) for pid in found.group(1).split(", ")]
     assert len(pids) == 2 and os.getpid() not in pids
     assert not [pid for pid in pids if alive(pid)], "the stage stopped its cluster"
-    for split in SPLITS:  # the same rows, prepared in row groups of 1,000: one task each
-        source = repo / f"data/prepared/{split}.parquet"
-        pd.testing.assert_frame_equal(pd.read_parquet(source), prepared[split])
-        folder = repo / f"data/features/{split}.parquet"
-        parts = sorted(p.name for p in folder.iterdir())
-        assert parts == [f"part-{i:05d}.parquet" for i in range(-(-len(local[split]) // 1000))]
-        pd.testing.assert_frame_equal(pd.read_parquet(folder), local[split])
-    assert len(list((repo / "data/features/train.parquet").iterdir())) > 1
+    assert re.search(r"prepare: engine: a local Dask cluster", said), said
+    for split in SPLITS:  # the same rows: one part per raw partition, sorted by the key
+        folder = repo / f"data/prepared/{split}.parquet"
+        assert folder.is_dir()
+        pd.testing.assert_frame_equal(by_key(pd.read_parquet(folder)), by_key(prepared[split]))
+        assert not pd.read_parquet(folder).equals(prepared[split])  # in the parts' order
+        features = repo / f"data/features/{split}.parquet"  # one task per prepared partition
+        assert len(list(features.iterdir())) == len(partitions(folder)) > 1
+        pd.testing.assert_frame_equal(by_key(pd.read_parquet(features)), by_key(local[split]))
+    for name, before in reports.items():  # the same card, but for the hashes of the folders
+        after = json.loads((repo / f"reports/{name}").read_text())
+        after.pop("files", None), before.pop("files", None)
+        assert after == before, name
     # LightGBM trained data-parallel on the two workers, each on its share of the partitions
     assert re.search(r"train: fitting lightgbm on [\d,]+ rows", said), said
     assert "total number of machines: 2" in said, said
@@ -105,7 +118,7 @@ def test_the_pipeline_on_a_local_cluster_gives_the_same_rows_and_trains_there(tm
     run(repo, "git", "add", "-A")
     run(repo, "git", "commit", "-qm", "features as parts")
     at_head = read_table_at(Path("data/features/valid.parquet"), "HEAD", repo)
-    pd.testing.assert_frame_equal(at_head, local["valid"])
+    pd.testing.assert_frame_equal(by_key(at_head), by_key(local["valid"]))
 
 
 def validation_report(repo, kind: str) -> tuple[dict, str]:
@@ -118,7 +131,7 @@ def validation_report(repo, kind: str) -> tuple[dict, str]:
     return json.loads((repo / "reports/validation.json").read_text()), done.stderr
 
 
-def test_validate_on_a_local_cluster_reports_what_the_whole_tables_give(tmp_path):
+def test_validate_and_prepare_on_a_local_cluster_report_what_the_whole_tables_give(tmp_path):
     repo = scratch_repo(tmp_path / "repo", tracked=False)
     source = repo / "data/source/orders/orders.csv"
     orders = pd.read_csv(source)
@@ -158,6 +171,32 @@ def test_validate_on_a_local_cluster_reports_what_the_whole_tables_give(tmp_path
     (error,) = parts["tables"]["label_overrides"]["errors"]
     assert "no such row in the data (line(s) [3]): [{'order_id': 99999}]" in error["message"]
     assert not any(parts["tables"][table]["errors"] for table in ("orders", "shops"))
+
+    # prepare on the cluster: an override of a row no partition holds stops it, as in one
+    # process; a split value without rows stops it before any split is replaced
+    prepare = (sys.executable, "-m", "flight_delay.stages.prepare")
+    done = run(repo, *prepare, check=False)
+    assert done.returncode != 0 and "prepare: label overrides: no such row in the data" in (
+        done.stderr
+    ), done.stderr
+    labels.write_text("order_id,late,reviewer,reason\n12,1,ana,log\n")
+    said = run(repo, *prepare).stderr
+    assert "label overrides (data/labels/orders.csv): {'applied': 1," in said, said
+    prepared = {s: pd.read_parquet(repo / f"data/prepared/{s}.parquet") for s in SPLITS}
+    assert prepared["train"].set_index("order_id").loc[12, "label_overridden"]
+    edit_conf(repo / "conf/dataset/orders.yaml", {"split": {"test": [11, 12, 60]}})
+    compose_into(repo)
+    done = run(repo, *prepare, check=False)
+    assert done.returncode != 0 and "prepare: split.test: [60] have no labelled rows" in (
+        done.stderr
+    ), done.stderr
+    for split in SPLITS:  # untouched, and no staged folder left beside them
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(repo / f"data/prepared/{split}.parquet"), prepared[split]
+        )
+    assert sorted(p.name for p in (repo / "data/prepared").iterdir()) == sorted(
+        f"{split}.parquet" for split in SPLITS
+    )
 
 
 def write_row_groups(path, groups: int, rows: int = 50) -> pd.DataFrame:

@@ -154,6 +154,26 @@ def check_known_rows(
     return in_raw, held
 
 
+def set_labels(
+    labelled: pd.DataFrame, overrides: pd.DataFrame, form: OverrideFormat
+) -> tuple[pd.DataFrame, int, int, pd.Series]:
+    """The listed rows of `labelled` with their hand-set label, and the boolean column
+    `label_overridden`; (frame, rows set, labels changed, which overrides were used). Over
+    a table's partitions the counts add up and an override is used if any part used it."""
+    label, key = form.label, form.key_columns
+    in_labelled = _matches(labelled, overrides, form)
+    used = overrides[in_labelled]
+    keys = labelled[key].astype(form.strings)
+    target = keys.merge(used[[*key, label]], on=key, how="left")[label]
+    overridden = target.notna().to_numpy()
+    rule = labelled[label].to_numpy()
+    new_label = pd.Series(rule, index=labelled.index)
+    new_label[overridden] = target[overridden].astype("int8").to_numpy()
+    result = labelled.assign(**{label: new_label.astype("int8"), OVERRIDDEN: overridden})
+    changed = int((new_label.to_numpy() != rule).sum())
+    return result, int(overridden.sum()), changed, in_labelled
+
+
 def apply_overrides(
     labelled: pd.DataFrame, raw: pd.DataFrame, overrides: pd.DataFrame, form: OverrideFormat
 ) -> tuple[pd.DataFrame, OverrideSummary]:
@@ -164,22 +184,13 @@ def apply_overrides(
     does not hold (a `data.months` subset) or for a row the label rule dropped is
     counted and skipped.
     """
-    label, key = form.label, form.key_columns
     in_raw, held = check_known_rows(overrides, raw, form)
-    in_labelled = _matches(labelled, overrides, form)
-    used = overrides[in_labelled]
-    keys = labelled[key].astype(form.strings)
-    target = keys.merge(used[[*key, label]], on=key, how="left")[label]
-    overridden = target.notna().to_numpy()
-    rule = labelled[label].to_numpy()
-    new_label = pd.Series(rule, index=labelled.index)
-    new_label[overridden] = target[overridden].astype("int8").to_numpy()
+    result, applied, changed, in_labelled = set_labels(labelled, overrides, form)
     summary = OverrideSummary(
         listed=len(overrides),
-        applied=int(overridden.sum()),
-        changed=int((new_label.to_numpy() != rule).sum()),
+        applied=applied,
+        changed=changed,
         outside_data=int((~held).sum()),
         not_labelled=int((in_raw & ~in_labelled).sum()),
     )
-    result = labelled.assign(**{label: new_label.astype("int8"), OVERRIDDEN: overridden})
     return result, summary

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from flight_delay.core.label_overrides import known_rows
+from flight_delay.core.label_overrides import OverrideFormat, known_rows, set_labels
+from flight_delay.core.splits import split_rows
 from flight_delay.core.validation import (
     duplicated,
     failure_errors,
@@ -26,9 +27,10 @@ from flight_delay.core.validation import (
     table_entry,
     too_few_rows,
 )
-from flight_delay.datasets.preparation import override_format
+from flight_delay.datasets.preparation import labelled_rows, override_format
 from flight_delay.infra.config import PipelineConfig
 from flight_delay.infra.partitions import (
+    PART,
     Partition,
     gather,
     partition_size,
@@ -141,3 +143,35 @@ def validate_parts(
         held = np.logical_or.reduce([f["overrides"][1] for f in found])
         matched = (pd.Series(in_raw, index=overrides.index), pd.Series(held, index=overrides.index))
     return entry, matched
+
+
+def override_matches(
+    partition: Partition, overrides: pd.DataFrame, form: OverrideFormat
+) -> tuple[np.ndarray, np.ndarray]:
+    """One task: which overrides name a row of the partition, and a period it holds."""
+    in_raw, held = known_rows(overrides, read_partition(partition, form.key_columns), form)
+    return in_raw.to_numpy(), held.to_numpy()
+
+
+def prepare_partition(
+    partition: Partition, index: int, config: PipelineConfig, joined: dict[str, Path],
+    targets: dict[str, Path], overrides: pd.DataFrame,
+) -> dict[str, Any]:  # fmt: skip
+    """One task: the partition's rows labelled (the rule, then the overrides), joined with
+    the other tables (read whole: lookups), split, each split's rows sorted by the key and
+    written as part `index` of its folder in `targets` (none when it has no rows). The
+    label rule, join and split are row by row, so the parts hold the whole table's rows."""
+    from flight_delay.datasets import dataset_for
+
+    dataset = dataset_for(config)
+    tables = {dataset.label_table: read_partition(partition)}
+    tables |= {table: pd.read_parquet(path) for table, path in joined.items()}
+    labelled = labelled_rows(tables, dataset)
+    labelled, applied, changed, used = set_labels(labelled, overrides, override_format(dataset))
+    splits = split_rows(labelled, config.split, list(dataset.key), dataset.label, config.seed)
+    rows = {}
+    for name, frame in splits.items():
+        if len(frame):
+            frame.to_parquet(targets[name] / PART.format(index), index=False, compression="zstd")
+        rows[name] = len(frame)
+    return {"rows": rows, "applied": applied, "changed": changed, "used": used.to_numpy()}

@@ -369,7 +369,13 @@ class PipelineConfig(Section):
     engine: EngineConfig = EngineConfig(kind="local")  # params.yaml without one: in-process
 
     @model_validator(mode="after")
-    def _engine_trains_model(self) -> PipelineConfig:
+    def _engine_runs_the_config(self) -> PipelineConfig:
+        if self.engine.kind == "dask" and not isinstance(self.split, OrderedSplit):
+            raise ValueError(
+                f"split: kind {self.split.kind} draws over the whole table, not on engine.kind "
+                "dask (its partitions are split row by row); use an ordered split "
+                "(`split.kind: ordered`, by a column's values), or `engine: local`"
+            )
         if self.engine.kind == "dask" and self.model.name not in CLUSTER_MODELS:
             raise ValueError(
                 f"model: {self.model.name} trains in one process, not on engine.kind dask "

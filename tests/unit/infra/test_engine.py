@@ -57,6 +57,21 @@ def test_a_model_the_engine_cannot_train_fails_at_start_naming_the_setting(
     assert parse_config({**raw_params, "model": chosen}).engine.kind == "local"
 
 
+def test_a_split_drawn_over_the_whole_table_fails_on_dask_naming_the_setting(raw_params, repo_root):
+    import yaml
+
+    from flight_delay.infra.config import ConfigError
+
+    lightgbm = yaml.safe_load((repo_root / "conf/model/lightgbm.yaml").read_text())
+    shuffled = {"kind": "stratified", "valid_fraction": 0.2, "test_fraction": 0.2}
+    with pytest.raises(ConfigError, match=r"split: kind stratified draws over the whole table, "
+                       r"not on engine.kind dask .*`split.kind: ordered`"):  # fmt: skip
+        parse_config(
+            {**raw_params, "model": lightgbm, "split": shuffled, "engine": {"kind": "dask"}}
+        )
+    assert parse_config({**raw_params, "split": shuffled}).split.kind == "stratified"
+
+
 @pytest.mark.parametrize("from_environment", [False, True])
 def test_an_unreachable_scheduler_fails_at_start_naming_the_setting(monkeypatch, from_environment):
     address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
