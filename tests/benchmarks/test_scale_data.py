@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scale_data import DELAY_JITTER_MINUTES, replicate, shift_years
+from scale_data import DELAY_JITTER_MINUTES, copies_of, replicate, shift_years, write_scaled
 
 FLIGHTS = pd.DataFrame({
     "year": [2013, 2013, 2013], "month": [1, 6, 12], "day": [1, 15, 31],
@@ -61,4 +61,17 @@ def test_every_flight_copy_finds_its_hour_of_weather():
 @pytest.mark.parametrize("table", ["planes", "airports", "airlines"])
 def test_reference_tables_are_written_once(table):
     frame = pd.DataFrame({"code": ["A", "B"]})
-    assert replicate(table, frame, 16, seed=0) is frame
+    (only,) = copies_of(table, frame, 16, seed=0)
+    assert only is frame
+    pd.testing.assert_frame_equal(replicate(table, frame, 16, seed=0), frame)
+
+
+def test_the_scaled_files_hold_every_copy_as_one_row_group(tmp_path):
+    import pyarrow.parquet as pq
+
+    rows = write_scaled(tmp_path, 3, seed=1)
+    flights = pq.ParquetFile(tmp_path / "flights.parquet")
+    assert flights.num_row_groups == 3 and flights.metadata.num_rows == rows["flights"]
+    assert pq.ParquetFile(tmp_path / "planes.parquet").num_row_groups == 1
+    years = pd.read_parquet(tmp_path / "flights.parquet", columns=["year"])["year"]
+    assert sorted(years.unique()) == [2013, 2014, 2015]
