@@ -29,7 +29,7 @@ MODEL_FLAGS = $(call flag,--stage,STAGE) $(call flag,--source,SOURCE) \
 	report gate register assign promote registry-check lineage \
 	serve predict log-export feedback monitor retrain simulate \
 	label-sample label-apply eda strip-notebooks \
-	team-up team-down team-env push pull maturity draft leftovers bench bench-serve typecheck lint-imports \
+	team-up team-down team-env push pull maturity draft leftovers bench bench-scale bench-serve typecheck lint-imports \
 	check-notebooks lint-workflows ci-repro post-report install-cml release retrain-pr
 
 help: ## List the targets
@@ -199,8 +199,11 @@ draft: install ## Draft a dataset spec and schema from one CSV: CSV= LABEL= [POS
 leftovers: install ## After adopting: the files of the datasets you did not choose, and where your files still name them
 	$(RUN) python -m flight_delay.adoption.leftovers
 
-bench: install ## Benchmarks P1-P7 in scratch copies of HEAD (about 20 min) -> reports/bench/bench.json, docs/benchmarks.md
+bench: install ## Benchmarks P1-P8 in scratch copies of HEAD (about 40 min) -> reports/bench/bench.json, docs/benchmarks.md
 	$(RUN) python benchmarks/pipeline_bench.py --uv "$(UV)" $(BENCH_ARGS)
+
+bench-scale: install ## P8 alone: the dask engine at 1x, 16x, 64x the flights (about 20 min) -> reports/bench/bench.json
+	$(RUN) python benchmarks/scale_bench.py $(BENCH_ARGS)
 
 bench-serve: install ## Benchmark our service against mlflow models serve (same model, 1/100 rows, 1/4 clients) -> reports/bench/serve.json
 	$(RUN) python benchmarks/serve_bench.py

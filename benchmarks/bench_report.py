@@ -68,7 +68,60 @@ def summary_rows(r: dict[str, Any]) -> list[str]:
             f"({p7['download_cache_mb']:,} MB fetched), warm cache {p7['warm_s']:.0f} s; "
             f"{p7['installed_mb']:,} MB installed | (figure) | |"
         )
+    if "P8" in r:
+        p8, met = r["P8"], r["P8"]["met"]
+        t = p8["targets"]
+        largest = list(p8["runs"])[-1]
+        rows += [
+            f"| P8 dask engine at {', '.join(p8['runs'])}: largest peak RSS of any process "
+            f"(stage and scheduler, workers) | {p8['largest_process_gb']:.2f} GB at "
+            f"{largest}; slope of peak RSS against scale {p8['rss_slope']} | ≤ {t['rss_gb']:g} GB "
+            f"| {mark(met['rss'])} |",
+            f"| P8 time against scale, {' to '.join(p8['time_slope_scales'])}: log-log slope of "
+            f"the total | {p8['time_slope_total']} | ≤ {t['time_slope']} "
+            f"| {mark(met['time_slope'])} |",
+            f"| P8 at 1x: dask engine / embedded (`local`, hist_gradient_boosting) | "
+            f"{p8['ratio_to_embedded_x1']}× | ≤ {t['ratio_1x']:g}× | {mark(met['ratio_1x'])} |",
+        ]
     return rows
+
+
+def scale_engine_table(r: dict[str, Any]) -> list[str]:
+    """P8 per stage: seconds and the largest process's peak RSS at each scale."""
+    p8 = r["P8"]
+    runs, embedded = p8["runs"], p8["embedded_x1"]
+    head = "| stage | embedded x1 s |" + "".join(f" {k} s | {k} MB |" for k in runs)
+    head += " slope | x1 / embedded |"
+    lines = [head, "|---" + "|---:" * (3 + 2 * len(runs)) + "|"]
+    for name in next(iter(runs.values()))["stages"]:
+        cells = [f"{embedded['stages'][name]['seconds']:.1f}"]
+        for run in runs.values():
+            stage = run["stages"][name]
+            cells += [f"{stage['seconds']:.1f}", f"{stage['largest_process_mb']:,.0f}"]
+        cells += [str(p8["time_slope_by_stage"][name]),
+                  str(p8["ratio_to_embedded_x1_by_stage"][name])]  # fmt: skip
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    totals = " | ".join(f"{run['total_s']:.1f} | {run['largest_process_mb']:,.0f}"
+                        for run in runs.values())  # fmt: skip
+    lines.append(f"| **all** | {embedded['total_s']:.1f} | {totals} | "
+                 f"{p8['time_slope_total']} | {p8['ratio_to_embedded_x1']} |")  # fmt: skip
+    rows = " / ".join(f"{run['flights_rows']:,}" for run in runs.values())
+    aucs = ", ".join(f"{k} {run['test_roc_auc']:.4f}" for k, run in runs.items())
+    same = embedded.get("same_rows", {})
+    lines += [
+        "",
+        f"Flights rows {rows}. Test ROC AUC: lightgbm on the dask engine {aucs}; the "
+        f"embedded default (hist_gradient_boosting) at x1 {embedded['test_roc_auc']:.4f}. "
+        f"Prepared rows and features of the two paths at x1 "
+        f"{'the same' if same and all(same.values()) else 'DIFFERENT: ' + str(same)} (in any "
+        "order). Peak RSS per process at the largest scale: "
+        + "; ".join(
+            f"{name} {stage['peak_rss_mb']}"
+            for name, stage in list(runs.values())[-1]["stages"].items()
+        )  # fmt: skip
+        + " (MB).",
+    ]
+    return lines
 
 
 def stage_table(r: dict[str, Any]) -> list[str]:
@@ -142,6 +195,10 @@ def render(r: dict[str, Any]) -> str:
         "",
         *floor_table(r),
     ]
+    if "P8" in r:
+        lines += ["", "P8, the dask engine (a local cluster of 2 worker processes, 4 GB memory "
+                  "limit each; `model: lightgbm`), seconds and the largest process's peak RSS "
+                  "per stage:", "", *scale_engine_table(r)]  # fmt: skip
     return "\n".join(lines)
 
 

@@ -21,6 +21,9 @@ edits are not measured.
   plots: evaluate logs them) / the train stage's fit, as the stages report them.
 - P7 install: `uv sync --locked` into a new environment, cold (empty uv cache, wheels
   from PyPI) and warm (cache filled), and the environment's size.
+- P8 dask engine: benchmarks/scale_bench.py, the pipeline on a local Dask cluster at 1x,
+  16x, 64x: time and every process's peak RSS per stage, slopes, ratio to the embedded
+  path at 1x.
 - Floor: per stage, bytes read / page-cache read bandwidth + bytes written / single-core
   md5 rate (DVC hashes every output), both measured here; the stage's time / its floor.
 
@@ -504,7 +507,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--serve-seconds", type=float, default=2.0)
-    parser.add_argument("--skip", nargs="*", default=[], help="e.g. P5 P7 (quick runs)")
+    parser.add_argument("--engine-scales", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument("--skip", nargs="*", default=[], help="e.g. P5 P7 P8 (quick runs)")
     parser.add_argument("--uv", default="uv", help="the uv command P7 installs with (make: its UV)")
     args = parser.parse_args(argv)
     if args.mode == "in-process":
@@ -555,6 +559,13 @@ def main(argv: list[str] | None = None) -> None:
         if "P7" not in args.skip:
             print("P7: install", flush=True)
             results["P7"] = measure_p7(work, env_for(None), args.uv)
+            save(results, complete=False)
+        if "P8" not in args.skip:
+            from scale_bench import measure_p8  # benchmarks/scale_bench.py
+
+            print(f"P8: the dask engine at scale {args.engine_scales}", flush=True)
+            results["P8"] = measure_p8(work, env_for, args.engine_scales, scratch_repo,
+                                       use_scaled_source, stage_modules)  # fmt: skip
     results["bench_minutes"] = round((time.perf_counter() - started) / 60, 1)
     save(results, complete=True)
     write_doc(results, DOC_FILE, DOC_BEGIN, DOC_END)
