@@ -34,8 +34,10 @@ def test_the_peak_of_every_process_in_the_tree_is_recorded():
 
 
 def run(total: float, largest: float, seconds: dict[str, float], rows: int) -> dict:
-    stages = {name: {"seconds": s, "largest_process_mb": largest,
-                     "peak_rss_mb": {"stage": [largest]}} for name, s in seconds.items()}  # fmt: skip
+    stages = {
+        name: {"seconds": s, "largest_process_mb": largest, "peak_rss_mb": {"stage": [largest]}}
+        for name, s in seconds.items()
+    }
     return {"total_s": total, "largest_process_mb": largest, "stages": stages,
             "test_roc_auc": 0.7, "flights_rows": rows}  # fmt: skip
 
