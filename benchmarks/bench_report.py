@@ -93,7 +93,9 @@ def scale_engine_table(r: dict[str, Any]) -> list[str]:
     head = "| stage | embedded x1 s |" + "".join(f" {k} s | {k} MB |" for k in runs)
     head += " slope | x1 / embedded |"
     lines = [head, "|---" + "|---:" * (3 + 2 * len(runs)) + "|"]
-    for name in next(iter(runs.values()))["stages"]:
+    measured = next(iter(runs.values()))["stages"]
+    order = [n for n in r.get("stage_order", []) if n in measured] or list(measured)
+    for name in order:
         cells = [f"{embedded['stages'][name]['seconds']:.1f}"]
         for run in runs.values():
             stage = run["stages"][name]
@@ -114,14 +116,18 @@ def scale_engine_table(r: dict[str, Any]) -> list[str]:
         f"embedded default (hist_gradient_boosting) at x1 {embedded['test_roc_auc']:.4f}. "
         f"Prepared rows and features of the two paths at x1 "
         f"{'the same' if same and all(same.values()) else 'DIFFERENT: ' + str(same)} (in any "
-        "order). Peak RSS per process at the largest scale: "
+        f"order). Peak RSS of each process at {list(runs)[-1]}, MB: "
         + "; ".join(
-            f"{name} {stage['peak_rss_mb']}"
-            for name, stage in list(runs.values())[-1]["stages"].items()
+            f"{name}: {processes(list(runs.values())[-1]['stages'][name])}" for name in order
         )  # fmt: skip
-        + " (MB).",
+        + ".",
     ]
     return lines
+
+
+def processes(stage: dict[str, Any]) -> str:
+    return ", ".join(f"{role} {', '.join(f'{mb:,.0f}' for mb in mbs)}"
+                     for role, mbs in stage["peak_rss_mb"].items())  # fmt: skip
 
 
 def stage_table(r: dict[str, Any]) -> list[str]:

@@ -93,7 +93,11 @@ def role(process: Any, root: int) -> str:
         command = " ".join(process.cmdline())
     except Exception:  # noqa: BLE001 - gone already
         return "other"
-    return "resource tracker" if "resource_tracker" in command else "worker"
+    if "resource_tracker" in command:
+        return "resource tracker"
+    if "spawn_main" in command or "forkserver" in command:
+        return "worker"  # a Dask worker process (its nanny lives in the stage's process)
+    return Path(process.cmdline()[0]).name if process.cmdline() else "other"
 
 
 def run_stages(repo: Path, env: dict[str, str], modules: dict[str, str]) -> dict[str, Any]:

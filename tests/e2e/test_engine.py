@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -252,6 +253,46 @@ def test_a_worker_killed_mid_stage_costs_a_retry_not_a_row(tmp_path, cluster):
     assert rows == len(frame)
     pd.testing.assert_frame_equal(pd.read_parquet(target), frame.assign(x=frame["x"] * 2))
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_worker_killed_while_lightgbm_trains_stops_training_with_a_clear_error(tmp_path, cluster):
+    from flight_delay.core.cluster_fit import LostRankError, fit_on_cluster
+    from flight_delay.infra.config import FeaturesConfig, LightGBMConfig
+
+    rng = np.random.default_rng(0)
+    n = 200_000
+    table = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
+                          "c": pd.array(rng.choice(["x", "y", "z"], n), dtype="str")})  # fmt: skip
+    table["y"] = (table["a"] + rng.normal(size=n) > 0).astype("int8")
+    source = tmp_path / "train.parquet"
+    table.to_parquet(source, index=False, row_group_size=50_000)
+    features = FeaturesConfig(numeric=["a", "b"], categorical=["c"])
+    slow = LightGBMConfig(name="lightgbm", learning_rate=0.01, n_estimators=20_000,
+                          num_leaves=63, min_child_samples=20, reg_lambda=0.0)  # fmt: skip
+    pids = cluster.run(os.getpid)
+    address, victim = sorted(pids.items())[0]
+
+    def kill_when_training() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            keys = [str(k) for k in cluster.processing().get(address, ())]
+            if any("train_rank" in key for key in keys):
+                time.sleep(1.0)  # well into the trees
+                break
+            time.sleep(0.05)
+        os.kill(victim, signal.SIGKILL)
+
+    import threading
+
+    killer = threading.Thread(target=kill_when_training)
+    killer.start()
+    start = time.monotonic()
+    with pytest.raises(LostRankError, match=r"left the cluster while LightGBM trained .* "
+                       r"run `train` again"):  # fmt: skip
+        fit_on_cluster(cluster, source, "y", features, slow, seed=0)
+    killer.join()
+    assert not alive(victim)
+    assert time.monotonic() - start < 60  # not LightGBM's network time-out (10 minutes)
 
 
 def test_a_failing_task_leaves_the_table_as_it_was(tmp_path, cluster):

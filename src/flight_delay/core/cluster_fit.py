@@ -28,10 +28,12 @@ from flight_delay.core.models import lightgbm_classifier, tree_columns
 from flight_delay.infra.config import FeaturesConfig, LightGBMConfig
 from flight_delay.infra.partitions import (
     Partition,
+    cancel,
     gather,
     partition_size,
     partitions,
     read_partition,
+    wait_for,
 )
 
 if TYPE_CHECKING:
@@ -98,7 +100,8 @@ def train_rank(
     try:
         classifier.fit(share[0], share[1], categorical_feature=categorical)
     finally:
-        classifier.booster_.free_network()
+        if getattr(classifier, "fitted_", False):
+            classifier.booster_.free_network()
     return classifier
 
 
@@ -129,6 +132,8 @@ def fit_on_cluster(
 
     parts = partitions(table)
     workers = sorted(client.scheduler_info()["workers"])
+    if not workers:
+        raise LostRankError("the cluster has no worker to train on")
     dealt = {worker: parts[k :: len(workers)] for k, worker in enumerate(workers)}
     shares = {worker: share for worker, share in dealt.items() if share}  # rank k: the k-th
     found = gather(
@@ -150,5 +155,41 @@ def fit_on_cluster(
         classifier = lightgbm_classifier(model, seed)
         ranks.append(client.submit(train_rank, encoded, classifier, network, categorical,
                                    **pinned))  # fmt: skip
-    trained = gather(client, ranks)[0]
+    trained = gather(client, watched(client, ranks, list(shares)))[0]
     return Pipeline([("columns", columns), ("classifier", without_network(trained))])
+
+
+class LostRankError(RuntimeError):
+    """A worker that held a share of the training rows left the cluster mid-training."""
+
+
+def watched(
+    client: Client, ranks: list[Any], workers: list[str], every_s: float = 1.0,
+    notice_s: float = 5.0,
+) -> list[Any]:  # fmt: skip
+    """The ranks once they are done, or LostRankError as soon as one of their workers
+    leaves: a rank is pinned to its worker (its rows live there), so Dask cannot rerun it
+    elsewhere, and the other ranks fail on LightGBM's network or wait for it. A rank that
+    fails is a lost worker if the scheduler notices one within `notice_s`."""
+    import time
+
+    def lost() -> list[str]:
+        return sorted(set(workers) - set(client.scheduler_info()["workers"]))
+
+    while True:
+        wait_for(ranks, every_s)
+        failed = any(f.status == "error" for f in ranks)
+        if not failed and all(f.done() for f in ranks):
+            return ranks
+        deadline = time.monotonic() + (notice_s if failed else 0)
+        while not lost() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if lost():
+            cancel(client, ranks)
+            raise LostRankError(
+                f"worker(s) {lost()} left the cluster while LightGBM trained on their share "
+                "of the rows (each rank's rows live on its worker, so no other worker can "
+                "take it over); nothing was saved: run `train` again"
+            )
+        if failed:
+            return ranks  # gathering them raises the rank's own error

@@ -148,6 +148,20 @@ def gather(client: Client, futures: list[Any]) -> list[Any]:
     return list(client.gather(futures))
 
 
+def wait_for(futures: list[Any], seconds: float) -> None:
+    """Until the futures are done or `seconds` have passed (typed: distributed's is not)."""
+    import contextlib
+
+    from distributed import wait
+
+    with contextlib.suppress(TimeoutError):
+        wait(futures, timeout=seconds)
+
+
+def cancel(client: Client, futures: list[Any]) -> None:
+    client.cancel(futures)
+
+
 def map_partitions(
     client: Client, function: Callable[..., pd.DataFrame], source: Path, target: Path,
     *args: Any,

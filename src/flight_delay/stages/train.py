@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flight_delay.core.cluster_fit import fit_on_cluster
+from flight_delay.core.cluster_fit import LostRankError, fit_on_cluster
 from flight_delay.core.models import fit_model
 from flight_delay.datasets import dataset_for
 from flight_delay.infra.config import LightGBMConfig, load_config
@@ -33,8 +33,11 @@ def main() -> None:
                 model = fit_model(train, label, config.features, config.model, config.seed)
             else:  # the config allows only a model that trains on the cluster
                 assert isinstance(config.model, LightGBMConfig)
-                model = fit_on_cluster(client, table, label, config.features, config.model,
-                                       config.seed)  # fmt: skip
+                try:
+                    model = fit_on_cluster(client, table, label, config.features,
+                                           config.model, config.seed)  # fmt: skip
+                except LostRankError as err:
+                    raise SystemExit(f"train: {err}") from None
     save_model(model, MODEL_FILE)
     say("train", f"saved {MODEL_FILE} (md5 {file_md5(MODEL_FILE)})")
 
