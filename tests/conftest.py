@@ -139,6 +139,21 @@ def compose_into(repo: Path) -> None:
     run(repo, sys.executable, "-m", "flight_delay.stages.compose", "--force")
 
 
+def choose_engine(
+    repo: Path, kind: str, model: str = "lightgbm", partition_rows: int = 1000
+) -> None:
+    """conf/config.yaml chooses the engine `kind` and the model (lightgbm: the one that
+    trains on both), conf/engine/dask.yaml `partition_rows` (small: several per split)."""
+    import re
+
+    from flight_delay.infra.params import edit_conf
+
+    config = repo / "conf/config.yaml"
+    text = re.sub(r"- engine: \w+", f"- engine: {kind}", config.read_text())
+    config.write_text(re.sub(r"- model: \w+", f"- model: {model}", text))
+    edit_conf(repo / "conf/engine/dask.yaml", {"partition_rows": partition_rows})
+
+
 def choose_dataset(conf: Path, name: str) -> None:
     """Make conf/config.yaml choose the dataset spec conf/dataset/<name>.yaml."""
     from flight_delay.infra.params import choose_dataset as choose

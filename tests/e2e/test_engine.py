@@ -27,7 +27,7 @@ from flight_delay.infra.params import edit_conf
 from flight_delay.infra.partitions import map_partitions, partitions
 from flight_delay.infra.processes import free_port, port_open, stop_child
 from flight_delay.revisions.rescoring import read_table_at
-from tests.conftest import REPO_ROOT, VENV_BIN, compose_into, run
+from tests.conftest import REPO_ROOT, VENV_BIN, choose_engine, compose_into, run
 from tests.synthetic import scratch_repo
 
 pytestmark = pytest.mark.e2e
@@ -40,13 +40,6 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def choose_engine(repo, kind: str, model: str = "lightgbm") -> None:
-    config = repo / "conf/config.yaml"
-    text = re.sub(r"- engine: \w+", f"- engine: {kind}", config.read_text())
-    config.write_text(re.sub(r"- model: \w+", f"- model: {model}", text))
-    edit_conf(repo / "conf/engine/dask.yaml", {"partition_rows": 1000})  # several per split
 
 
 def by_key(frame: pd.DataFrame) -> pd.DataFrame:
