@@ -202,7 +202,8 @@ def render(r: dict[str, Any]) -> str:
         *floor_table(r),
     ]
     if "P8" in r:
-        lines += ["", "P8, the dask engine (a local cluster of 2 worker processes, 4 GB memory "
+        lines += ["", f"P8 (measured at commit {r['P8'].get('commit', '?')}), the dask engine "
+                  "(a local cluster of 2 worker processes, 4 GB memory "
                   "limit each; `model: lightgbm`), seconds and the largest process's peak RSS "
                   "per stage:", "", *scale_engine_table(r)]  # fmt: skip
     return "\n".join(lines)
