@@ -15,6 +15,7 @@ whether the two paths prepared the same rows and features.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import subprocess
@@ -100,6 +101,17 @@ def role(process: Any, root: int) -> str:
     return Path(process.cmdline()[0]).name if process.cmdline() else "other"
 
 
+def kill_tree(root: int) -> None:
+    """The stage and its local cluster's workers, after a time-out."""
+    import psutil
+
+    with contextlib.suppress(psutil.NoSuchProcess):
+        parent = psutil.Process(root)
+        for process in [*parent.children(recursive=True), parent]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+
+
 def run_stages(repo: Path, env: dict[str, str], modules: dict[str, str]) -> dict[str, Any]:
     """Each stage as its own process, in order: time and every process's peak RSS."""
     stages: dict[str, Any] = {}
@@ -111,9 +123,14 @@ def run_stages(repo: Path, env: dict[str, str], modules: dict[str, str]) -> dict
                                        stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
             peaks = TreePeaks(process.pid)
             peaks.start()
-            code = process.wait(timeout=STAGE_TIMEOUT_S)
-            seconds = time.perf_counter() - start
-            rss = peaks.stop()
+            try:
+                code = process.wait(timeout=STAGE_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                kill_tree(process.pid)
+                raise
+            finally:
+                seconds = time.perf_counter() - start
+                rss = peaks.stop()
         if code != 0:
             raise RuntimeError(f"stage {name} failed ({code}); see {log}:\n"
                                + log.read_text()[-3000:])  # fmt: skip

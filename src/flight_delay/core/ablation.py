@@ -12,7 +12,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from flight_delay.core.importance import importance_sample
-from flight_delay.core.models import build_model
+from flight_delay.core.models import fit_model
 from flight_delay.infra.config import FeaturesConfig, HypothesisConfig, ModelConfig
 
 
@@ -41,7 +41,7 @@ def ablation(
     rows = []
     for name, columns in sets.items():
         chosen = restricted(features, columns)
-        fitted = build_model(model, chosen, seed).fit(train[chosen.columns], train[label])
+        fitted = fit_model(train, label, chosen, model, seed)
         score = fitted.predict_proba(valid[chosen.columns])[:, 1]
         rows.append({"set": name, "columns": " ".join(columns),
                      "roc_auc": round(float(roc_auc_score(valid[label], score)), 6)})  # fmt: skip

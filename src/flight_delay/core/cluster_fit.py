@@ -96,12 +96,13 @@ def train_rank(
 ) -> Any:  # fmt: skip
     """One task per worker, all at once: LightGBM's data-parallel training over its share;
     every rank ends with the same trees."""
+    from lightgbm.basic import _LIB, _safe_call
+
     classifier.set_params(**network)
     try:
         classifier.fit(share[0], share[1], categorical_feature=categorical)
-    finally:
-        if getattr(classifier, "fitted_", False):
-            classifier.booster_.free_network()
+    finally:  # also after a failure: the worker's next training must not find it set up
+        _safe_call(_LIB.LGBM_NetworkFree())
     return classifier
 
 
@@ -184,12 +185,17 @@ def watched(
         deadline = time.monotonic() + (notice_s if failed else 0)
         while not lost() and time.monotonic() < deadline:
             time.sleep(0.1)
-        if lost():
+        gone = lost()
+        if gone:
             cancel(client, ranks)
             raise LostRankError(
-                f"worker(s) {lost()} left the cluster while LightGBM trained on their share "
+                f"worker(s) {gone} left the cluster while LightGBM trained on their share "
                 "of the rows (each rank's rows live on its worker, so no other worker can "
-                "take it over); nothing was saved: run `train` again"
+                "take it over); nothing was saved. A worker killed by its nanny for going "
+                "over engine.memory_limit fails again: raise it, or add workers; otherwise "
+                "run `train` again"
             )
-        if failed:
-            return ranks  # gathering them raises the rank's own error
+        if failed:  # the others would wait for it on LightGBM's network: cancel them
+            first = next(f for f in ranks if f.status == "error")
+            cancel(client, [f for f in ranks if f is not first])
+            return [first]  # gathering it raises the rank's own error

@@ -100,6 +100,12 @@ def schema_failures(
     return failures
 
 
+def whole_column(check: str) -> bool:
+    """A failure of the column itself (missing, unexpected, of the wrong dtype), not of
+    some of its rows."""
+    return check in COLUMN_CHECKS or check.startswith("dtype(")
+
+
 def merge_failures(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The failures of a table from those of its partitions (rows numbered across the
     table): counts added, the first rows and values of all, the first dtype found."""
@@ -111,7 +117,8 @@ def merge_failures(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
                 merged[key] = dict(failure)
                 continue
             into = merged[key]
-            into["failures"] += failure["failures"]
+            if not whole_column(failure["check"]):  # every partition says the same of those
+                into["failures"] += failure["failures"]
             into["rows"] = sorted({*into["rows"], *failure["rows"]})[:MAX_EXAMPLES]
             values = sorted({*into["values"], *failure["values"]})
             into["values"] = values if failure["check"] in COLUMN_CHECKS else values[:MAX_EXAMPLES]
@@ -198,12 +205,17 @@ def duplicated(hashes: np.ndarray) -> np.ndarray:
     return np.sort(order[same])
 
 
-def key_failure(table: str, key: list[str], rows: np.ndarray) -> list[dict[str, Any]]:
+def key_failure(
+    table: str, key: list[str], rows: np.ndarray, failures: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Rows that share a key with another row (numbered across the table) as the schema's
-    uniqueness failure."""
-    if not len(rows):
+    uniqueness failure; none when the key's column has the wrong dtype (`failures`: the
+    table's others), which hides its value rules as schema_failures does."""
+    column = ",".join(key)
+    hidden = any(f["column"] == column and f["check"].startswith("dtype(") for f in failures)
+    if not len(rows) or hidden:
         return []
-    return [{"column": ",".join(key), "check": KEY_CHECK, "failures": len(rows),
+    return [{"column": column, "check": KEY_CHECK, "failures": len(rows),
              "rows": [int(r) for r in np.sort(rows)[:MAX_EXAMPLES]], "values": [],
              "dtype": "?"}]  # fmt: skip
 

@@ -134,7 +134,7 @@ def validate_parts(
     if all(f["hashes"] is not None for f in found) and spec.unique:
         hashes = np.concatenate([f["hashes"] for f in found])
         repeated = shared_keys(client, parts, starts, list(spec.unique), hashes)
-        failures += key_failure(table, list(spec.unique), repeated)
+        failures += key_failure(table, list(spec.unique), repeated, failures)
     warnings = merge_warnings(table, [f["warnings"] for f in found])
     entry = table_entry(rows, found[0]["columns"], failure_errors(table, failures), warnings)
     matched = None

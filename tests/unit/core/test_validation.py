@@ -240,11 +240,22 @@ def test_the_partitions_findings_merge_into_the_whole_tables():
     bounds = [(0, 1000), (1000, 2000), (2000, 3000)]
     found = [schema_failures("orders", orders.iloc[a:b], per_part) for a, b in bounds]
     hashes = pd.util.hash_pandas_object(orders[["order_id"]], index=False).to_numpy()
-    merged = merge_failures(found) + key_failure("orders", ["order_id"], duplicated(hashes))
+    merged = merge_failures(found)
+    merged += key_failure("orders", ["order_id"], duplicated(hashes), merged)
     assert failure_errors("orders", merged) == expected
     assert {e["check"] for e in expected} >= {"multiple_fields_uniqueness", "in_range(0, 23)"}
     parts = [plausibility_warnings("orders", orders.iloc[a:b]) for a, b in bounds]
     assert merge_warnings("orders", parts) == plausibility_warnings("orders", orders)
+
+    # failures of whole columns: said once, as the whole table says them, not once a part
+    odd = orders.assign(order_id=orders["order_id"].astype(str), courier="x").drop(columns="items")
+    expected = schema_errors("orders", odd, whole)
+    found = [schema_failures("orders", odd.iloc[a:b], per_part) for a, b in bounds]
+    merged = merge_failures(found)
+    merged += key_failure("orders", ["order_id"], duplicated(hashes), merged)
+    assert failure_errors("orders", merged) == expected
+    assert {e["check"] for e in expected} >= {"dtype('int64')", "column_in_schema",
+                                              "column_in_dataframe"}  # fmt: skip
 
 
 def test_duplicated_names_every_position_of_a_repeated_value():
