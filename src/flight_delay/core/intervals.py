@@ -1,0 +1,180 @@
+"""How sure a comparison is: a paired bootstrap of the change in a metric between two
+models scored on the same rows, and what it says about a regression.
+
+Both models' scores on identical rows are resampled together (each resample draws the
+rows with replacement, as multinomial counts, so one draw weighs both models alike);
+the change in the metric over `resamples` draws gives a percentile interval at
+`confidence`. Seeded: the same rows, scores and seed give the same interval. The
+metrics take row weights, so a draw never copies the rows: ROC AUC and average
+precision from one sort of the scores, the rest from weighted counts and means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from flight_delay.infra.config import HIGHER_IS_BETTER
+
+Weighted = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def _groups(score: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each row's group of equal scores, groups in ascending score order."""
+    _, inverse = np.unique(score, return_inverse=True)
+    return inverse, int(inverse.max()) + 1 if len(inverse) else 0
+
+
+def roc_auc(truth: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """ROC AUC for each row of `weights` (draws x rows): the weighted chance that a
+    positive scores above a negative, ties counting half."""
+    group, n = _groups(score)
+    positive = truth.astype(bool)
+    found = np.empty(len(weights))
+    for k, w in enumerate(weights):
+        pos = np.bincount(group[positive], w[positive], minlength=n)
+        neg = np.bincount(group[~positive], w[~positive], minlength=n)
+        below = np.cumsum(neg) - neg  # negatives scored lower than each group
+        pairs = pos.sum() * neg.sum()
+        found[k] = (pos @ (below + neg / 2)) / pairs if pairs else np.nan
+    return found
+
+
+def average_precision(truth: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """PR AUC as sklearn's average precision: the precision at each score threshold, from
+    the highest down, weighted by the recall it adds."""
+    group, n = _groups(score)
+    positive = truth.astype(bool)
+    found = np.empty(len(weights))
+    for k, w in enumerate(weights):
+        pos = np.bincount(group[positive], w[positive], minlength=n)[::-1]
+        neg = np.bincount(group[~positive], w[~positive], minlength=n)[::-1]
+        tp, fp = np.cumsum(pos), np.cumsum(neg)
+        total = tp[-1] if len(tp) else 0.0
+        seen = tp + fp
+        precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
+        found[k] = (pos @ precision) / total if total else np.nan
+    return found
+
+
+def _confusion(truth: np.ndarray, score: np.ndarray, weights: np.ndarray,
+               threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    predicted, positive = score >= threshold, truth.astype(bool)
+    tp = weights @ (predicted & positive)
+    fp = weights @ (predicted & ~positive)
+    fn = weights @ (~predicted & positive)
+    return tp, fp, fn
+
+
+def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(top, dtype=float)
+    np.divide(top, bottom, out=out, where=bottom > 0)
+    return out
+
+
+def weighted_metric(metric: str, threshold: float) -> Weighted:
+    """The metric (metrics.json's names) of truth and score under each row of weights."""
+    if metric == "roc_auc":
+        return roc_auc
+    if metric == "pr_auc":
+        return average_precision
+    if metric == "brier":
+        return lambda t, s, w: (w @ (s - t) ** 2) / w.sum(axis=1)
+    if metric == "log_loss":
+        return lambda t, s, w: (w @ _log_loss_rows(t, s)) / w.sum(axis=1)
+
+    def counted(t: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.ndarray:
+        tp, fp, fn = _confusion(t, s, w, threshold)
+        if metric == "precision":
+            return _ratio(tp, tp + fp)
+        if metric == "recall":
+            return _ratio(tp, tp + fn)
+        return _ratio(2 * tp, 2 * tp + fp + fn)  # f1
+
+    if metric in ("precision", "recall", "f1"):
+        return counted
+    raise ValueError(f"no interval for the metric {metric!r}")
+
+
+def _log_loss_rows(truth: np.ndarray, score: np.ndarray) -> np.ndarray:
+    clipped = np.clip(score, np.finfo(float).eps, 1 - np.finfo(float).eps)
+    rows: np.ndarray = -(truth * np.log(clipped) + (1 - truth) * np.log(1 - clipped))
+    return rows
+
+
+@dataclass(frozen=True)
+class DeltaInterval:
+    """The change `new - base` of a metric on the same rows, with its interval."""
+
+    metric: str
+    rows: int
+    base: float
+    new: float
+    low: float
+    high: float
+    confidence: float
+    resamples: int
+
+    @property
+    def delta(self) -> float:
+        return self.new - self.base
+
+    @property
+    def excludes_zero(self) -> bool:
+        """The interval lies on one side of no change: distinguishable from zero."""
+        return self.low > 0 or self.high < 0
+
+    def worse_beyond(self, tolerance: float) -> bool:
+        """Clearly worse by more than `tolerance`: even the interval's most favourable
+        bound is a regression beyond it."""
+        if HIGHER_IS_BETTER[self.metric]:
+            return self.high < -tolerance
+        return self.low > tolerance
+
+    def as_dict(self) -> dict[str, float | int | str | bool]:
+        return {"metric": self.metric, "rows": self.rows, "base": self.base, "new": self.new,
+                "delta": self.delta, "low": self.low, "high": self.high,
+                "confidence": self.confidence, "resamples": self.resamples,
+                "distinguishable": self.excludes_zero}  # fmt: skip
+
+
+def draws(rows: int, resamples: int, seed: int) -> list[np.ndarray]:
+    """The bootstrap's row counts (draws x rows), in batches of at most about 160 MB:
+    each draw picks `rows` rows with replacement (how often each row was picked)."""
+    rng = np.random.default_rng(seed)
+    batch = max(1, min(64, 20_000_000 // max(rows, 1)))
+    found = []
+    for start in range(0, resamples, batch):
+        size = min(batch, resamples - start)
+        picked = rng.integers(0, rows, size=(size, rows)) + rows * np.arange(size)[:, None]
+        counts = np.bincount(picked.ravel(), minlength=size * rows)
+        found.append(counts.reshape(size, rows).astype(float))
+    return found
+
+
+def paired_delta(
+    metric: str, truth: np.ndarray, base_score: np.ndarray, new_score: np.ndarray,
+    *, threshold: float = 0.5, resamples: int = 1000, confidence: float = 0.95, seed: int = 0,
+) -> DeltaInterval:  # fmt: skip
+    """The change in `metric` from `base_score` to `new_score` on the same rows and its
+    paired-bootstrap percentile interval."""
+    if not len(truth) == len(base_score) == len(new_score):
+        raise ValueError("paired_delta: truth and both scores must be the same rows")
+    truth = np.asarray(truth, dtype=float)
+    measure = weighted_metric(metric, threshold)
+    ones = np.ones((1, len(truth)))
+    base = float(measure(truth, np.asarray(base_score, float), ones)[0])
+    new = float(measure(truth, np.asarray(new_score, float), ones)[0])
+    deltas = np.concatenate([
+        measure(truth, np.asarray(new_score, float), w)
+        - measure(truth, np.asarray(base_score, float), w)
+        for w in draws(len(truth), resamples, seed)
+    ])  # fmt: skip
+    deltas = deltas[np.isfinite(deltas)]
+    tail = (1 - confidence) / 2 * 100
+    low, high = (np.percentile(deltas, [tail, 100 - tail]) if len(deltas)
+                 else (np.nan, np.nan))  # fmt: skip
+    return DeltaInterval(metric, len(truth), base, new, float(low), float(high), confidence,
+                         resamples)  # fmt: skip
