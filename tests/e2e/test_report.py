@@ -9,6 +9,7 @@ import re
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -78,9 +79,19 @@ def test_gate_verdict_follows_the_base_thresholds(pr_repo, tmp_path):
                              floor=new - 0.01)  # fmt: skip
     passed = make(repo, "gate", f"BASE={lenient}")
     assert f"gate: PASS valid.roc_auc {base:.4f} -> {new:.4f}" in passed.stdout
+    valid_rows = len(pd.read_parquet(repo / "data/features/valid.parquet"))
+    assert f"both models scored on the candidate's {valid_rows:,} valid rows" in passed.stdout
+    assert re.search(r"95% interval \[[+-][\d.]+, [+-][\d.]+\] on [\d,]+ rows", passed.stdout)
     if drop > 0:  # the PR made the model worse: a tighter tolerance refuses it
         tolerance = round(drop / 2, 6)
-        strict = base_with_gate(repo, tmp_path, "strict", tolerance=tolerance, floor=None)
+        judged = base_with_gate(repo, tmp_path, "judged", tolerance=tolerance, floor=None)
+        verdict = make(repo, "gate", f"BASE={judged}", check=False)
+        said = verdict.stdout + verdict.stderr  # the interval decides: clear, or not
+        assert ("clearly worse" in said and verdict.returncode != 0) or (
+            "inconclusive" in said and verdict.returncode == 0
+        ), said
+        strict = base_with_gate(repo, tmp_path, "strict", tolerance=tolerance, floor=None,
+                                resamples=0)  # the point estimates alone  # fmt: skip
         expected = f"a regression of more than the tolerance {tolerance}"
     else:  # the PR is no worse: a floor above it refuses it
         floor = round(new + 0.01, 4)

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from flight_delay.core.intervals import DeltaInterval
 from flight_delay.infra.config import HIGHER_IS_BETTER, GateConfig
 
 # Values in metrics.json are rounded to 6 decimals; smaller differences are noise.
@@ -154,9 +155,14 @@ def _floor(gate: GateConfig, new: dict[str, Any]) -> tuple[float | None, str] | 
     return pick(bounds, key=lambda bound: bound[0])
 
 
-def gate_verdict(gate: GateConfig, base: dict[str, Any] | None, new: dict[str, Any]) -> GateResult:
+def gate_verdict(
+    gate: GateConfig, base: dict[str, Any] | None, new: dict[str, Any],
+    interval: DeltaInterval | None = None,
+) -> GateResult:  # fmt: skip
     """Fail when the candidate is worse than the floor (gate.floor, or the trivial baseline
-    plus gate.floor_over_baseline), or worse than base by over `tolerance`."""
+    plus gate.floor_over_baseline), or worse than base by over `tolerance`: with the
+    `interval` of the change (both models on the same rows), only when even its best
+    bound is (interval_verdict)."""
     name = f"{gate.split}.{gate.metric}"
     value = as_number(lookup(new, gate.split, gate.metric))
     if value is None:
@@ -169,6 +175,8 @@ def gate_verdict(gate: GateConfig, base: dict[str, Any] | None, new: dict[str, A
     if bound is not None and sign * (value - bound) < -EPSILON:
         kind = "floor" if gate.higher_is_better else "ceiling"
         return GateResult(False, f"gate: FAIL {name} = {value:.4f} is worse than the {kind} {how}")
+    if interval is not None:
+        return interval_verdict(gate, interval)
     old = as_number(lookup(base, gate.split, gate.metric))
     if old is None:
         return GateResult(True, f"gate: PASS {name} = {value:.4f} (no baseline to compare with)")
@@ -183,3 +191,20 @@ def gate_verdict(gate: GateConfig, base: dict[str, Any] | None, new: dict[str, A
         True,
         f"gate: PASS {name} {old:.4f} -> {value:.4f} ({change:+.4f}, tolerance {gate.tolerance})",
     )
+
+
+def interval_verdict(gate: GateConfig, interval: DeltaInterval) -> GateResult:
+    """FAIL when the change is clearly worse than the tolerance (the interval's best bound
+    is); PASS otherwise, marked inconclusive when only the point estimate is."""
+    name = f"{gate.split}.{gate.metric}"
+    i = interval
+    said = (f"{name} {i.base:.4f} -> {i.new:.4f} ({i.delta:+.4f}, {i.confidence:.0%} interval "
+            f"[{i.low:+.4f}, {i.high:+.4f}] on {i.rows:,} rows)")  # fmt: skip
+    if i.worse_beyond(gate.tolerance):
+        return GateResult(False, f"gate: FAIL {said}: clearly worse, by more than the "
+                                 f"tolerance {gate.tolerance}")  # fmt: skip
+    sign = 1 if gate.higher_is_better else -1
+    if sign * i.delta < -(gate.tolerance + EPSILON):
+        doubt = f"worse than the tolerance {gate.tolerance} by the point estimate, not clearly"
+        return GateResult(True, f"gate: PASS {said}: inconclusive, {doubt}")
+    return GateResult(True, f"gate: PASS {said}, tolerance {gate.tolerance}")

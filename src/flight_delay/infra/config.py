@@ -272,6 +272,11 @@ class GateConfig(Section):
     # positive rate: ROC AUC 0.5, PR AUC the rate, ...) plus this margin (minus, for
     # log_loss and brier). With `floor` too, the stricter applies.
     floor_over_baseline: float | None = Field(default=None, gt=0)
+    # The regression must be clear, not only the point estimate (core/intervals.py): both
+    # models scored on the same rows, `resamples` paired bootstrap draws (0: compare the
+    # point estimates only), an interval at `confidence`.
+    resamples: int = Field(default=1000, ge=0)
+    confidence: float = Field(default=0.95, gt=0, lt=1)
 
     @property
     def higher_is_better(self) -> bool:

@@ -6,7 +6,8 @@ it is judged by; a PR's new thresholds apply once merged. Without a baseline (a 
 PR, or a base without metrics) only the floor applies, with the workspace's thresholds.
 When the PR moves the validation months (a retraining does), the base's model is scored
 on the PR's validation rows, so that the two are compared on the same rows
-(revisions/rescoring.py).
+(revisions/rescoring.py). Both models are scored on the PR's gate rows for the interval
+of the change (core/intervals.py): a regression fails only when it is clear.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from flight_delay.core.compare import GateResult, gate_verdict
 from flight_delay.infra.config import GateConfig
 from flight_delay.revisions.recorded_outputs import RecordedOutputs
-from flight_delay.revisions.rescoring import like_with_like
+from flight_delay.revisions.rescoring import decision_threshold, like_with_like, paired_interval
 
 
 def _validated(side: RecordedOutputs | None) -> tuple[GateConfig | None, str]:
@@ -56,8 +57,12 @@ def judge_pull_request(
         failure = f"gate: FAIL invalid gate thresholds in params.yaml ({new_problem})"
         return GateResult(False, failure), notes
     metrics = base.metrics if base and base.metrics else None
+    interval = None
     if base is not None and metrics and base_commit:
         metrics, moved = like_with_like(gate, base.params, new.params, base_commit, None, root,
                                         metrics, base_ref, label)  # fmt: skip
         notes += moved
-    return gate_verdict(gate, metrics, new.metrics), notes
+        threshold = decision_threshold(new.params)
+        interval, how = paired_interval(gate, threshold, base_commit, None, root, label)
+        notes.append(how)
+    return gate_verdict(gate, metrics, new.metrics, interval), notes

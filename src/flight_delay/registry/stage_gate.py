@@ -19,7 +19,7 @@ from flight_delay.infra.config import GateConfig
 from flight_delay.registry.gto_registry import registry_events
 from flight_delay.registry.tag_events import TagEvent, occupant_before
 from flight_delay.revisions.recorded_outputs import RecordedOutputs, trusted_outputs
-from flight_delay.revisions.rescoring import like_with_like
+from flight_delay.revisions.rescoring import decision_threshold, like_with_like, paired_interval
 
 
 def judge_assignment(
@@ -37,5 +37,7 @@ def judge_assignment(
         gate, base.params, candidate.params, holder["commit"], event.commit, root,
         base.metrics, holder["version"], label,
     )  # fmt: skip
-    notes = [f"{event.version} against {name}", *moved]
-    return gate_verdict(gate, base_metrics, candidate.metrics), notes
+    threshold = decision_threshold(candidate.params)
+    interval, how = paired_interval(gate, threshold, holder["commit"], event.commit, root, label)
+    notes = [f"{event.version} against {name}", *moved, how]
+    return gate_verdict(gate, base_metrics, candidate.metrics, interval), notes

@@ -23,6 +23,8 @@ from flight_delay.infra.paths import FEATURES_DIR, MODEL_FILE
 if TYPE_CHECKING:
     import pandas as pd
 
+    from flight_delay.core.intervals import DeltaInterval
+
 
 def window(params: dict, split: str) -> object:
     """What decides the rows of one split: for an ordered split its column and values
@@ -118,3 +120,34 @@ def like_with_like(
                               "comparing the recorded metrics"]  # fmt: skip
     return rescored, [f"{gate.split} rows moved ({old} -> {new}): {who}'s model scored on "
                       f"the candidate's {gate.split} rows ({how})"]  # fmt: skip
+
+
+def paired_interval(
+    gate: GateConfig, threshold: float, base_rev: str, new_rev: str | None, root: Path,
+    label: str,
+) -> tuple[DeltaInterval | None, str]:  # fmt: skip
+    """The change in the gate's metric from the baseline's model to the candidate's, both
+    scored on the candidate's `gate.split` rows, with its paired-bootstrap interval
+    (core/intervals.py); (None, why) when `gate.resamples` is 0 or a file cannot be had."""
+    from flight_delay.core.intervals import paired_delta
+    from flight_delay.infra.persistence import load_model
+
+    if gate.resamples == 0:
+        return None, "gate.resamples is 0: point estimates compared"
+    try:
+        rows = read_table_at(FEATURES_DIR / f"{gate.split}.parquet", new_rev, root)
+        scores = []
+        for rev in (base_rev, new_rev):
+            with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
+                model_path = Path(scratch) / MODEL_FILE.name
+                model_path.write_bytes(read_at(MODEL_FILE, rev, root))
+                model = load_model(model_path)
+            scores.append(model.predict_proba(rows[list(model.feature_names_in_)])[:, 1])
+    except Exception as err:  # any failure: the gate compares the recorded metrics
+        return None, (f"no interval: could not score both models on the same rows "
+                      f"({type(err).__name__}); point estimates compared")  # fmt: skip
+    interval = paired_delta(gate.metric, rows[label].to_numpy(), scores[0], scores[1],
+                            threshold=threshold, resamples=gate.resamples,
+                            confidence=gate.confidence, seed=0)  # fmt: skip
+    return interval, (f"both models scored on the candidate's {len(rows):,} {gate.split} rows; "
+                      f"{gate.resamples} paired bootstrap draws")  # fmt: skip
