@@ -9,6 +9,7 @@ dev is unassigned. The tests read what each step printed and left in MLflow.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -273,6 +274,10 @@ def test_a_worse_v3_is_refused_and_prod_stays(scenario):
     promoted = seen["promote_v3"]
     assert promoted.returncode != 0
     assert "gate: FAIL valid.roc_auc" in promoted.stdout
+    # judged as the PR gate judges: both models on the same rows, a clear regression
+    assert "paired bootstrap draws" in promoted.stdout
+    assert re.search(r"95% interval \[-[\d.]+, -[\d.]+\] on [\d,]+ rows\): clearly worse",
+                     promoted.stdout), promoted.stdout  # fmt: skip
     assert f"{seen['tag_v3']} refused; the MLflow registry is unchanged" in promoted.stderr
     assert seen["alias_after_v3"] == "2"
     assert not seen["outputs_v3"].exists()  # no `deploy` output: the deploy job is skipped

@@ -133,12 +133,6 @@ class DeltaInterval:
             return self.high < -tolerance
         return self.low > tolerance
 
-    def as_dict(self) -> dict[str, float | int | str | bool]:
-        return {"metric": self.metric, "rows": self.rows, "base": self.base, "new": self.new,
-                "delta": self.delta, "low": self.low, "high": self.high,
-                "confidence": self.confidence, "resamples": self.resamples,
-                "distinguishable": self.excludes_zero}  # fmt: skip
-
 
 def draws(rows: int, resamples: int, seed: int) -> list[np.ndarray]:
     """The bootstrap's row counts (draws x rows), in batches of at most about 160 MB:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from flight_delay.core.compare import GateResult, gate_verdict
 from flight_delay.infra.config import GateConfig
 from flight_delay.revisions.recorded_outputs import RecordedOutputs
-from flight_delay.revisions.rescoring import decision_threshold, like_with_like, paired_interval
+from flight_delay.revisions.rescoring import judged_baseline
 
 
 def _validated(side: RecordedOutputs | None) -> tuple[GateConfig | None, str]:
@@ -59,10 +59,8 @@ def judge_pull_request(
     metrics = base.metrics if base and base.metrics else None
     interval = None
     if base is not None and metrics and base_commit:
-        metrics, moved = like_with_like(gate, base.params, new.params, base_commit, None, root,
-                                        metrics, base_ref, label)  # fmt: skip
-        notes += moved
-        threshold = decision_threshold(new.params)
-        interval, how = paired_interval(gate, threshold, base_commit, None, root, label)
-        notes.append(how)
+        metrics, interval, judged = judged_baseline(
+            gate, base.params, new.params, base_commit, None, root, metrics, base_ref, label
+        )
+        notes += judged
     return gate_verdict(gate, metrics, new.metrics, interval), notes

@@ -19,7 +19,7 @@ from flight_delay.infra.config import GateConfig
 from flight_delay.registry.gto_registry import registry_events
 from flight_delay.registry.tag_events import TagEvent, occupant_before
 from flight_delay.revisions.recorded_outputs import RecordedOutputs, trusted_outputs
-from flight_delay.revisions.rescoring import decision_threshold, like_with_like, paired_interval
+from flight_delay.revisions.rescoring import judged_baseline
 
 
 def judge_assignment(
@@ -33,11 +33,9 @@ def judge_assignment(
         return gate_verdict(gate, None, candidate.metrics), notes
     name = f"{holder['version']} (in {event.stage} by {holder['ref']})"
     base = trusted_outputs(name, holder["commit"], root)
-    base_metrics, moved = like_with_like(
+    base_metrics, interval, judged = judged_baseline(
         gate, base.params, candidate.params, holder["commit"], event.commit, root,
         base.metrics, holder["version"], label,
     )  # fmt: skip
-    threshold = decision_threshold(candidate.params)
-    interval, how = paired_interval(gate, threshold, holder["commit"], event.commit, root, label)
-    notes = [f"{event.version} against {name}", *moved, how]
+    notes = [f"{event.version} against {name}", *judged]
     return gate_verdict(gate, base_metrics, candidate.metrics, interval), notes

@@ -21,6 +21,7 @@ from flight_delay.infra.config import GateConfig
 from flight_delay.infra.paths import FEATURES_DIR, MODEL_FILE
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from flight_delay.core.intervals import DeltaInterval
@@ -81,6 +82,19 @@ def read_table_at(path: Path, rev: str | None, root: Path) -> pd.DataFrame:
                      ignore_index=True)  # fmt: skip
 
 
+def model_scores(rows: pd.DataFrame, rev: str | None, root: Path) -> np.ndarray:
+    """The probabilities of the model file at `rev` (None: the workspace) on `rows`."""
+    import numpy as np
+
+    from flight_delay.infra.persistence import load_model
+
+    with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
+        model_path = Path(scratch) / MODEL_FILE.name
+        model_path.write_bytes(read_at(MODEL_FILE, rev, root))
+        model = load_model(model_path)
+    return np.asarray(model.predict_proba(rows[list(model.feature_names_in_)])[:, 1])
+
+
 def rescore_baseline(
     gate: GateConfig, threshold: float, base_rev: str, new_rev: str | None, root: Path,
     label: str,
@@ -88,17 +102,11 @@ def rescore_baseline(
     """({split: {metric: value}} of the baseline's model on the candidate's validation
     rows (whose 0/1 truth is the column `label`), note); (None, why) when either file
     cannot be had or read."""
-
     from flight_delay.core.metrics import classification_metrics
-    from flight_delay.infra.persistence import load_model
 
     try:
         rows = read_table_at(FEATURES_DIR / f"{gate.split}.parquet", new_rev, root)
-        with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
-            model_path = Path(scratch) / MODEL_FILE.name
-            model_path.write_bytes(read_at(MODEL_FILE, base_rev, root))
-            model = load_model(model_path)
-        scores = model.predict_proba(rows[list(model.feature_names_in_)])[:, 1]
+        scores = model_scores(rows, base_rev, root)
     except Exception as err:  # any failure: the gate falls back to the recorded metrics
         return None, f"could not rescore the baseline on the same rows ({type(err).__name__})"
     value = classification_metrics(rows[label].to_numpy(), scores, threshold)[gate.metric]
@@ -118,8 +126,13 @@ def like_with_like(
     if rescored is None:
         return base_metrics, [f"{gate.split} rows moved ({old} -> {new}); {how}: "
                               "comparing the recorded metrics"]  # fmt: skip
-    return rescored, [f"{gate.split} rows moved ({old} -> {new}): {who}'s model scored on "
-                      f"the candidate's {gate.split} rows ({how})"]  # fmt: skip
+    return rescored, [moved_note(gate, base_params, new_params, who, how)]
+
+
+def moved_note(gate: GateConfig, base_params: dict, new_params: dict, who: str, how: str) -> str:
+    old, new = window(base_params, gate.split), window(new_params, gate.split)
+    return (f"{gate.split} rows moved ({old} -> {new}): {who}'s model scored on the "
+            f"candidate's {gate.split} rows ({how})")  # fmt: skip
 
 
 def paired_interval(
@@ -130,24 +143,36 @@ def paired_interval(
     scored on the candidate's `gate.split` rows, with its paired-bootstrap interval
     (core/intervals.py); (None, why) when `gate.resamples` is 0 or a file cannot be had."""
     from flight_delay.core.intervals import paired_delta
-    from flight_delay.infra.persistence import load_model
 
     if gate.resamples == 0:
         return None, "gate.resamples is 0: point estimates compared"
     try:
         rows = read_table_at(FEATURES_DIR / f"{gate.split}.parquet", new_rev, root)
-        scores = []
-        for rev in (base_rev, new_rev):
-            with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
-                model_path = Path(scratch) / MODEL_FILE.name
-                model_path.write_bytes(read_at(MODEL_FILE, rev, root))
-                model = load_model(model_path)
-            scores.append(model.predict_proba(rows[list(model.feature_names_in_)])[:, 1])
+        base, new = (model_scores(rows, rev, root) for rev in (base_rev, new_rev))
     except Exception as err:  # any failure: the gate compares the recorded metrics
         return None, (f"no interval: could not score both models on the same rows "
                       f"({type(err).__name__}); point estimates compared")  # fmt: skip
-    interval = paired_delta(gate.metric, rows[label].to_numpy(), scores[0], scores[1],
+    interval = paired_delta(gate.metric, rows[label].to_numpy(), base, new,
                             threshold=threshold, resamples=gate.resamples,
                             confidence=gate.confidence, seed=0)  # fmt: skip
     return interval, (f"both models scored on the candidate's {len(rows):,} {gate.split} rows; "
                       f"{gate.resamples} paired bootstrap draws")  # fmt: skip
+
+
+def judged_baseline(
+    gate: GateConfig, base_params: dict, new_params: dict, base_rev: str, new_rev: str | None,
+    root: Path, base_metrics: dict, who: str, label: str,
+) -> tuple[dict, DeltaInterval | None, list[str]]:  # fmt: skip
+    """What the PR gate and the stage gate judge the candidate by: the interval of the
+    change with both models on the candidate's rows (then the window moving needs no
+    rescoring of its own), else the baseline metrics like with like; and the notes."""
+    threshold = decision_threshold(new_params)
+    interval, how = paired_interval(gate, threshold, base_rev, new_rev, root, label)
+    if interval is None:
+        metrics, notes = like_with_like(gate, base_params, new_params, base_rev, new_rev, root,
+                                        base_metrics, who, label)  # fmt: skip
+        return metrics, None, [*notes, how]
+    notes = [how]
+    if moved(base_params, new_params, gate.split):
+        notes.insert(0, moved_note(gate, base_params, new_params, who, f"{interval.rows:,} rows"))
+    return base_metrics, interval, notes
