@@ -50,10 +50,20 @@ def test_report_shows_the_changed_param_reran_stages_and_metric_deltas(pr_repo):
     assert not re.search(r"re-ran: .*\b(ingest|prepare|featurize)\b", report)
     base, new = metrics(repo, "main")["test"], metrics(repo)["test"]
     assert base["roc_auc"] != new["roc_auc"]
-    row = f"| roc_auc | {base['roc_auc']:.4f} | {new['roc_auc']:.4f} | "
-    assert row + f"{new['roc_auc'] - base['roc_auc']:+.4f} |" in report
-    assert re.search(r"\| log_loss \| [\d.]+ \| [\d.]+ \| [+-]0\.0*[1-9]", report)
-    assert "## Slices that moved most" in report and "| region=" in report
+    # both models scored on the PR's rows: the recorded values, each change's interval
+    row = re.escape(f"| roc_auc | {base['roc_auc']:.4f} | {new['roc_auc']:.4f} | ")
+    interval = (r"\| \[([+-][\d.]+), ([+-][\d.]+)\] "
+                r"\| (\*\*[▲▼] \w+, clear\*\*|[▲▼] \w+, within noise) \|")  # fmt: skip
+    assert re.search(row + r"[+-][\d.]+ " + interval, report), report
+    assert re.search(r"\| log_loss \| [\d.]+ \| [\d.]+ \| [+-]0\.0*[1-9]\d* " + interval, report)
+    assert "1,000 paired bootstrap draws" in report
+    assert "## Slices (test ROC AUC)" in report and "Ranked by evidence" in report
+    assert re.search(r"\| region=\w+ \| [\d,]+ \| [\d.]+ \| [\d.]+ \| [+-][\d.]+ \| \[", report)
+    gate_line = re.search(r"valid\.roc_auc [\d.]+ -> [\d.]+ \(([+-][\d.]+), 95% interval "
+                          r"\[([+-][\d.]+), ([+-][\d.]+)\]", report)  # fmt: skip
+    assert gate_line, report  # the gate's interval is the report's, same draws
+    valid = report[report.index("**valid**") :]
+    assert f"| {gate_line[1]} | [{gate_line[2]}, {gate_line[3]}] |" in valid
     for image in IMAGES:
         assert (repo / f"reports/pr/{image}.png").read_bytes()[:4] == b"\x89PNG"
         assert f"({image}.png)" in report

@@ -16,10 +16,14 @@ DESCRIPTIVE = ("rows", "base_rate", "mean_score")  # about the data, not quality
 
 @dataclass(frozen=True)
 class MetricChange:
+    """A metric of one split on both sides; with the `interval` of the change when both
+    models were scored on the same rows (then base and new are those scores')."""
+
     split: str
     metric: str
     base: float | None
     new: float | None
+    interval: DeltaInterval | None = None
 
     @property
     def delta(self) -> float | None:
@@ -29,14 +33,19 @@ class MetricChange:
 
     @property
     def mark(self) -> str:
-        """▲ better, ▼ worse, = unchanged; blank for descriptive metrics or a missing side."""
+        """▲ better, ▼ worse, = unchanged; with an interval, "clear" when it excludes zero
+        and "within noise" when it does not; blank for descriptive metrics or a missing
+        side."""
         delta = self.delta
         if delta is None or self.metric not in HIGHER_IS_BETTER:
             return ""
         if abs(delta) < EPSILON:
             return "="
         better = (delta > 0) == HIGHER_IS_BETTER[self.metric]
-        return "▲ better" if better else "▼ worse"
+        said = "▲ better" if better else "▼ worse"
+        if self.interval is None:
+            return said
+        return f"**{said}, clear**" if self.interval.excludes_zero else f"{said}, within noise"
 
 
 def as_number(value: object) -> float | None:
@@ -55,16 +64,25 @@ def lookup(tree: object, *keys: str) -> object:
     return tree
 
 
-def metric_changes(base: dict[str, Any], new: dict[str, Any]) -> list[MetricChange]:
-    """Quality metrics, then descriptive ones, of every split either side has."""
+def metric_changes(
+    base: dict[str, Any], new: dict[str, Any],
+    intervals: dict[str, dict[str, DeltaInterval]] | None = None,
+) -> list[MetricChange]:  # fmt: skip
+    """Quality metrics, then descriptive ones, of every split either side has; a metric
+    with an interval (split -> metric -> interval) takes both sides' values from it."""
     order = [*HIGHER_IS_BETTER, *DESCRIPTIVE]
     changes = []
     for split in sorted({*base, *new}, key=lambda s: (s != "test", str(s))):
         for metric in order:
             old = as_number(lookup(base, split, metric))
             fresh = as_number(lookup(new, split, metric))
+            interval = (intervals or {}).get(split, {}).get(metric)
+            if interval is not None and math.isfinite(interval.low):
+                old, fresh = interval.base, interval.new
+            else:
+                interval = None
             if old is not None or fresh is not None:
-                changes.append(MetricChange(split, metric, old, fresh))
+                changes.append(MetricChange(split, metric, old, fresh, interval))
     return changes
 
 
@@ -75,10 +93,21 @@ class SliceChange:
     rows: int
     base: float
     new: float
+    interval: DeltaInterval | None = None
 
     @property
     def delta(self) -> float:
         return self.new - self.base
+
+    @property
+    def evidence(self) -> float:
+        """How far the change stands out of its own noise: |delta| over half the
+        interval's width (above 1: the interval excludes zero); 0 without an interval."""
+        i = self.interval
+        if i is None or not math.isfinite(i.low) or not math.isfinite(i.high):
+            return 0.0
+        half = (i.high - i.low) / 2
+        return abs(i.delta) / half if half > 0 else (math.inf if abs(i.delta) > 0 else 0.0)
 
 
 def moved_slices(
@@ -101,6 +130,21 @@ def moved_slices(
                 changes.append(SliceChange(column, str(value), int(rows), old, fresh))
     changes.sort(key=lambda c: (-abs(c.delta), c.column, c.value))
     return [c for c in changes[:top] if abs(c.delta) >= EPSILON]
+
+
+def ranked_slices(
+    intervals: dict[tuple[str, str], DeltaInterval], top: int = 5,
+) -> list[SliceChange]:  # fmt: skip
+    """The `top` slices whose change (both models on the slice's rows) stands out most of
+    its own noise, most evidence first; slices whose metric is undefined (one class) and
+    unchanged ones are left out."""
+    changes = [
+        SliceChange(column, value, i.rows, i.base, i.new, i)
+        for (column, value), i in intervals.items()
+        if math.isfinite(i.low) and math.isfinite(i.base) and abs(i.delta) >= EPSILON
+    ]
+    changes.sort(key=lambda c: (-c.evidence, -abs(c.delta), c.column, c.value))
+    return changes[:top]
 
 
 def changed_stages(base_lock: dict[str, Any], new_lock: dict[str, Any]) -> dict[str, list[str]]:

@@ -13,49 +13,57 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from flight_delay.infra.config import HIGHER_IS_BETTER
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 Weighted = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def _groups(score: np.ndarray) -> tuple[np.ndarray, int]:
-    """Each row's group of equal scores, groups in ascending score order."""
-    _, inverse = np.unique(score, return_inverse=True)
-    return inverse, int(inverse.max()) + 1 if len(inverse) else 0
+def _grouped(truth: np.ndarray, score: np.ndarray,
+             weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The weight of positives and of negatives in each group of equal scores, groups in
+    ascending score order (groups x draws): one sparse product per class."""
+    from scipy import sparse
+
+    _, group = np.unique(score, return_inverse=True)
+    groups = int(group.max()) + 1 if len(group) else 0
+    rows = np.arange(len(score))
+    positive = truth.astype(bool)
+    sides = []
+    for mask in (positive, ~positive):
+        member = sparse.csr_matrix((np.ones(mask.sum()), (rows[mask], group[mask])),
+                                   shape=(len(score), groups))  # fmt: skip
+        sides.append(np.ascontiguousarray(member.T @ weights.T))
+    return sides[0], sides[1]
 
 
 def roc_auc(truth: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """ROC AUC for each row of `weights` (draws x rows): the weighted chance that a
     positive scores above a negative, ties counting half."""
-    group, n = _groups(score)
-    positive = truth.astype(bool)
-    found = np.empty(len(weights))
-    for k, w in enumerate(weights):
-        pos = np.bincount(group[positive], w[positive], minlength=n)
-        neg = np.bincount(group[~positive], w[~positive], minlength=n)
-        below = np.cumsum(neg) - neg  # negatives scored lower than each group
-        pairs = pos.sum() * neg.sum()
-        found[k] = (pos @ (below + neg / 2)) / pairs if pairs else np.nan
+    pos, neg = _grouped(truth, score, weights)
+    below = np.cumsum(neg, axis=0) - neg  # negatives scored lower than each group
+    pairs = pos.sum(axis=0) * neg.sum(axis=0)
+    won = np.einsum("gd,gd->d", pos, below + neg / 2)
+    found: np.ndarray = np.divide(won, pairs, out=np.full(len(weights), np.nan), where=pairs > 0)
     return found
 
 
 def average_precision(truth: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """PR AUC as sklearn's average precision: the precision at each score threshold, from
     the highest down, weighted by the recall it adds."""
-    group, n = _groups(score)
-    positive = truth.astype(bool)
-    found = np.empty(len(weights))
-    for k, w in enumerate(weights):
-        pos = np.bincount(group[positive], w[positive], minlength=n)[::-1]
-        neg = np.bincount(group[~positive], w[~positive], minlength=n)[::-1]
-        tp, fp = np.cumsum(pos), np.cumsum(neg)
-        total = tp[-1] if len(tp) else 0.0
-        seen = tp + fp
-        precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
-        found[k] = (pos @ precision) / total if total else np.nan
+    pos, neg = (side[::-1] for side in _grouped(truth, score, weights))
+    tp, seen = np.cumsum(pos, axis=0), np.cumsum(pos + neg, axis=0)
+    precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
+    total = pos.sum(axis=0)
+    weighted = np.einsum("gd,gd->d", pos, precision)
+    found: np.ndarray = np.divide(weighted, total, out=np.full(len(weights), np.nan),
+                                  where=total > 0)  # fmt: skip
     return found
 
 
@@ -148,27 +156,69 @@ def draws(rows: int, resamples: int, seed: int) -> list[np.ndarray]:
     return found
 
 
+def paired_deltas(
+    metrics: list[str], truth: np.ndarray, base_score: np.ndarray, new_score: np.ndarray,
+    *, threshold: float = 0.5, resamples: int = 1000, confidence: float = 0.95, seed: int = 0,
+) -> dict[str, DeltaInterval]:  # fmt: skip
+    """The change in each of `metrics` from `base_score` to `new_score` on the same rows,
+    each with its paired-bootstrap percentile interval. The draws are made once and shared:
+    a metric's interval does not depend on which others were asked for."""
+    if not len(truth) == len(base_score) == len(new_score):
+        raise ValueError("paired_delta: truth and both scores must be the same rows")
+    truth = np.asarray(truth, dtype=float)
+    base_score, new_score = np.asarray(base_score, float), np.asarray(new_score, float)
+    measures = {metric: weighted_metric(metric, threshold) for metric in metrics}
+    ones = np.ones((1, len(truth)))
+    found: dict[str, list[np.ndarray]] = {metric: [] for metric in metrics}
+    for w in draws(len(truth), resamples, seed):
+        for metric, measure in measures.items():
+            found[metric].append(measure(truth, new_score, w) - measure(truth, base_score, w))
+    tail = (1 - confidence) / 2 * 100
+    intervals = {}
+    for metric, measure in measures.items():
+        base = float(measure(truth, base_score, ones)[0])
+        new = float(measure(truth, new_score, ones)[0])
+        deltas = np.concatenate(found[metric]) if found[metric] else np.zeros(0)
+        deltas = deltas[np.isfinite(deltas)]
+        low, high = (np.percentile(deltas, [tail, 100 - tail]) if len(deltas)
+                     else (np.nan, np.nan))  # fmt: skip
+        intervals[metric] = DeltaInterval(metric, len(truth), base, new, float(low), float(high),
+                                          confidence, resamples)  # fmt: skip
+    return intervals
+
+
 def paired_delta(
     metric: str, truth: np.ndarray, base_score: np.ndarray, new_score: np.ndarray,
     *, threshold: float = 0.5, resamples: int = 1000, confidence: float = 0.95, seed: int = 0,
 ) -> DeltaInterval:  # fmt: skip
     """The change in `metric` from `base_score` to `new_score` on the same rows and its
-    paired-bootstrap percentile interval."""
-    if not len(truth) == len(base_score) == len(new_score):
-        raise ValueError("paired_delta: truth and both scores must be the same rows")
-    truth = np.asarray(truth, dtype=float)
-    measure = weighted_metric(metric, threshold)
-    ones = np.ones((1, len(truth)))
-    base = float(measure(truth, np.asarray(base_score, float), ones)[0])
-    new = float(measure(truth, np.asarray(new_score, float), ones)[0])
-    deltas = np.concatenate([
-        measure(truth, np.asarray(new_score, float), w)
-        - measure(truth, np.asarray(base_score, float), w)
-        for w in draws(len(truth), resamples, seed)
-    ])  # fmt: skip
-    deltas = deltas[np.isfinite(deltas)]
-    tail = (1 - confidence) / 2 * 100
-    low, high = (np.percentile(deltas, [tail, 100 - tail]) if len(deltas)
-                 else (np.nan, np.nan))  # fmt: skip
-    return DeltaInterval(metric, len(truth), base, new, float(low), float(high), confidence,
-                         resamples)  # fmt: skip
+    paired-bootstrap percentile interval (paired_deltas for one metric)."""
+    return paired_deltas(
+        [metric],
+        truth,
+        base_score,
+        new_score,
+        threshold=threshold,
+        resamples=resamples,
+        confidence=confidence,
+        seed=seed,
+    )[metric]
+
+
+def slice_deltas(
+    frame: pd.DataFrame, truth: np.ndarray, base_score: np.ndarray, new_score: np.ndarray,
+    columns: list[str], *, metric: str = "roc_auc", resamples: int = 1000,
+    confidence: float = 0.95, seed: int = 0,
+) -> dict[tuple[str, str], DeltaInterval]:  # fmt: skip
+    """(column, value) -> the change in `metric` on that slice's rows (a value of one of
+    `columns` in `frame`), each slice bootstrapped on its own rows; named as slices.json
+    names them. A slice with one class has no interval (NaN bounds)."""
+    from flight_delay.core.metrics import slice_key
+
+    found = {}
+    for column in columns:
+        for value, rows in frame.groupby(column, sort=True, observed=True).indices.items():
+            found[(column, slice_key(value))] = paired_delta(
+                metric, truth[rows], base_score[rows], new_score[rows], resamples=resamples,
+                confidence=confidence, seed=seed)  # fmt: skip
+    return found

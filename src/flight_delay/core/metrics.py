@@ -47,6 +47,11 @@ def classification_metrics(
     return {**{k: _round(v) for k, v in values.items()}, **{k: int(v) for k, v in counts.items()}}
 
 
+def slice_key(value: object) -> str:
+    """How slices.json names a slice's value (12.0 as "12")."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def slice_metrics(
     frame: pd.DataFrame, score: np.ndarray, label: str, columns: list[str], min_rows: int = 50
 ) -> dict[str, Any]:
@@ -57,8 +62,7 @@ def slice_metrics(
         entries = {}
         for value, group in scored.groupby(column, sort=True, observed=True):
             both_classes = group[label].nunique() == 2 and len(group) >= min_rows
-            key = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-            entries[key] = {
+            entries[slice_key(value)] = {
                 "rows": len(group),
                 "base_rate": _round(group[label].mean()),
                 "mean_score": _round(group["_score"].mean()),

@@ -277,6 +277,9 @@ class GateConfig(Section):
     # point estimates only), an interval at `confidence`.
     resamples: int = Field(default=1000, ge=0)
     confidence: float = Field(default=0.95, gt=0, lt=1)
+    # The PR report labels slices with fewer rows than this as small (their interval is
+    # wide; they are ranked by evidence like the others).
+    slice_min_rows: int = Field(default=100, ge=1)
 
     @property
     def higher_is_better(self) -> bool:

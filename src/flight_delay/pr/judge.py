@@ -34,6 +34,11 @@ def _validated(side: RecordedOutputs | None) -> tuple[GateConfig | None, str]:
         return None, f"{key}: {first['msg']}"
 
 
+def thresholds(base: RecordedOutputs | None, new: RecordedOutputs) -> GateConfig | None:
+    """The gate thresholds that judge the PR: the base's, else the workspace's."""
+    return _validated(base)[0] or _validated(new)[0]
+
+
 def judge_pull_request(
     base: RecordedOutputs | None, new: RecordedOutputs, base_ref: str, label: str,
     base_commit: str | None = None, root: Path = Path("."),

@@ -23,7 +23,7 @@ from flight_delay.infra.config import ConfigError, TrackingConfig
 from flight_delay.infra.dvc_lock import recorded_md5s
 from flight_delay.infra.io import write_text
 from flight_delay.infra.paths import DATASET_CARD_MD, IMAGES_DIR, MODEL_FILE, PR_REPORT
-from flight_delay.pr.judge import judge_pull_request
+from flight_delay.pr.judge import judge_pull_request, thresholds
 from flight_delay.pr.report_markdown import TOP_FEATURES, Context, build_report, guarded
 from flight_delay.revisions.recorded_outputs import (
     CURVE_COLUMNS,
@@ -31,6 +31,7 @@ from flight_delay.revisions.recorded_outputs import (
     RecordedOutputs,
     read_pair,
 )
+from flight_delay.revisions.rescoring import comparison_intervals, decision_threshold
 
 
 def _test_counts(side: RecordedOutputs | None) -> dict[str, float] | None:
@@ -143,6 +144,27 @@ def mlflow_link(new: RecordedOutputs) -> str | None:
         return None
 
 
+def intervals_of(
+    base: RecordedOutputs | None, new: RecordedOutputs, base_commit: str | None, root: Path,
+    label: str,
+) -> tuple[dict | str, dict | None, int]:  # fmt: skip
+    """Context fields: the metrics' intervals (or why none), the slices' (or None) and the
+    size below which a slice is labelled small."""
+    gate = thresholds(base, new)
+    min_rows = gate.slice_min_rows if gate else 100
+    if base is None or not base.metrics or base_commit is None or gate is None:
+        return "no baseline", None, min_rows
+    columns = lookup(new.params, "evaluate", "slice_columns")
+    found = comparison_intervals(
+        gate, decision_threshold(new.params), base_commit, root, label,
+        [split for split in new.metrics if isinstance(new.metrics[split], dict)],
+        [str(c) for c in columns] if isinstance(columns, list) else [],
+    )  # fmt: skip
+    if isinstance(found, str):
+        return found, None, min_rows
+    return found[0], found[1], min_rows
+
+
 def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
     base, base_commit, new = read_pair(base_ref, root)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -155,7 +177,12 @@ def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
         if new.metrics
         else (None, [])
     )
+    intervals, slice_intervals, min_rows = intervals_of(base, new, base_commit, root,
+                                                        dataset.label)  # fmt: skip
     context = Context(
+        intervals=intervals,
+        slice_intervals=slice_intervals,
+        slice_min_rows=min_rows,
         base_ref=base_ref,
         base_commit=base_commit,
         label=dataset.label,

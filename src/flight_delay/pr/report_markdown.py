@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from flight_delay.core import compare
 from flight_delay.core.compare import as_number, lookup
+from flight_delay.core.intervals import DeltaInterval
 from flight_delay.core.splits import SPLITS
 from flight_delay.infra.paths import DATASET_CARD_MD
 from flight_delay.revisions.recorded_outputs import RecordedOutputs
@@ -35,6 +36,10 @@ class Context:
     gate_notes: tuple[str, ...] = ()
     run_link: str | None = None
     card_link: str = DATASET_CARD_MD.as_posix()  # a URL on GitHub (see `card_link`)
+    # split -> metric -> the change's interval, both models on the PR's rows; or why none
+    intervals: dict[str, dict[str, DeltaInterval]] | str = "not computed"
+    slice_intervals: dict[tuple[str, str], DeltaInterval] | None = None  # test ROC AUC
+    slice_min_rows: int = 100
 
 
 def _fmt(value: float | None, metric: str) -> str:
@@ -55,32 +60,84 @@ def _capped(lines: list[str]) -> list[str]:
     return lines if extra <= 0 else [*lines[:MAX_LIST], f"- ... and {extra} more"]
 
 
-def _metrics_table(changes: list[compare.MetricChange]) -> list[str]:
-    lines = ["| metric | base | PR | Δ | |", "|---|---:|---:|---:|---|"]
-    lines += [
-        f"| {c.metric} | {_fmt(c.base, c.metric)} | {_fmt(c.new, c.metric)} "
-        f"| {_delta(c)} | {c.mark} |"
-        for c in changes
-    ]
-    return lines
+def _interval(interval: DeltaInterval | None) -> str:
+    return "—" if interval is None else f"[{interval.low:+.4f}, {interval.high:+.4f}]"
 
 
-def metrics_section(base: RecordedOutputs | None, new: RecordedOutputs) -> list[str]:
-    """One table per split, test first."""
-    changes = compare.metric_changes(base.metrics if base else {}, new.metrics)
+def _metrics_table(changes: list[compare.MetricChange], with_intervals: bool) -> list[str]:
+    if not with_intervals:
+        lines = ["| metric | base | PR | Δ | |", "|---|---:|---:|---:|---|"]
+        return lines + [f"| {c.metric} | {_fmt(c.base, c.metric)} | {_fmt(c.new, c.metric)} "
+                        f"| {_delta(c)} | {c.mark} |" for c in changes]  # fmt: skip
+    lines = ["| metric | base | PR | Δ | interval | |", "|---|---:|---:|---:|---|---|"]
+    return lines + [f"| {c.metric} | {_fmt(c.base, c.metric)} | {_fmt(c.new, c.metric)} "
+                    f"| {_delta(c)} | {_interval(c.interval)} | {c.mark} |"
+                    for c in changes]  # fmt: skip
+
+
+def _how_sure(intervals: dict[str, dict[str, DeltaInterval]]) -> str:
+    first = next((i for per_split in intervals.values() for i in per_split.values()), None)
+    if first is None:
+        return ""
+    return (f"Both models scored on this PR's rows of each split; the interval is the "
+            f"{first.confidence:.0%} interval of Δ from {first.resamples:,} paired bootstrap "
+            "draws, and **clear** marks a change whose interval excludes zero (docs/"
+            "pull-requests.md, \"How clearly is decided\").")  # fmt: skip
+
+
+def metrics_section(
+    base: RecordedOutputs | None, new: RecordedOutputs, context: Context | None = None
+) -> list[str]:
+    """One table per split, test first; with each change's interval when both models
+    could be scored on the same rows, else the recorded values and why not."""
+    intervals = context.intervals if context else "not computed"
+    per_split = intervals if isinstance(intervals, dict) else None
+    changes = compare.metric_changes(base.metrics if base else {}, new.metrics, per_split)
     if not changes:
         return ["No metrics in the workspace: did `dvc repro` run?"]
     lines: list[str] = []
+    if per_split:
+        lines += [_how_sure(per_split), ""]
+    elif base is not None and base.metrics and isinstance(intervals, str):
+        lines += [f"Recorded metrics, no intervals: {intervals}.", ""]
     for split in dict.fromkeys(c.split for c in changes):
-        lines += [f"**{split}**", "", *_metrics_table([c for c in changes if c.split == split]), ""]
+        table = _metrics_table([c for c in changes if c.split == split], bool(per_split))
+        lines += [f"**{split}**", "", *table, ""]
     return lines[:-1]
 
 
-def slices_section(base: RecordedOutputs | None, new: RecordedOutputs) -> list[str]:
+def _slice_mark(change: compare.SliceChange, min_rows: int) -> str:
+    marks = ["**clear**"] if change.interval and change.interval.excludes_zero else []
+    if change.rows < min_rows:
+        marks.append(f"small (< {min_rows:,} rows)")
+    return ", ".join(marks)
+
+
+def slices_section(
+    base: RecordedOutputs | None, new: RecordedOutputs, context: Context | None = None
+) -> list[str]:
+    """With intervals: the slices ranked by evidence (how far the change stands out of
+    its noise), small ones labelled; else the largest recorded changes."""
+    if context is not None and context.slice_intervals is not None:
+        ranked = compare.ranked_slices(context.slice_intervals, top=TOP_SLICES)
+        if not ranked:
+            return ["No slice's test ROC AUC changed."]
+        lines = ["Ranked by evidence: Δ over half its interval's width (above 1: the interval "
+                 "excludes zero).", "",
+                 "| slice | rows | base | PR | Δ | interval | evidence | |",
+                 "|---|---:|---:|---:|---:|---|---:|---|"]  # fmt: skip
+        small = context.slice_min_rows
+        lines += [
+            f"| {m.column}={m.value} | {m.rows:,} | {m.base:.4f} | {m.new:.4f} | {m.delta:+.4f} "
+            f"| {_interval(m.interval)} | {m.evidence:.1f} | {_slice_mark(m, small)} |"
+            for m in ranked
+        ]
+        return lines
     moved = compare.moved_slices(base.slices if base else {}, new.slices, top=TOP_SLICES)
     if not moved:
         return ["No slice's test ROC AUC moved (or there is no baseline to compare with)."]
-    lines = ["| slice | rows | base | PR | Δ |", "|---|---:|---:|---:|---:|"]
+    lines = ["Largest recorded changes (no intervals).", "",
+             "| slice | rows | base | PR | Δ |", "|---|---:|---:|---:|---:|"]  # fmt: skip
     lines += [
         f"| {m.column}={m.value} | {m.rows:,} | {m.base:.4f} | {m.new:.4f} | {m.delta:+.4f} |"
         for m in moved
@@ -275,8 +332,8 @@ def build_report(
         why = "git does not know it" if base is None else "it has no metrics yet"
         lines += [f"No baseline: `{context.base_ref}` ({why}). The PR is shown alone.", ""]
     sections = [
-        ("Metrics", lambda: metrics_section(base, new)),
-        ("Slices that moved most (test ROC AUC)", lambda: slices_section(base, new)),
+        ("Metrics", lambda: metrics_section(base, new, context)),
+        ("Slices (test ROC AUC)", lambda: slices_section(base, new, context)),
         ("What changed", lambda: changes_section(base, new, context)),
         ("Plots", lambda: images_section(images)),
         ("What the model relies on", lambda: reliance_section(base, new)),

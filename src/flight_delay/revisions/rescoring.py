@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flight_delay.infra.config import GateConfig
 from flight_delay.infra.paths import FEATURES_DIR, MODEL_FILE
@@ -82,17 +82,25 @@ def read_table_at(path: Path, rev: str | None, root: Path) -> pd.DataFrame:
                      ignore_index=True)  # fmt: skip
 
 
-def model_scores(rows: pd.DataFrame, rev: str | None, root: Path) -> np.ndarray:
-    """The probabilities of the model file at `rev` (None: the workspace) on `rows`."""
-    import numpy as np
-
+def model_at(rev: str | None, root: Path) -> Any:
+    """The model file at `rev` (None: the workspace), loaded (skops, trusted types)."""
     from flight_delay.infra.persistence import load_model
 
     with tempfile.TemporaryDirectory(prefix="gate-") as scratch:
         model_path = Path(scratch) / MODEL_FILE.name
         model_path.write_bytes(read_at(MODEL_FILE, rev, root))
-        model = load_model(model_path)
+        return load_model(model_path)
+
+
+def scores_of(model: Any, rows: pd.DataFrame) -> np.ndarray:
+    import numpy as np
+
     return np.asarray(model.predict_proba(rows[list(model.feature_names_in_)])[:, 1])
+
+
+def model_scores(rows: pd.DataFrame, rev: str | None, root: Path) -> np.ndarray:
+    """The probabilities of the model file at `rev` (None: the workspace) on `rows`."""
+    return scores_of(model_at(rev, root), rows)
 
 
 def rescore_baseline(
@@ -176,3 +184,45 @@ def judged_baseline(
     if moved(base_params, new_params, gate.split):
         notes.insert(0, moved_note(gate, base_params, new_params, who, f"{interval.rows:,} rows"))
     return base_metrics, interval, notes
+
+
+def comparison_intervals(
+    gate: GateConfig,
+    threshold: float,
+    base_rev: str,
+    root: Path,
+    label: str,
+    splits: list[str],
+    slice_columns: list[str],
+) -> tuple[dict[str, dict[str, DeltaInterval]], dict[tuple[str, str], DeltaInterval]] | str:
+    """The PR report's intervals: both models (the base's file from DVC at `base_rev`, the
+    workspace's) scored on the workspace's rows of each split, every quality metric's
+    change with its paired-bootstrap interval (the draws shared, as many as
+    `gate.resamples`, at `gate.confidence`), and the test split's slices' ROC AUC; or
+    why there are none."""
+    from flight_delay.core.intervals import paired_deltas, slice_deltas
+    from flight_delay.infra.config import HIGHER_IS_BETTER
+
+    if gate.resamples == 0:
+        return "gate.resamples is 0"
+    try:
+        base_model, new_model = model_at(base_rev, root), model_at(None, root)
+        scored = {}
+        for split in splits:
+            rows = read_table_at(FEATURES_DIR / f"{split}.parquet", None, root)
+            scored[split] = rows, scores_of(base_model, rows), scores_of(new_model, rows)
+    except Exception as err:  # any failure: the report shows the point estimates
+        return f"could not score both models on the same rows ({type(err).__name__}: {err})"
+    how = {"resamples": gate.resamples, "confidence": gate.confidence, "seed": 0}
+    metrics = {
+        split: paired_deltas(list(HIGHER_IS_BETTER), rows[label].to_numpy(), base, new,
+                             threshold=threshold, **how)  # type: ignore[arg-type]
+        for split, (rows, base, new) in scored.items()
+    }  # fmt: skip
+    slices = {}
+    if "test" in scored:
+        rows, base, new = scored["test"]
+        present = [c for c in slice_columns if c in rows.columns]
+        slices = slice_deltas(rows, rows[label].to_numpy(), base, new, present,
+                              **how)  # type: ignore[arg-type]  # fmt: skip
+    return metrics, slices

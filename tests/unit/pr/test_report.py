@@ -266,3 +266,43 @@ def test_the_shap_image_of_the_workspace_is_copied(tmp_path):
     images = draw_images(None, snapshot("PR", 0.7), out, DATASET, root=tmp_path)
     assert images["SHAP values"] == "shap_summary.png"
     assert (out / "shap_summary.png").read_text() == "\x89PNG fake"
+
+
+def test_report_with_intervals_marks_clear_changes_and_ranks_slices_by_evidence():
+    import dataclasses
+
+    import numpy as np
+
+    from flight_delay.core.intervals import paired_deltas, slice_deltas
+
+    rng = np.random.default_rng(0)
+    truth = (rng.random(20_000) < 0.3).astype(float)
+    good = np.clip(0.3 + 0.3 * (truth - 0.3) + rng.normal(scale=0.2, size=len(truth)), 0, 1)
+    region = np.where(np.arange(len(truth)) < 19_940, "north", "south")  # south: 60 rows
+    worse = good.copy()
+    north = region == "north"
+    worse[north] = np.clip(good[north] + rng.normal(scale=0.1, size=north.sum()), 0, 1)
+    worse[~north] = 1 - good[~north]  # a large change on few rows
+    frame = pd.DataFrame({"region": region})
+    intervals = {"test": paired_deltas(["roc_auc", "precision"], truth, good, worse,
+                                       resamples=200),
+                 "valid": paired_deltas(["roc_auc"], truth, good, good, resamples=200)}  # fmt: skip
+    slices = slice_deltas(frame, truth, good, worse, ["region"], resamples=200)
+    context = dataclasses.replace(CONTEXT, intervals=intervals, slice_intervals=slices)
+    report = build_report(snapshot("main", 0.70), snapshot("PR", 0.71), context, {})
+    roc = intervals["test"]["roc_auc"]
+    assert roc.excludes_zero and roc.delta < 0
+    assert (f"| roc_auc | {roc.base:.4f} | {roc.new:.4f} | {roc.delta:+.4f} "
+            f"| [{roc.low:+.4f}, {roc.high:+.4f}] | **▼ worse, clear** |") in report  # fmt: skip
+    assert "| roc_auc | " in report and "| [+0.0000, +0.0000] | = |" in report  # valid: same
+    assert "95% interval of Δ from 200 paired bootstrap draws" in report
+    rows = [line for line in report.splitlines() if line.startswith("| region=")]
+    north_row, south_row = rows  # ranked by evidence: the many rows' smaller change first
+    assert north_row.startswith("| region=north | 19,940 |") and "**clear**" in north_row
+    assert abs(slices[("region", "south")].delta) > abs(slices[("region", "north")].delta)
+    assert south_row.startswith("| region=south | 60 |") and "small (< 100 rows)" in south_row
+    without = dataclasses.replace(CONTEXT, intervals="gate.resamples is 0")
+    point = build_report(snapshot("main", 0.70), snapshot("PR", 0.71), without, {})
+    assert "Recorded metrics, no intervals: gate.resamples is 0." in point
+    assert "| roc_auc | 0.7000 | 0.7100 | +0.0100 | ▲ better |" in point
+    assert "Largest recorded changes (no intervals)." in point
