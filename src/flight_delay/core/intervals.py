@@ -7,6 +7,8 @@ the change in the metric over `resamples` draws gives a percentile interval at
 `confidence`. Seeded: the same rows, scores and seed give the same interval. The
 metrics take row weights, so a draw never copies the rows: ROC AUC and average
 precision from one sort of the scores, the rest from weighted counts and means.
+Monitoring compares one model on two sets of rows (its validation rows, a labelled
+window): `unpaired_delta` resamples each side on its own.
 """
 
 from __future__ import annotations
@@ -173,18 +175,44 @@ def paired_deltas(
     for w in draws(len(truth), resamples, seed):
         for metric, measure in measures.items():
             found[metric].append(measure(truth, new_score, w) - measure(truth, base_score, w))
-    tail = (1 - confidence) / 2 * 100
     intervals = {}
     for metric, measure in measures.items():
         base = float(measure(truth, base_score, ones)[0])
         new = float(measure(truth, new_score, ones)[0])
         deltas = np.concatenate(found[metric]) if found[metric] else np.zeros(0)
-        deltas = deltas[np.isfinite(deltas)]
-        low, high = (np.percentile(deltas, [tail, 100 - tail]) if len(deltas)
-                     else (np.nan, np.nan))  # fmt: skip
-        intervals[metric] = DeltaInterval(metric, len(truth), base, new, float(low), float(high),
-                                          confidence, resamples)  # fmt: skip
+        intervals[metric] = _interval(metric, len(truth), base, new, deltas, confidence,
+                                      resamples)  # fmt: skip
     return intervals
+
+
+def _interval(metric: str, rows: int, base: float, new: float, deltas: np.ndarray,
+              confidence: float, resamples: int) -> DeltaInterval:  # fmt: skip
+    """The percentile interval of the bootstrap's `deltas` (undefined draws left out)."""
+    deltas = deltas[np.isfinite(deltas)]
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(deltas, [tail, 100 - tail]) if len(deltas) else (np.nan, np.nan)
+    return DeltaInterval(metric, rows, base, new, float(low), float(high), confidence, resamples)
+
+
+def unpaired_delta(
+    metric: str, base_truth: np.ndarray, base_score: np.ndarray, new_truth: np.ndarray,
+    new_score: np.ndarray, *, resamples: int = 1000, confidence: float = 0.95, seed: int = 0,
+) -> DeltaInterval:  # fmt: skip
+    """The change in `metric` from one model's rows to other rows (monitoring: its
+    validation rows, then a labelled window), each side resampled on its own; `rows` is
+    the new side's."""
+    measure = weighted_metric(metric, 0.5)
+    sides = []
+    for k, (truth, score) in enumerate(((base_truth, base_score), (new_truth, new_score))):
+        truth, score = np.asarray(truth, float), np.asarray(score, float)
+        if len(truth) != len(score):
+            raise ValueError("unpaired_delta: each side's truth and scores must be the same rows")
+        point = float(measure(truth, score, np.ones((1, len(truth))))[0])
+        drawn = [measure(truth, score, w) for w in draws(len(truth), resamples, seed + k)]
+        sides.append((point, np.concatenate(drawn) if drawn else np.zeros(0)))
+    (base, base_draws), (new, new_draws) = sides
+    return _interval(metric, len(new_truth), base, new, new_draws - base_draws, confidence,
+                     resamples)  # fmt: skip
 
 
 def paired_delta(

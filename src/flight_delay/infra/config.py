@@ -340,6 +340,10 @@ class MonitorConfig(Section):
     metric: Literal["roc_auc", "pr_auc", "log_loss", "brier"]
     performance_drop: float = Field(ge=0)
     min_rows: int = Field(ge=1)
+    # The drop counts only when clear: `resamples` bootstrap draws of each side (0: the
+    # point estimate alone), an interval at `confidence` (core/intervals.py).
+    resamples: int = Field(default=1000, ge=0)
+    confidence: float = Field(default=0.95, gt=0, lt=1)
 
 
 class EngineConfig(Section):

@@ -51,8 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         current = scores(window, served, str(current_path))
     except (ModelSourceError, MonitorError) as err:
         raise SystemExit(f"monitor: {err}") from None
-    report = compare(reference.rows, current, served, config.monitor, reference.score,
-                     reference.held_out)  # fmt: skip
+    report = compare(reference.rows, current, served, config.monitor, reference)
     report["model"] = served.metadata
     report["sources"] = {"reference": args.reference, "current": str(current_path)}
     out = Path(args.out)

@@ -7,10 +7,12 @@ feedback (`make feedback`) or any features parquet. It computes, with core/drift
   when PSI >= monitor.psi_threshold and the test's p-value < monitor.p_value;
 - prediction drift: PSI and KS of the predicted probabilities;
 - performance, when the current rows carry labels: monitor.metric on them against the
-  model's score on its validation months (default data/features/valid.parquet).
+  model's score on its validation months (default data/features/valid.parquet), with
+  the interval of the change (core/intervals.py: each side resampled on its own).
 The verdict says retrain when the share of drifted features reaches drift_share, the
-predictions drift, or the metric drops by more than performance_drop. Used by
-`make monitor`, `make retrain` and `make simulate`.
+predictions drift, or the metric drops by more than performance_drop, clearly: even
+the interval's best bound is (a point drop inside a wide interval is noted as
+inconclusive). Used by `make monitor`, `make retrain` and `make simulate`.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class Reference:
     rows: pd.DataFrame  # its training rows, scored by it
     score: float | None  # its metric on its validation rows
     held_out: pd.Series | None  # its probabilities on its validation rows
+    held_out_labels: pd.Series | None = None  # their labels
 
 
 def load_reference(
@@ -97,8 +100,11 @@ def load_reference(
     if valid is None:
         return Reference(rows, None, None)
     scored = scores(read_window(valid), served, str(valid))
-    score = metric_value(monitor.metric, scored[served.dataset.label], scored[PROBABILITY])
-    return Reference(rows, score, scored[PROBABILITY])
+    label = served.dataset.label
+    if label not in scored.columns:
+        raise MonitorError(f"{valid}: no label column {label!r} to score the model on")
+    score = metric_value(monitor.metric, scored[label], scored[PROBABILITY])
+    return Reference(rows, score, scored[PROBABILITY], scored[label])
 
 
 def metric_value(metric: str, labels: Any, probability: Any) -> float | None:
@@ -110,20 +116,53 @@ def metric_value(metric: str, labels: Any, probability: Any) -> float | None:
 
 
 def performance(
-    current: pd.DataFrame, reference_score: float | None, monitor: MonitorConfig, label: str
-) -> dict | None:
+    current: pd.DataFrame, reference: Reference | float | None, monitor: MonitorConfig,
+    label: str,
+) -> dict | None:  # fmt: skip
+    """monitor.metric on the labelled current rows against the reference's score; with
+    the reference's held-out rows and labels, the change's interval, and a drop counts
+    (`degraded`) only when it is clear."""
     if label not in current.columns:
         return None
     labelled = current[current[label].notna()]
+    reference_score = reference.score if isinstance(reference, Reference) else reference
     value = metric_value(monitor.metric, labelled[label].astype(int), labelled[PROBABILITY])
+    found: dict[str, Any] = {"metric": monitor.metric, "current": value,
+                             "reference": reference_score, "labelled_rows": len(labelled),
+                             "drop": None, "degraded": False}  # fmt: skip
     if value is None or reference_score is None:
-        return {"metric": monitor.metric, "current": value, "reference": reference_score,
-                "labelled_rows": len(labelled), "drop": None, "degraded": False}  # fmt: skip
+        return found
     sign = 1 if HIGHER_IS_BETTER[monitor.metric] else -1
-    drop = round(sign * (reference_score - value), 6)
-    return {"metric": monitor.metric, "current": value, "reference": reference_score,
-            "labelled_rows": len(labelled), "drop": drop,
-            "degraded": drop > monitor.performance_drop}  # fmt: skip
+    found["drop"] = drop = round(sign * (reference_score - value), 6)
+    beyond = drop > monitor.performance_drop
+    held_out = reference if isinstance(reference, Reference) else None
+    if (
+        held_out is None
+        or held_out.held_out is None
+        or held_out.held_out_labels is None
+        or (monitor.resamples == 0)
+    ):
+        return found | {"degraded": beyond}
+    from flight_delay.core.intervals import unpaired_delta
+
+    interval = unpaired_delta(
+        monitor.metric, held_out.held_out_labels.to_numpy(), held_out.held_out.to_numpy(),
+        labelled[label].to_numpy(), labelled[PROBABILITY].to_numpy(),
+        resamples=monitor.resamples, confidence=monitor.confidence,
+    )  # fmt: skip
+    clear = interval.worse_beyond(monitor.performance_drop)
+    found |= {"interval": [_r(interval.low), _r(interval.high)],
+              "confidence": monitor.confidence, "degraded": clear}  # fmt: skip
+    if beyond and not clear:
+        found["note"] = (f"{monitor.metric} fell by {drop:.4f} by the point estimate, more than "
+                         f"{monitor.performance_drop}, but not clearly ({_said(interval)}): "
+                         "no retraining on it")  # fmt: skip
+    return found
+
+
+def _said(interval: Any) -> str:
+    return (f"{interval.confidence:.0%} interval of the change [{interval.low:+.4f}, "
+            f"{interval.high:+.4f}] on {interval.rows:,} labelled rows")  # fmt: skip
 
 
 def _r(value: float) -> float:
@@ -132,13 +171,13 @@ def _r(value: float) -> float:
 
 def compare(
     reference: pd.DataFrame, current: pd.DataFrame, served: ServedModel,
-    monitor: MonitorConfig, reference_score: float | None = None,
-    reference_predictions: pd.Series | None = None,
+    monitor: MonitorConfig, baseline: Reference | float | None = None,
 ) -> dict:  # fmt: skip
     """The drift report (JSON-ready, deterministic) of `current` against `reference`,
-    both as returned by `scores`. Prediction drift is judged against
-    `reference_predictions` (the model on held-out rows: on its own training rows its
-    probabilities are sharper), else against the reference's."""
+    both as returned by `scores`. `baseline` is the model's Reference (load_reference),
+    or only its held-out score: prediction drift is judged against its held-out
+    probabilities (on its own training rows they are sharper), else against the
+    reference's; performance against its score, with an interval from its held-out rows."""
     from flight_delay.core.drift import column_drift
 
     features = {}
@@ -153,7 +192,8 @@ def compare(
             "drifted": found.drifted(monitor.psi_threshold, monitor.p_value),
         }  # fmt: skip
     drifted = sorted(c for c, f in features.items() if f["drifted"])
-    held_out = reference[PROBABILITY] if reference_predictions is None else reference_predictions
+    predictions_held_out = baseline.held_out if isinstance(baseline, Reference) else None
+    held_out = reference[PROBABILITY] if predictions_held_out is None else predictions_held_out
     prediction = column_drift(held_out, current[PROBABILITY], True, monitor.bins)
     predictions = {
         "psi": _r(prediction.psi), "ks_statistic": _r(prediction.statistic),
@@ -163,7 +203,7 @@ def compare(
         "drifted": prediction.drifted(monitor.prediction_psi, monitor.p_value),
     }  # fmt: skip
     share = _r(len(drifted) / len(features))
-    perf = performance(current, reference_score, monitor, served.dataset.label)
+    perf = performance(current, baseline, monitor, served.dataset.label)
     enough = len(current) >= monitor.min_rows
     reasons = []
     if share >= monitor.drift_share:
@@ -171,7 +211,11 @@ def compare(
     if predictions["drifted"]:
         reasons.append(f"the predictions drifted (PSI {predictions['psi']:.3f})")
     if perf and perf["degraded"]:
-        reasons.append(f"{perf['metric']} fell by {perf['drop']:.4f} to {perf['current']:.4f}")
+        low, high = perf.get("interval") or (None, None)
+        how = "" if low is None else (f" ({perf['confidence']:.0%} interval of the change "
+                                      f"[{low:+.4f}, {high:+.4f}])")  # fmt: skip
+        reasons.append(f"{perf['metric']} fell by {perf['drop']:.4f} to "
+                       f"{perf['current']:.4f}{how}")  # fmt: skip
     return {
         "rows": {"reference": len(reference), "current": len(current)},
         "thresholds": monitor.model_dump(),
@@ -193,4 +237,5 @@ def verdict_line(report: dict) -> str:
         return "no verdict: " + "; ".join(report["reasons"])
     if report["retrain"]:
         return "RETRAIN: " + "; ".join(report["reasons"])
-    return "no retraining"
+    note = (report.get("performance") or {}).get("note")
+    return f"no retraining ({note})" if note else "no retraining"

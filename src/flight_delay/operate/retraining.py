@@ -119,5 +119,4 @@ def judge_window(
     reference = load_reference(served, root / FEATURES_DIR / "train.parquet",
                                root / FEATURES_DIR / "valid.parquet", config.monitor)  # fmt: skip
     current = scores(current, served, "window")
-    return compare(reference.rows, current, served, config.monitor, reference.score,
-                   reference.held_out)  # fmt: skip
+    return compare(reference.rows, current, served, config.monitor, reference)

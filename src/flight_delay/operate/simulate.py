@@ -274,8 +274,7 @@ def simulate(
         feedback, _ = join_feedback(read_log(log), outcomes, dataset)
         current = scores(feedback, champion.served, f"{split.column} {month}")
         reference = champion.reference
-        report = compare(reference.rows, current, champion.served, config.monitor,
-                         reference.score, reference.held_out)  # fmt: skip
+        report = compare(reference.rows, current, champion.served, config.monitor, reference)
         row = window_row(split.column, month, champion, report, sent, skipped)
         if report["retrain"]:
             now = ordered(config.split)

@@ -80,3 +80,18 @@ def test_the_interval_is_seeded_and_lower_is_better_metrics_turn_round():
 def test_rows_that_differ_between_the_sides_are_refused():
     with pytest.raises(ValueError, match="same rows"):
         paired_delta("roc_auc", np.zeros(3), np.zeros(3), np.zeros(4))
+
+
+def test_unpaired_delta_resamples_each_side_and_tells_a_clear_drop_from_noise():
+    from flight_delay.core.intervals import unpaired_delta
+
+    truth, good = scored(20_000, 0.8, seed=9)
+    later, worse = scored(20_000, 0.5, seed=10)  # other rows, a weaker signal
+    clear = unpaired_delta("roc_auc", truth, good, later, worse, resamples=200)
+    assert clear.base == pytest.approx(SKLEARN["roc_auc"](truth, good), abs=1e-12)
+    assert clear.new == pytest.approx(SKLEARN["roc_auc"](later, worse), abs=1e-12)
+    assert clear.rows == 20_000 and clear.high < 0 and clear.worse_beyond(0.03)
+    few = unpaired_delta("roc_auc", truth, good, later[:80], worse[:80], resamples=200)
+    assert few.high - few.low > 4 * (clear.high - clear.low)
+    assert not few.worse_beyond(0.03)
+    assert few == unpaired_delta("roc_auc", truth, good, later[:80], worse[:80], resamples=200)

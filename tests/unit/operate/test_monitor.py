@@ -23,7 +23,7 @@ def reference(served, orders_features):
 
 
 def test_the_reference_against_itself_has_no_drift(served, reference, orders_config):
-    report = compare(reference, reference, served, orders_config.monitor, reference_score=HELD_OUT)
+    report = compare(reference, reference, served, orders_config.monitor, baseline=HELD_OUT)
     assert report["drifted_features"] == [] and not report["predictions"]["drifted"]
     assert max(f["psi"] for f in report["features"].values()) < 1e-9
     assert not report["retrain"] and report["reasons"] == []
@@ -35,7 +35,7 @@ def test_distances_in_miles_drift_and_nothing_else(
 ):
     miles = synthetic.hook().simulated_drift(orders_features["test"])
     current = scores(miles, served, "test weeks, in miles")
-    report = compare(reference, current, served, orders_config.monitor, reference_score=HELD_OUT)
+    report = compare(reference, current, served, orders_config.monitor, baseline=HELD_OUT)
     assert report["drifted_features"] == ["distance_km"]
     distance = report["features"]["distance_km"]
     assert distance["psi"] > 0.25 and distance["test"] == "ks"
@@ -64,7 +64,7 @@ def test_too_few_rows_give_no_verdict(served, reference, orders_config):
 
 def test_a_performance_drop_asks_for_retraining(served, reference, orders_config):
     flipped = reference.head(1000).assign(late=lambda f: 1 - f["late"])
-    report = compare(reference, flipped, served, orders_config.monitor, reference_score=HELD_OUT)
+    report = compare(reference, flipped, served, orders_config.monitor, baseline=HELD_OUT)
     assert report["performance"]["degraded"] and report["retrain"]
     assert any(r.startswith("roc_auc fell by") for r in report["reasons"])
 
@@ -82,3 +82,31 @@ def test_probabilities_logged_by_another_model_are_recomputed(served, orders_fea
 def test_an_empty_window_is_a_clear_error(served, orders_features):
     with pytest.raises(MonitorError, match="week 13: no rows"):
         scores(orders_features["test"].head(0), served, "week 13")
+
+
+def test_a_performance_drop_counts_only_when_its_interval_says_it_is_clear(
+    served, reference, orders_features, orders_config
+):
+    from flight_delay.operate.monitoring import Reference, metric_value
+
+    held_out = scores(orders_features["valid"], served, "valid")
+    label, metric = served.dataset.label, orders_config.monitor.metric
+    score = metric_value(metric, held_out[label], held_out["probability"])
+    baseline = Reference(reference, score, held_out["probability"], held_out[label])
+    test = scores(orders_features["test"], served, "test")
+    flipped = test.assign(**{label: 1 - test[label]})
+    report = compare(reference, flipped, served, orders_config.monitor, baseline)
+    perf = report["performance"]
+    low, high = perf["interval"]
+    assert perf["degraded"] and report["retrain"]
+    assert high < -orders_config.monitor.performance_drop
+    assert any(f"interval of the change [{low:+.4f}, {high:+.4f}]" in r for r in report["reasons"])
+    # a drop beyond performance_drop by the point estimate, on too few rows to be sure
+    few = test.assign(**{label: test[label].where(test.index % 9 != 0, 1 - test[label])})
+    few = few.sample(n=orders_config.monitor.min_rows, random_state=1).reset_index(drop=True)
+    report = compare(reference, few, served, orders_config.monitor, baseline)
+    perf = report["performance"]
+    assert perf["drop"] > orders_config.monitor.performance_drop, perf
+    assert not perf["degraded"] and not report["retrain"]
+    assert verdict_line(report).startswith("no retraining (roc_auc fell by")
+    assert "but not clearly (95% interval of the change [" in verdict_line(report)
