@@ -164,7 +164,7 @@ def paired_interval(
                             threshold=threshold, resamples=gate.resamples,
                             confidence=gate.confidence, seed=0)  # fmt: skip
     return interval, (f"both models scored on the candidate's {len(rows):,} {gate.split} rows; "
-                      f"{gate.resamples} paired bootstrap draws")  # fmt: skip
+                      f"{gate.resamples:,} paired bootstrap draws")  # fmt: skip
 
 
 def judged_baseline(
