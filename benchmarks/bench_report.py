@@ -31,6 +31,18 @@ def summary_rows(r: dict[str, Any]) -> list[str]:
         f"{med(p3['seconds'], ' s', 1)} = {p3['ratio_to_full']:.2f} of a full run "
         f"| exactly train, evaluate | {mark(p3['met'])} |",
     ]
+    if "E1" in p3:
+        e1 = p3["E1"]
+        parts = "; ".join(f"{name} {v:.1f} s" for name, v in e1["parts_s"].items())
+        floor = e1.get("floor")
+        below = (f"; floor with two stage processes under DVC {floor['ratio']:.2f} (a no-op "
+                 f"`dvc repro`, both stages' imports {floor['imports_s']:.1f} s, the fit)"
+                 if floor else "")  # fmt: skip
+        rows.append(
+            f"| E1 experiment loop: P3's `dvc repro` / the fit alone | {med(e1['ratio'])}; "
+            f"fit {e1['fit_s']['median']:.1f} s; {parts}{below} | ≤ {e1['target']:g} "
+            f"| {mark(e1['met'])} |"
+        )
     if "P4" in r and r["P4"]["slope_total"] is not None:
         p4 = r["P4"]
         rows.append(
