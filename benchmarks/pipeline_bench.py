@@ -358,9 +358,13 @@ def loop_floor(e1: dict[str, Any], p1: dict[str, Any], p2: dict[str, Any]) -> di
 
 def experiment_loop(seconds: list[float], steps: list[dict[str, float]]) -> dict[str, Any]:
     """E1: each run's `dvc repro` / its fit, and where the rest of the time went."""
-    fits = [next(v for k, v in run.items() if k.startswith("train: fitting")) for run in steps]
+    fits = [next((v for k, v in run.items() if k.startswith("train: fitting")), 0.0)
+            for run in steps]  # fmt: skip
+    if not all(fit > 0 for fit in fits):
+        raise RuntimeError(f"E1: a run without a timed fit (train's steps: {steps})")
     ratios = [total / fit for total, fit in zip(seconds, fits, strict=True)]
-    named = {k.split(" on ")[0].split(" of ")[0]: [run[k] for run in steps] for k in steps[0]}
+    common = [k for k in steps[0] if all(k in run for run in steps)]  # a step every run timed
+    named = {k.split(" on ")[0].split(" of ")[0]: [run[k] for run in steps] for k in common}
     parts = {name: round(statistics.median(v), 2) for name, v in named.items()}
     parts["rest: processes, imports, data, scoring, plots, DVC"] = round(
         statistics.median(seconds) - sum(parts.values()), 2)  # fmt: skip

@@ -45,7 +45,7 @@ class MetricChange:
         said = "▲ better" if better else "▼ worse"
         if self.interval is None:
             return said
-        return f"**{said}, clear**" if self.interval.excludes_zero else f"{said}, within noise"
+        return f"**{said}, clear**" if self.interval.clear else f"{said}, within noise"
 
 
 def as_number(value: object) -> float | None:
@@ -73,14 +73,17 @@ def metric_changes(
     order = [*HIGHER_IS_BETTER, *DESCRIPTIVE]
     changes = []
     for split in sorted({*base, *new}, key=lambda s: (s != "test", str(s))):
+        scored = (intervals or {}).get(split) or {}
         for metric in order:
             old = as_number(lookup(base, split, metric))
             fresh = as_number(lookup(new, split, metric))
-            interval = (intervals or {}).get(split, {}).get(metric)
-            if interval is not None and math.isfinite(interval.low):
+            interval = scored.get(metric)
+            if interval is not None and interval.finite:
                 old, fresh = interval.base, interval.new
             else:
                 interval = None
+            if scored and metric in DESCRIPTIVE:  # both models on the PR's rows
+                old = fresh if metric in ("rows", "base_rate") else None
             if old is not None or fresh is not None:
                 changes.append(MetricChange(split, metric, old, fresh, interval))
     return changes
@@ -101,13 +104,15 @@ class SliceChange:
 
     @property
     def evidence(self) -> float:
-        """How far the change stands out of its own noise: |delta| over half the
-        interval's width (above 1: the interval excludes zero); 0 without an interval."""
+        """How far the change stands out of its own noise: |delta| over the distance from
+        the delta to the interval's bound on zero's side (above 1 exactly when that bound
+        is past zero: the change is clear); 0 without a settled interval (one of a few
+        rows, or of one class in many draws). Capped at 99.9."""
         i = self.interval
-        if i is None or not math.isfinite(i.low) or not math.isfinite(i.high):
+        if i is None or not i.settled or i.delta == 0:
             return 0.0
-        half = (i.high - i.low) / 2
-        return abs(i.delta) / half if half > 0 else (math.inf if abs(i.delta) > 0 else 0.0)
+        room = i.delta - i.low if i.delta > 0 else i.high - i.delta
+        return min(abs(i.delta) / room, 99.9) if room > 0 else 99.9
 
 
 def moved_slices(
@@ -133,17 +138,17 @@ def moved_slices(
 
 
 def ranked_slices(
-    intervals: dict[tuple[str, str], DeltaInterval], top: int = 5,
+    intervals: dict[tuple[str, str], DeltaInterval], top: int = 5, min_rows: int = 100,
 ) -> list[SliceChange]:  # fmt: skip
     """The `top` slices whose change (both models on the slice's rows) stands out most of
-    its own noise, most evidence first; slices whose metric is undefined (one class) and
-    unchanged ones are left out."""
+    its own noise, most evidence first, slices under `min_rows` after the others; those
+    whose metric is undefined (one class) and unchanged ones are left out."""
     changes = [
         SliceChange(column, value, i.rows, i.base, i.new, i)
         for (column, value), i in intervals.items()
-        if math.isfinite(i.low) and math.isfinite(i.base) and abs(i.delta) >= EPSILON
+        if i.finite and abs(i.delta) >= EPSILON
     ]
-    changes.sort(key=lambda c: (-c.evidence, -abs(c.delta), c.column, c.value))
+    changes.sort(key=lambda c: (c.rows < min_rows, -c.evidence, -abs(c.delta), c.column, c.value))
     return changes[:top]
 
 

@@ -6,7 +6,8 @@ rows with replacement, as multinomial counts, so one draw weighs both models ali
 the change in the metric over `resamples` draws gives a percentile interval at
 `confidence`. Seeded: the same rows, scores and seed give the same interval. The
 metrics take row weights, so a draw never copies the rows: ROC AUC and average
-precision from one sort of the scores, the rest from weighted counts and means.
+precision from the weight of each class in each group of equal scores (a sparse
+product per batch of draws), the rest from weighted counts and means.
 Monitoring compares one model on two sets of rows (its validation rows, a labelled
 window): `unpaired_delta` resamples each side on its own.
 """
@@ -116,7 +117,9 @@ def _log_loss_rows(truth: np.ndarray, score: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DeltaInterval:
-    """The change `new - base` of a metric on the same rows, with its interval."""
+    """The change `new - base` of a metric with its interval: on the same rows (paired),
+    or from one set of rows to another (unpaired; `rows` is the new side's). `defined`:
+    the draws in which the metric was defined on both sides (an AUC needs both classes)."""
 
     metric: str
     rows: int
@@ -126,15 +129,32 @@ class DeltaInterval:
     high: float
     confidence: float
     resamples: int
+    defined: int = -1  # -1: as many as resamples
 
     @property
     def delta(self) -> float:
         return self.new - self.base
 
     @property
+    def finite(self) -> bool:
+        return all(np.isfinite([self.base, self.new, self.low, self.high]))
+
+    @property
     def excludes_zero(self) -> bool:
         """The interval lies on one side of no change: distinguishable from zero."""
         return self.low > 0 or self.high < 0
+
+    @property
+    def clear(self) -> bool:
+        """The change is distinguishable from zero, on the side of its point estimate."""
+        return (self.delta > 0 and self.low > 0) or (self.delta < 0 and self.high < 0)
+
+    @property
+    def settled(self) -> bool:
+        """Enough to go on: finite, of some width, and defined in at least 90% of the
+        draws (a slice of a few rows, or of one class in many draws, is not)."""
+        defined = self.resamples if self.defined < 0 else self.defined
+        return self.finite and self.high > self.low and defined >= 0.9 * self.resamples
 
     def worse_beyond(self, tolerance: float) -> bool:
         """Clearly worse by more than `tolerance`: even the interval's most favourable
@@ -191,7 +211,8 @@ def _interval(metric: str, rows: int, base: float, new: float, deltas: np.ndarra
     deltas = deltas[np.isfinite(deltas)]
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(deltas, [tail, 100 - tail]) if len(deltas) else (np.nan, np.nan)
-    return DeltaInterval(metric, rows, base, new, float(low), float(high), confidence, resamples)
+    return DeltaInterval(metric, rows, base, new, float(low), float(high), confidence, resamples,
+                         len(deltas))  # fmt: skip
 
 
 def unpaired_delta(
@@ -235,8 +256,8 @@ def paired_delta(
 
 def slice_deltas(
     frame: pd.DataFrame, truth: np.ndarray, base_score: np.ndarray, new_score: np.ndarray,
-    columns: list[str], *, metric: str = "roc_auc", resamples: int = 1000,
-    confidence: float = 0.95, seed: int = 0,
+    columns: list[str], *, metric: str = "roc_auc", threshold: float = 0.5,
+    resamples: int = 1000, confidence: float = 0.95, seed: int = 0,
 ) -> dict[tuple[str, str], DeltaInterval]:  # fmt: skip
     """(column, value) -> the change in `metric` on that slice's rows (a value of one of
     `columns` in `frame`), each slice bootstrapped on its own rows; named as slices.json
@@ -247,6 +268,6 @@ def slice_deltas(
     for column in columns:
         for value, rows in frame.groupby(column, sort=True, observed=True).indices.items():
             found[(column, slice_key(value))] = paired_delta(
-                metric, truth[rows], base_score[rows], new_score[rows], resamples=resamples,
-                confidence=confidence, seed=seed)  # fmt: skip
+                metric, truth[rows], base_score[rows], new_score[rows], threshold=threshold,
+                resamples=resamples, confidence=confidence, seed=seed)  # fmt: skip
     return found

@@ -6,6 +6,7 @@ to pure functions. Unknown or ill-typed keys fail here, naming the key.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -263,6 +264,16 @@ HIGHER_IS_BETTER = {
 BASELINE_METRICS = frozenset({"roc_auc", "pr_auc", "log_loss", "brier"})
 
 
+def enough_draws(section: str, resamples: int, confidence: float) -> None:
+    """A percentile interval needs draws beyond each bound: at least 5 in each tail."""
+    needed = math.ceil(5 / ((1 - confidence) / 2))
+    if 0 < resamples < needed:
+        raise ValueError(
+            f"{section}.resamples: {resamples} draws cannot bound a {confidence:.0%} interval "
+            f"(at least {needed} put 5 draws beyond each bound); use 0 for point estimates"
+        )
+
+
 class GateConfig(Section):
     metric: Literal["roc_auc", "pr_auc", "f1", "precision", "recall", "log_loss", "brier"]
     split: Literal["valid", "test"]
@@ -284,6 +295,11 @@ class GateConfig(Section):
     @property
     def higher_is_better(self) -> bool:
         return HIGHER_IS_BETTER[self.metric]
+
+    @model_validator(mode="after")
+    def _enough_draws(self) -> GateConfig:
+        enough_draws("gate", self.resamples, self.confidence)
+        return self
 
     @model_validator(mode="after")
     def _baseline_exists(self) -> GateConfig:
@@ -344,6 +360,11 @@ class MonitorConfig(Section):
     # point estimate alone), an interval at `confidence` (core/intervals.py).
     resamples: int = Field(default=1000, ge=0)
     confidence: float = Field(default=0.95, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _enough_draws(self) -> MonitorConfig:
+        enough_draws("monitor", self.resamples, self.confidence)
+        return self
 
 
 class EngineConfig(Section):

@@ -10,6 +10,8 @@ import io
 import pandas as pd
 from matplotlib.figure import Figure
 
+from flight_delay.operate.monitoring import verdict_line
+
 TOP_FEATURES = 6  # distributions drawn for the features with the largest PSI
 
 
@@ -71,7 +73,11 @@ def drift_html(report: dict, reference: pd.DataFrame, current: pd.DataFrame) -> 
         f"{perf['metric']}: current {perf['current']}, reference {perf['reference']}"
         if perf else "no labels in the current window"
     )  # fmt: skip
-    verdict = "Retrain: " + "; ".join(report["reasons"]) if report["retrain"] else "No retraining"
+    if perf and perf.get("interval"):
+        low, high = perf["interval"]
+        perf_line += (f" ({perf['confidence']:.0%} interval of the change [{low:+.4f}, "
+                      f"{high:+.4f}] on {perf['labelled_rows']:,} labelled rows)")  # fmt: skip
+    verdict = verdict_line(report)
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Drift report</title>
 <style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:2px 8px;text-align:left}}</style>
 </head><body><h1>Drift report</h1>

@@ -103,6 +103,7 @@ def load_reference(
     label = served.dataset.label
     if label not in scored.columns:
         raise MonitorError(f"{valid}: no label column {label!r} to score the model on")
+    scored = scored[scored[label].notna()].reset_index(drop=True)  # only labelled rows count
     score = metric_value(monitor.metric, scored[label], scored[PROBABILITY])
     return Reference(rows, score, scored[PROBABILITY], scored[label])
 
@@ -150,7 +151,11 @@ def performance(
         labelled[label].to_numpy(), labelled[PROBABILITY].to_numpy(),
         resamples=monitor.resamples, confidence=monitor.confidence,
     )  # fmt: skip
-    clear = interval.worse_beyond(monitor.performance_drop)
+    if not interval.finite:
+        return found | {"degraded": False, "note": (
+            f"{monitor.metric}: no interval (the metric was undefined in every draw); "
+            "no retraining on it")}  # fmt: skip
+    clear = beyond and interval.worse_beyond(monitor.performance_drop)
     found |= {"interval": [_r(interval.low), _r(interval.high)],
               "confidence": monitor.confidence, "degraded": clear}  # fmt: skip
     if beyond and not clear:

@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from flight_delay.core.compare import GateResult, gate_verdict
+from flight_delay.core.intervals import DeltaInterval
 from flight_delay.infra.config import GateConfig
 from flight_delay.revisions.recorded_outputs import RecordedOutputs
 from flight_delay.revisions.rescoring import judged_baseline
@@ -41,11 +42,12 @@ def thresholds(base: RecordedOutputs | None, new: RecordedOutputs) -> GateConfig
 
 def judge_pull_request(
     base: RecordedOutputs | None, new: RecordedOutputs, base_ref: str, label: str,
-    base_commit: str | None = None, root: Path = Path("."),
+    base_commit: str | None = None, root: Path = Path("."), known: DeltaInterval | None = None,
 ) -> tuple[GateResult, list[str]]:  # fmt: skip
     """The verdict and the notes that explain it (no baseline, whose thresholds, a
     validation window that moved: then the base's model is scored on the workspace's
-    validation rows, when `base_commit` is given)."""
+    validation rows, when `base_commit` is given). `known`: the interval of the gate's
+    metric already computed on the same rows (the PR report's)."""
     notes = []
     if base is None:
         notes.append(f"git does not know `{base_ref}`; no baseline, only the floor applies")
@@ -65,7 +67,16 @@ def judge_pull_request(
     interval = None
     if base is not None and metrics and base_commit:
         metrics, interval, judged = judged_baseline(
-            gate, base.params, new.params, base_commit, None, root, metrics, base_ref, label
+            gate,
+            base.params,
+            new.params,
+            base_commit,
+            None,
+            root,
+            metrics,
+            base_ref,
+            label,
+            known,
         )
         notes += judged
     return gate_verdict(gate, metrics, new.metrics, interval), notes

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from flight_delay.core.compare import as_number, lookup
+from flight_delay.core.intervals import DeltaInterval
 from flight_delay.datasets import dataset_named_in
 from flight_delay.datasets.spec import DatasetSpec
 from flight_delay.infra.config import ConfigError, TrackingConfig
@@ -147,22 +148,31 @@ def mlflow_link(new: RecordedOutputs) -> str | None:
 def intervals_of(
     base: RecordedOutputs | None, new: RecordedOutputs, base_commit: str | None, root: Path,
     label: str,
-) -> tuple[dict | str, dict | None, int]:  # fmt: skip
-    """Context fields: the metrics' intervals (or why none), the slices' (or None) and the
-    size below which a slice is labelled small."""
+) -> tuple[dict | str, dict | None]:  # fmt: skip
+    """The metrics' intervals (or why none) and the slices' (or None)."""
     gate = thresholds(base, new)
-    min_rows = gate.slice_min_rows if gate else 100
-    if base is None or not base.metrics or base_commit is None or gate is None:
-        return "no baseline", None, min_rows
+    if gate is None:
+        return "invalid gate thresholds", None
+    if base is None or not base.metrics or base_commit is None:
+        return "no baseline", None
     columns = lookup(new.params, "evaluate", "slice_columns")
     found = comparison_intervals(
         gate, decision_threshold(new.params), base_commit, root, label,
         [split for split in new.metrics if isinstance(new.metrics[split], dict)],
         [str(c) for c in columns] if isinstance(columns, list) else [],
     )  # fmt: skip
-    if isinstance(found, str):
-        return found, None, min_rows
-    return found[0], found[1], min_rows
+    return (found, None) if isinstance(found, str) else found
+
+
+def gate_interval(
+    base: RecordedOutputs | None, new: RecordedOutputs, intervals: dict | str
+) -> DeltaInterval | None:
+    """The report's interval of the gate's own metric and split, for the gate to reuse."""
+    gate = thresholds(base, new)
+    if gate is None or isinstance(intervals, str):
+        return None
+    found = intervals.get(gate.split, {}).get(gate.metric)
+    return found if isinstance(found, DeltaInterval) else None
 
 
 def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
@@ -172,17 +182,28 @@ def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
         stale.unlink()
     dataset = dataset_named_in(new.params)
     images = draw_images(base, new, out_dir, dataset, root)
+    intervals, slice_intervals = guarded(
+        lambda: intervals_of(base, new, base_commit, root, dataset.label),
+        lambda why: (f"the intervals failed ({why})", None),
+    )  # fmt: skip
     gate, notes = (
-        judge_pull_request(base, new, base_ref, dataset.label, base_commit, root)
+        judge_pull_request(
+            base,
+            new,
+            base_ref,
+            dataset.label,
+            base_commit,
+            root,
+            gate_interval(base, new, intervals),
+        )  # fmt: skip
         if new.metrics
         else (None, [])
     )
-    intervals, slice_intervals, min_rows = intervals_of(base, new, base_commit, root,
-                                                        dataset.label)  # fmt: skip
+    chosen = thresholds(base, new)
     context = Context(
         intervals=intervals,
         slice_intervals=slice_intervals,
-        slice_min_rows=min_rows,
+        slice_min_rows=chosen.slice_min_rows if chosen else 100,
         base_ref=base_ref,
         base_commit=base_commit,
         label=dataset.label,

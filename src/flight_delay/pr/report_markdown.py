@@ -79,10 +79,12 @@ def _how_sure(intervals: dict[str, dict[str, DeltaInterval]]) -> str:
     first = next((i for per_split in intervals.values() for i in per_split.values()), None)
     if first is None:
         return ""
-    return (f"Both models scored on this PR's rows of each split; the interval is the "
-            f"{first.confidence:.0%} interval of Δ from {first.resamples:,} paired bootstrap "
-            "draws, and **clear** marks a change whose interval excludes zero (docs/"
-            "pull-requests.md, \"How clearly is decided\").")  # fmt: skip
+    return (f"Both models scored on this PR's rows of each split (f1, precision and recall "
+            f"at this PR's decision threshold; the base's mean score on them is not shown); "
+            f"the interval is the {first.confidence:.0%} interval of Δ from "
+            f"{first.resamples:,} paired bootstrap draws, and **clear** marks a change "
+            "whose interval lies on its side of zero (docs/pull-requests.md, \"How "
+            "clearly is decided\").")  # fmt: skip
 
 
 def metrics_section(
@@ -107,7 +109,10 @@ def metrics_section(
 
 
 def _slice_mark(change: compare.SliceChange, min_rows: int) -> str:
-    marks = ["**clear**"] if change.interval and change.interval.excludes_zero else []
+    interval = change.interval
+    marks = ["**clear**"] if interval and interval.settled and interval.clear else []
+    if interval and not interval.settled:
+        marks.append("unsettled (few rows, or one class in many draws)")
     if change.rows < min_rows:
         marks.append(f"small (< {min_rows:,} rows)")
     return ", ".join(marks)
@@ -117,16 +122,24 @@ def slices_section(
     base: RecordedOutputs | None, new: RecordedOutputs, context: Context | None = None
 ) -> list[str]:
     """With intervals: the slices ranked by evidence (how far the change stands out of
-    its noise), small ones labelled; else the largest recorded changes."""
+    its noise), small ones after the others and labelled; else the largest recorded
+    changes."""
     if context is not None and context.slice_intervals is not None:
-        ranked = compare.ranked_slices(context.slice_intervals, top=TOP_SLICES)
+        if not context.slice_intervals:
+            return ["No slices to compare: no `evaluate.slice_columns` in the test features."]
+        small = context.slice_min_rows
+        ranked = compare.ranked_slices(context.slice_intervals, top=TOP_SLICES, min_rows=small)
         if not ranked:
-            return ["No slice's test ROC AUC changed."]
-        lines = ["Ranked by evidence: Δ over half its interval's width (above 1: the interval "
-                 "excludes zero).", "",
+            return ["No slice's test ROC AUC changed (or none has both classes)."]
+        every = [i for i in context.slice_intervals.values() if i.finite]
+        clear = sum(1 for i in every if i.settled and i.clear)
+        chance = 1 - ranked[0].interval.confidence if ranked[0].interval else 0.05
+        lines = [f"{clear} of {len(every)} slices changed clearly; about {chance:.0%} of "
+                 "slices look clear by chance alone. Ranked by evidence: Δ over the distance "
+                 "from Δ to its interval's bound on zero's side (above 1: clear); slices "
+                 f"under {small:,} rows come after the others.", "",
                  "| slice | rows | base | PR | Δ | interval | evidence | |",
                  "|---|---:|---:|---:|---:|---|---:|---|"]  # fmt: skip
-        small = context.slice_min_rows
         lines += [
             f"| {m.column}={m.value} | {m.rows:,} | {m.base:.4f} | {m.new:.4f} | {m.delta:+.4f} "
             f"| {_interval(m.interval)} | {m.evidence:.1f} | {_slice_mark(m, small)} |"

@@ -145,7 +145,7 @@ def moved_note(gate: GateConfig, base_params: dict, new_params: dict, who: str, 
 
 def paired_interval(
     gate: GateConfig, threshold: float, base_rev: str, new_rev: str | None, root: Path,
-    label: str,
+    label: str, known: DeltaInterval | None = None,
 ) -> tuple[DeltaInterval | None, str]:  # fmt: skip
     """The change in the gate's metric from the baseline's model to the candidate's, both
     scored on the candidate's `gate.split` rows, with its paired-bootstrap interval
@@ -154,6 +154,8 @@ def paired_interval(
 
     if gate.resamples == 0:
         return None, "gate.resamples is 0: point estimates compared"
+    if known is not None:  # the PR report's, from the same rows, draws and thresholds
+        return known, _scored_note(gate, known.rows)
     try:
         rows = read_table_at(FEATURES_DIR / f"{gate.split}.parquet", new_rev, root)
         base, new = (model_scores(rows, rev, root) for rev in (base_rev, new_rev))
@@ -163,19 +165,23 @@ def paired_interval(
     interval = paired_delta(gate.metric, rows[label].to_numpy(), base, new,
                             threshold=threshold, resamples=gate.resamples,
                             confidence=gate.confidence, seed=0)  # fmt: skip
-    return interval, (f"both models scored on the candidate's {len(rows):,} {gate.split} rows; "
-                      f"{gate.resamples:,} paired bootstrap draws")  # fmt: skip
+    return interval, _scored_note(gate, len(rows))
+
+
+def _scored_note(gate: GateConfig, rows: int) -> str:
+    return (f"both models scored on the candidate's {rows:,} {gate.split} rows; "
+            f"{gate.resamples:,} paired bootstrap draws")  # fmt: skip
 
 
 def judged_baseline(
     gate: GateConfig, base_params: dict, new_params: dict, base_rev: str, new_rev: str | None,
-    root: Path, base_metrics: dict, who: str, label: str,
+    root: Path, base_metrics: dict, who: str, label: str, known: DeltaInterval | None = None,
 ) -> tuple[dict, DeltaInterval | None, list[str]]:  # fmt: skip
     """What the PR gate and the stage gate judge the candidate by: the interval of the
     change with both models on the candidate's rows (then the window moving needs no
     rescoring of its own), else the baseline metrics like with like; and the notes."""
     threshold = decision_threshold(new_params)
-    interval, how = paired_interval(gate, threshold, base_rev, new_rev, root, label)
+    interval, how = paired_interval(gate, threshold, base_rev, new_rev, root, label, known)
     if interval is None:
         metrics, notes = like_with_like(gate, base_params, new_params, base_rev, new_rev, root,
                                         base_metrics, who, label)  # fmt: skip
@@ -194,35 +200,32 @@ def comparison_intervals(
     label: str,
     splits: list[str],
     slice_columns: list[str],
-) -> tuple[dict[str, dict[str, DeltaInterval]], dict[tuple[str, str], DeltaInterval]] | str:
+) -> tuple[dict[str, dict[str, DeltaInterval]], dict[tuple[str, str], DeltaInterval] | None] | str:
     """The PR report's intervals: both models (the base's file from DVC at `base_rev`, the
     workspace's) scored on the workspace's rows of each split, every quality metric's
     change with its paired-bootstrap interval (the draws shared, as many as
-    `gate.resamples`, at `gate.confidence`), and the test split's slices' ROC AUC; or
-    why there are none."""
+    `gate.resamples`, at `gate.confidence`), and the test split's slices' ROC AUC (None
+    without a test split); or why there are none."""
     from flight_delay.core.intervals import paired_deltas, slice_deltas
     from flight_delay.infra.config import HIGHER_IS_BETTER
 
     if gate.resamples == 0:
         return "gate.resamples is 0"
+    how = {"resamples": gate.resamples, "confidence": gate.confidence, "seed": 0}
     try:
         base_model, new_model = model_at(base_rev, root), model_at(None, root)
-        scored = {}
+        metrics, slices = {}, None
         for split in splits:
             rows = read_table_at(FEATURES_DIR / f"{split}.parquet", None, root)
-            scored[split] = rows, scores_of(base_model, rows), scores_of(new_model, rows)
-    except Exception as err:  # any failure: the report shows the point estimates
-        return f"could not score both models on the same rows ({type(err).__name__}: {err})"
-    how = {"resamples": gate.resamples, "confidence": gate.confidence, "seed": 0}
-    metrics = {
-        split: paired_deltas(list(HIGHER_IS_BETTER), rows[label].to_numpy(), base, new,
-                             threshold=threshold, **how)  # type: ignore[arg-type]
-        for split, (rows, base, new) in scored.items()
-    }  # fmt: skip
-    slices = {}
-    if "test" in scored:
-        rows, base, new = scored["test"]
-        present = [c for c in slice_columns if c in rows.columns]
-        slices = slice_deltas(rows, rows[label].to_numpy(), base, new, present,
-                              **how)  # type: ignore[arg-type]  # fmt: skip
+            truth = rows[label].to_numpy()
+            base, new = scores_of(base_model, rows), scores_of(new_model, rows)
+            metrics[split] = paired_deltas(list(HIGHER_IS_BETTER), truth, base, new,
+                                           threshold=threshold, **how)  # type: ignore[arg-type]  # fmt: skip
+            if split == "test":
+                present = [c for c in slice_columns if c in rows.columns]
+                slices = slice_deltas(rows, truth, base, new, present,
+                                      **how)  # type: ignore[arg-type]  # fmt: skip
+    except Exception as err:  # any failure: the report shows the recorded values
+        first = (str(err).strip().splitlines() or [""])[0][:200]
+        return f"could not score both models on the same rows ({type(err).__name__}: {first})"
     return metrics, slices

@@ -230,3 +230,54 @@ def test_with_an_interval_identical_models_pass_and_the_floor_still_applies():
     assert passed.passed and "(+0.0000, 95% interval [+0.0000, +0.0000]" in passed.message
     under = gate_verdict(GATE, metrics(0.70), metrics(0.60), same)  # absolute, as before
     assert not under.passed and "worse than the floor 0.68" in under.message
+
+
+def interval_of(metric: str, base: float, new: float, low: float, high: float, **kw):
+    from flight_delay.core.intervals import DeltaInterval
+
+    return DeltaInterval(metric, kw.pop("rows", 1000), base, new, low, high, 0.95, 1000, **kw)
+
+
+def test_marks_read_the_interval_on_the_side_of_the_change_and_turn_round_for_losses():
+    from flight_delay.core.compare import MetricChange
+
+    def mark(metric, base, new, low, high):
+        return MetricChange(
+            "test", metric, base, new, interval_of(metric, base, new, low, high)
+        ).mark
+
+    assert mark("roc_auc", 0.70, 0.69, -0.015, -0.005) == "**▼ worse, clear**"
+    assert mark("roc_auc", 0.70, 0.69, -0.02, 0.001) == "▼ worse, within noise"
+    assert mark("log_loss", 0.50, 0.52, 0.01, 0.03) == "**▼ worse, clear**"  # higher: worse
+    assert mark("brier", 0.20, 0.19, -0.02, -0.001) == "**▲ better, clear**"
+    # a percentile interval need not hold the point estimate: past zero on the other side
+    assert mark("roc_auc", 0.70, 0.71, -0.03, -0.001) == "▲ better, within noise"
+
+
+def test_evidence_is_clear_exactly_above_one_and_nothing_on_unsettled_intervals():
+    from flight_delay.core.compare import SliceChange
+
+    def evidence(low, high, delta=0.05, **kw):
+        i = interval_of("roc_auc", 0.7, 0.7 + delta, low, high, **kw)
+        return SliceChange("c", "v", i.rows, i.base, i.new, i).evidence, i.clear
+
+    assert evidence(-0.01, 0.07) == (pytest.approx(0.05 / 0.06), False)  # asymmetric
+    assert evidence(0.001, 0.2, delta=0.01) == (pytest.approx(0.01 / 0.009), True)
+    assert evidence(-0.05, -0.05, delta=-0.05)[0] == 0  # zero width: a few rows
+    assert evidence(0.01, 0.09, defined=600)[0] == 0  # one class in 40% of the draws
+    assert evidence(float("nan"), float("nan"))[0] == 0
+
+
+def test_slices_rank_by_evidence_small_ones_after_and_undefined_ones_out():
+    from flight_delay.core.compare import ranked_slices
+
+    nan = float("nan")
+    intervals = {
+        ("carrier", "big-swing-few-rows"): interval_of("roc_auc", 0.6, 0.5, -0.2, -0.01, rows=60),
+        ("carrier", "clear"): interval_of("roc_auc", 0.7, 0.69, -0.015, -0.004, rows=9000),
+        ("carrier", "noise"): interval_of("roc_auc", 0.7, 0.68, -0.05, 0.01, rows=3000),
+        ("carrier", "one-class"): interval_of("roc_auc", nan, nan, nan, nan, rows=40),
+        ("origin", "same"): interval_of("roc_auc", 0.7, 0.7, 0.0, 0.0, rows=9000),
+    }
+    ranked = [c.value for c in ranked_slices(intervals, top=5, min_rows=100)]
+    assert ranked == ["clear", "noise", "big-swing-few-rows"]

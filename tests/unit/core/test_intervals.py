@@ -95,3 +95,23 @@ def test_unpaired_delta_resamples_each_side_and_tells_a_clear_drop_from_noise():
     assert few.high - few.low > 4 * (clear.high - clear.low)
     assert not few.worse_beyond(0.03)
     assert few == unpaired_delta("roc_auc", truth, good, later[:80], worse[:80], resamples=200)
+
+
+def test_shared_draws_give_each_metric_the_interval_it_has_alone():
+    from flight_delay.core.intervals import paired_deltas
+
+    truth, good = scored(2_000, 0.8, seed=11)
+    worse = np.clip(good + np.random.default_rng(12).normal(scale=0.1, size=len(good)), 0, 1)
+    together = paired_deltas(sorted(SKLEARN), truth, good, worse, resamples=200, seed=3)
+    for metric in SKLEARN:
+        assert together[metric] == paired_delta(metric, truth, good, worse, resamples=200, seed=3)
+
+
+def test_unpaired_sides_must_each_be_whole_and_a_one_class_side_has_no_interval():
+    from flight_delay.core.intervals import unpaired_delta
+
+    truth, score = scored(500, 0.8, seed=13)
+    with pytest.raises(ValueError, match="each side's truth and scores must be the same rows"):
+        unpaired_delta("roc_auc", truth, score, truth, score[:-1], resamples=10)
+    one_class = unpaired_delta("roc_auc", truth, score, np.ones(50), score[:50], resamples=200)
+    assert not one_class.finite and not one_class.settled and one_class.defined == 0

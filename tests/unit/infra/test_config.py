@@ -194,3 +194,19 @@ def test_flatten_of_a_whole_config(config):
     assert flat["label.threshold"] == 10  # the orders' (tests/synthetic.py)
     assert flat["split.train"] == list(range(1, 9))
     assert not any(isinstance(v, dict) for v in flat.values())
+
+
+@pytest.mark.parametrize("section", ["gate", "monitor"])
+def test_too_few_bootstrap_draws_for_the_confidence_are_refused(section):
+    from flight_delay.infra.config import GateConfig, MonitorConfig
+
+    model = {"gate": GateConfig, "monitor": MonitorConfig}[section]
+    base = ({"metric": "roc_auc", "split": "valid", "tolerance": 0.005} if section == "gate" else
+            {"bins": 10, "psi_threshold": 0.2, "p_value": 0.01, "drift_share": 0.25,
+             "prediction_psi": 0.2, "metric": "roc_auc", "performance_drop": 0.03,
+             "min_rows": 200})  # fmt: skip
+    with pytest.raises(ValueError, match=rf"{section}.resamples: 50 draws cannot bound a 95% "
+                                         r"interval \(at least 200"):  # fmt: skip
+        model.model_validate(base | {"resamples": 50})
+    assert model.model_validate(base | {"resamples": 0}).resamples == 0
+    assert model.model_validate(base | {"resamples": 200, "confidence": 0.95}).resamples == 200

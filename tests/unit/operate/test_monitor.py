@@ -3,6 +3,8 @@ themselves, and test weeks whose distances arrive in miles (the hook's planted d
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from flight_delay.operate.monitor_report import drift_html
@@ -110,3 +112,8 @@ def test_a_performance_drop_counts_only_when_its_interval_says_it_is_clear(
     assert not perf["degraded"] and not report["retrain"]
     assert verdict_line(report).startswith("no retraining (roc_auc fell by")
     assert "but not clearly (95% interval of the change [" in verdict_line(report)
+    assert "No retraining" not in drift_html(report, reference, few)
+    assert html.escape(verdict_line(report)) in drift_html(report, reference, few)
+    points = orders_config.monitor.model_copy(update={"resamples": 0})  # the point estimate
+    report = compare(reference, few, served, points, baseline)
+    assert report["performance"]["degraded"] and "interval" not in report["performance"]

@@ -36,3 +36,16 @@ def test_when_the_files_cannot_be_had_the_recorded_metrics_stand_with_a_note(tmp
     assert notes == ["valid rows moved (month [9] -> month [10]); could not rescore the baseline "
                      "on the same "
                      "rows (FileNotFoundError): comparing the recorded metrics"]  # fmt: skip
+
+
+def test_the_report_intervals_say_why_when_the_base_model_cannot_be_had(tmp_path):
+    from flight_delay.infra.config import GateConfig
+    from flight_delay.revisions.rescoring import comparison_intervals
+
+    gate = GateConfig(metric="roc_auc", split="valid", tolerance=0.005)
+    found = comparison_intervals(gate, 0.5, "no-such-rev", tmp_path, "late", ["valid"], [])
+    assert isinstance(found, str) and found.startswith("could not score both models")
+    assert "\n" not in found
+    zero = comparison_intervals(gate.model_copy(update={"resamples": 0}), 0.5, "x", tmp_path,
+                                "late", ["valid"], [])  # fmt: skip
+    assert zero == "gate.resamples is 0"
