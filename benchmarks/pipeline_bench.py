@@ -310,6 +310,10 @@ def measure_p2(repo: Path, env: dict, repeats: int) -> dict[str, Any]:
     ratios = [n / v for n, v in zip(noop, version, strict=True)]
     median_noop = statistics.median(noop)
     return {
+        "profile": {
+            "noop": noop_profile(repo, env, "repro"),
+            "version": noop_profile(repo, env, "--version"),
+        },  # fmt: skip
         "ratio": spread(ratios),
         "target_ratio": TARGETS["P2_ratio"],
         "noop_s": spread(noop),
@@ -318,6 +322,33 @@ def measure_p2(repo: Path, env: dict, repeats: int) -> dict[str, Any]:
         "met": statistics.median(ratios) <= TARGETS["P2_ratio"]
         and median_noop < TARGETS["P2_seconds"],
     }
+
+
+PROFILED = {  # (file suffix, function) -> what it is, in a profile of a DVC command
+    ("<frozen importlib._bootstrap>", "_find_and_load"): "imports",
+    ("dvc/repo/reproduce.py", "reproduce"): "reproduce",
+    ("dvc/repo/graph.py", "build_graph"): "stage graph",
+    ("dvc/stage/__init__.py", "changed"): "checking stages",
+    ("dvc/utils/serialize/_yaml.py", "parse_yaml"): "parsing YAML",
+}
+
+
+def noop_profile(repo: Path, env: dict, *args: str) -> dict[str, float]:
+    """One `dvc <args>` under cProfile: the total and the cumulative seconds of PROFILED
+    (profiling slows every call down, so compare these with each other only)."""
+    import pstats
+
+    with tempfile.TemporaryDirectory(prefix="dvc-profile-") as scratch:
+        target = Path(scratch) / "dvc.prof"
+        sh(repo, env, str(VENV_BIN / "python"), "-m", "cProfile", "-o", str(target), "-m",
+           "dvc", *args)  # fmt: skip
+        stats = pstats.Stats(str(target))
+    found = {"total": round(stats.total_tt, 3)}  # type: ignore[attr-defined]
+    for (file, _, name), (_, _, _, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        what = next((w for (f, n), w in PROFILED.items() if file.endswith(f) and name == n), None)
+        if what:
+            found[what] = round(max(found.get(what, 0.0), cumulative), 3)
+    return found
 
 
 def measure_p3(repo: Path, env: dict, repeats: int, full_s: float) -> dict[str, Any]:

@@ -41,3 +41,19 @@ def test_e1_is_the_repro_over_the_fit_with_the_rest_named_and_a_floor():
     row = next(r for r in summary_rows(results) if r.startswith("| E1"))
     assert "| 6.50 (min 6.00, max 7.00, 2 runs); fit 2.0 s;" in row
     assert "floor with two stage processes under DVC 3.00" in row and row.endswith("**missed** |")
+    assert "the explanations and tracking alone 2.00× the fit" in row  # (3 + 1) / 2
+
+
+def test_the_no_op_profile_says_what_dvc_version_does_not_do():
+    from bench_report import profiled
+
+    p2 = {"profile": {
+        "noop": {"total": 0.93, "imports": 0.48, "reproduce": 0.54, "stage graph": 0.15,
+                 "checking stages": 0.15, "parsing YAML": 0.11},
+        "version": {"total": 0.12, "imports": 0.08}}}  # fmt: skip
+    assert profiled(p2) == (
+        "; profiled, a no-op 0.93 s (imports 0.48 s, DVC's `reproduce` 0.54 s: stage graph "
+        "0.15 s, checking stages 0.15 s, parsing YAML 0.11 s) against `dvc --version` 0.12 s "
+        "(imports 0.08 s)"
+    )
+    assert profiled({}) == ""
