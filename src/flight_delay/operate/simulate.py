@@ -334,8 +334,9 @@ def main(argv: list[str] | None = None) -> None:
         box.set_section("data", keep={split.column: kept[: kept.index(last) + 1]})
         if args.floor is not None:
             box.set_section("gate", floor=args.floor)
-        say("simulate", f"{split.column} {first} to {last}; gate floor "
-            f"{box.config().gate.floor} in the sandbox (FLOOR=...)")  # fmt: skip
+        floor = args.floor if args.floor is not None else box.config().gate.floor
+        say("simulate", f"{split.column} {first} to {last}; gate floor {floor} in the "
+            "sandbox (FLOOR=...)")  # fmt: skip
         column, rows = simulate(box, first, last, plant, out)
     finally:
         if not args.keep:
