@@ -87,6 +87,14 @@ def _how_sure(intervals: dict[str, dict[str, DeltaInterval]]) -> str:
             "clearly is decided\").")  # fmt: skip
 
 
+def _features_rebuilt(base: RecordedOutputs | None, new: RecordedOutputs) -> list[str]:
+    """The stages before `train` that re-ran in the PR (their dvc.lock entries differ)."""
+    if base is None or not base.lock:
+        return []
+    reran = compare.changed_stages(base.lock, new.lock)["re-ran"]
+    return [stage for stage in ("ingest", "validate", "prepare", "featurize") if stage in reran]
+
+
 def metrics_section(
     base: RecordedOutputs | None, new: RecordedOutputs, context: Context | None = None
 ) -> list[str]:
@@ -100,6 +108,12 @@ def metrics_section(
     lines: list[str] = []
     if per_split:
         lines += [_how_sure(per_split), ""]
+        rebuilt = _features_rebuilt(base, new)
+        if rebuilt:
+            lines += [f"**Note:** {', '.join(rebuilt)} re-ran in this PR, so the base's model "
+                      "was scored on features this PR built. If a feature's meaning changed, "
+                      "the base's own recorded metrics (`metrics/metrics.json` on the base) "
+                      "are the fairer comparison.", ""]  # fmt: skip
     elif base is not None and base.metrics and isinstance(intervals, str):
         lines += [f"Recorded metrics, no intervals: {intervals}.", ""]
     for split in dict.fromkeys(c.split for c in changes):

@@ -307,6 +307,13 @@ def test_report_with_intervals_marks_clear_changes_and_ranks_slices_by_evidence(
     assert north_row.startswith("| region=north | 19,940 |") and "**clear**" in north_row
     assert abs(slices[("region", "south")].delta) > abs(slices[("region", "north")].delta)
     assert south_row.startswith("| region=south | 60 |") and "small (< 100 rows)" in south_row
+    assert "re-ran in this PR, so the base's model was scored on features" not in report
+    rebuilt = snapshot("PR", 0.71, lock={"stages": {"featurize": {"outs": ["new"]},
+                                                   "train": {"outs": ["new"]}}})  # fmt: skip
+    old = snapshot("main", 0.70, lock={"stages": {"featurize": {"outs": ["old"]},
+                                                  "train": {"outs": ["old"]}}})  # fmt: skip
+    noted = build_report(old, rebuilt, context, {})
+    assert "**Note:** featurize re-ran in this PR, so the base's model was scored on" in noted
     without = dataclasses.replace(CONTEXT, intervals="gate.resamples is 0")
     point = build_report(snapshot("main", 0.70), snapshot("PR", 0.71), without, {})
     assert "Recorded metrics, no intervals: gate.resamples is 0." in point
