@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,28 +28,35 @@ if TYPE_CHECKING:
 Weighted = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def _grouped(truth: np.ndarray, score: np.ndarray,
-             weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The weight of positives and of negatives in each group of equal scores, groups in
-    ascending score order (groups x draws): one sparse product per class."""
+Membership = tuple[Any, Any]  # sparse (rows x score groups): positives, negatives
+
+
+def _membership(truth: np.ndarray, score: np.ndarray) -> Membership:
+    """Which group of equal scores (ascending) each positive and each negative row is in,
+    as two sparse indicator matrices: built once per model's scores, used by every draw."""
     from scipy import sparse
 
     _, group = np.unique(score, return_inverse=True)
     groups = int(group.max()) + 1 if len(group) else 0
     rows = np.arange(len(score))
     positive = truth.astype(bool)
-    sides = []
-    for mask in (positive, ~positive):
-        member = sparse.csr_matrix((np.ones(mask.sum()), (rows[mask], group[mask])),
-                                   shape=(len(score), groups))  # fmt: skip
-        sides.append(np.ascontiguousarray(member.T @ weights.T))
-    return sides[0], sides[1]
+    member = [
+        sparse.csr_matrix((np.ones(mask.sum()), (rows[mask], group[mask])),
+                          shape=(len(score), groups)).T.tocsr()
+        for mask in (positive, ~positive)
+    ]  # fmt: skip
+    return member[0], member[1]
 
 
-def roc_auc(truth: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """ROC AUC for each row of `weights` (draws x rows): the weighted chance that a
-    positive scores above a negative, ties counting half."""
-    pos, neg = _grouped(truth, score, weights)
+def _grouped(member: Membership, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weight of positives and of negatives in each group of equal scores, groups in
+    ascending score order (groups x draws): one sparse product per class."""
+    pos, neg = (np.ascontiguousarray(side @ weights.T) for side in member)
+    return pos, neg
+
+
+def _roc_auc(member: Membership, weights: np.ndarray) -> np.ndarray:
+    pos, neg = _grouped(member, weights)
     below = np.cumsum(neg, axis=0) - neg  # negatives scored lower than each group
     pairs = pos.sum(axis=0) * neg.sum(axis=0)
     won = np.einsum("gd,gd->d", pos, below + neg / 2)
@@ -57,10 +64,8 @@ def roc_auc(truth: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.nda
     return found
 
 
-def average_precision(truth: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """PR AUC as sklearn's average precision: the precision at each score threshold, from
-    the highest down, weighted by the recall it adds."""
-    pos, neg = (side[::-1] for side in _grouped(truth, score, weights))
+def _average_precision(member: Membership, weights: np.ndarray) -> np.ndarray:
+    pos, neg = (side[::-1] for side in _grouped(member, weights))
     tp, seen = np.cumsum(pos, axis=0), np.cumsum(pos + neg, axis=0)
     precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
     total = pos.sum(axis=0)
@@ -68,6 +73,31 @@ def average_precision(truth: np.ndarray, score: np.ndarray, weights: np.ndarray)
     found: np.ndarray = np.divide(weighted, total, out=np.full(len(weights), np.nan),
                                   where=total > 0)  # fmt: skip
     return found
+
+
+def roc_auc(truth: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """ROC AUC for each row of `weights` (draws x rows): the weighted chance that a
+    positive scores above a negative, ties counting half."""
+    return _roc_auc(_membership(truth, score), weights)
+
+
+def average_precision(truth: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """PR AUC as sklearn's average precision: the precision at each score threshold, from
+    the highest down, weighted by the recall it adds."""
+    return _average_precision(_membership(truth, score), weights)
+
+
+def prepared(
+    metric: str, threshold: float, truth: np.ndarray, score: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
+    """`metric` of these rows and scores as a function of the draws' weights alone: the
+    ranking metrics group the scores once, not once per batch of draws."""
+    if metric in ("roc_auc", "pr_auc"):
+        member = _membership(truth, score)
+        ranked = _roc_auc if metric == "roc_auc" else _average_precision
+        return lambda weights: ranked(member, weights)
+    measure = weighted_metric(metric, threshold)
+    return lambda weights: measure(truth, score, weights)
 
 
 def _confusion(truth: np.ndarray, score: np.ndarray, weights: np.ndarray,
@@ -189,18 +219,22 @@ def paired_deltas(
         raise ValueError("paired_delta: truth and both scores must be the same rows")
     truth = np.asarray(truth, dtype=float)
     base_score, new_score = np.asarray(base_score, float), np.asarray(new_score, float)
-    measures = {metric: weighted_metric(metric, threshold) for metric in metrics}
+    sides = {
+        metric: tuple(
+            prepared(metric, threshold, truth, score) for score in (base_score, new_score)
+        )
+        for metric in metrics
+    }
     ones = np.ones((1, len(truth)))
     found: dict[str, list[np.ndarray]] = {metric: [] for metric in metrics}
     for w in draws(len(truth), resamples, seed):
-        for metric, measure in measures.items():
-            found[metric].append(measure(truth, new_score, w) - measure(truth, base_score, w))
+        for metric, (base_of, new_of) in sides.items():
+            found[metric].append(new_of(w) - base_of(w))
     intervals = {}
-    for metric, measure in measures.items():
-        base = float(measure(truth, base_score, ones)[0])
-        new = float(measure(truth, new_score, ones)[0])
+    for metric, (base_of, new_of) in sides.items():
         deltas = np.concatenate(found[metric]) if found[metric] else np.zeros(0)
-        intervals[metric] = _interval(metric, len(truth), base, new, deltas, confidence,
+        intervals[metric] = _interval(metric, len(truth), float(base_of(ones)[0]),
+                                      float(new_of(ones)[0]), deltas, confidence,
                                       resamples)  # fmt: skip
     return intervals
 
@@ -222,14 +256,14 @@ def unpaired_delta(
     """The change in `metric` from one model's rows to other rows (monitoring: its
     validation rows, then a labelled window), each side resampled on its own; `rows` is
     the new side's."""
-    measure = weighted_metric(metric, 0.5)
     sides = []
     for k, (truth, score) in enumerate(((base_truth, base_score), (new_truth, new_score))):
         truth, score = np.asarray(truth, float), np.asarray(score, float)
         if len(truth) != len(score):
             raise ValueError("unpaired_delta: each side's truth and scores must be the same rows")
-        point = float(measure(truth, score, np.ones((1, len(truth))))[0])
-        drawn = [measure(truth, score, w) for w in draws(len(truth), resamples, seed + k)]
+        measure = prepared(metric, 0.5, truth, score)
+        point = float(measure(np.ones((1, len(truth))))[0])
+        drawn = [measure(w) for w in draws(len(truth), resamples, seed + k)]
         sides.append((point, np.concatenate(drawn) if drawn else np.zeros(0)))
     (base, base_draws), (new, new_draws) = sides
     return _interval(metric, len(new_truth), base, new, new_draws - base_draws, confidence,

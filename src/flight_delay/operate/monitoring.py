@@ -117,16 +117,15 @@ def metric_value(metric: str, labels: Any, probability: Any) -> float | None:
 
 
 def performance(
-    current: pd.DataFrame, reference: Reference | float | None, monitor: MonitorConfig,
-    label: str,
-) -> dict | None:  # fmt: skip
+    current: pd.DataFrame, reference: Reference | None, monitor: MonitorConfig, label: str
+) -> dict | None:
     """monitor.metric on the labelled current rows against the reference's score; with
     the reference's held-out rows and labels, the change's interval, and a drop counts
     (`degraded`) only when it is clear."""
     if label not in current.columns:
         return None
     labelled = current[current[label].notna()]
-    reference_score = reference.score if isinstance(reference, Reference) else reference
+    reference_score = reference.score if reference else None
     value = metric_value(monitor.metric, labelled[label].astype(int), labelled[PROBABILITY])
     found: dict[str, Any] = {"metric": monitor.metric, "current": value,
                              "reference": reference_score, "labelled_rows": len(labelled),
@@ -136,18 +135,13 @@ def performance(
     sign = 1 if HIGHER_IS_BETTER[monitor.metric] else -1
     found["drop"] = drop = round(sign * (reference_score - value), 6)
     beyond = drop > monitor.performance_drop
-    held_out = reference if isinstance(reference, Reference) else None
-    if (
-        held_out is None
-        or held_out.held_out is None
-        or held_out.held_out_labels is None
-        or (monitor.resamples == 0)
-    ):
+    if (reference is None or reference.held_out is None or reference.held_out_labels is None
+            or monitor.resamples == 0):  # fmt: skip
         return found | {"degraded": beyond}
     from flight_delay.core.intervals import unpaired_delta
 
     interval = unpaired_delta(
-        monitor.metric, held_out.held_out_labels.to_numpy(), held_out.held_out.to_numpy(),
+        monitor.metric, reference.held_out_labels.to_numpy(), reference.held_out.to_numpy(),
         labelled[label].to_numpy(), labelled[PROBABILITY].to_numpy(),
         resamples=monitor.resamples, confidence=monitor.confidence,
     )  # fmt: skip
@@ -176,13 +170,13 @@ def _r(value: float) -> float:
 
 def compare(
     reference: pd.DataFrame, current: pd.DataFrame, served: ServedModel,
-    monitor: MonitorConfig, baseline: Reference | float | None = None,
+    monitor: MonitorConfig, baseline: Reference | None = None,
 ) -> dict:  # fmt: skip
     """The drift report (JSON-ready, deterministic) of `current` against `reference`,
-    both as returned by `scores`. `baseline` is the model's Reference (load_reference),
-    or only its held-out score: prediction drift is judged against its held-out
-    probabilities (on its own training rows they are sharper), else against the
-    reference's; performance against its score, with an interval from its held-out rows."""
+    both as returned by `scores`. `baseline` is the model's Reference (load_reference):
+    prediction drift is judged against its held-out probabilities (on its own training
+    rows they are sharper), else against the reference's; performance against its score,
+    with an interval from its held-out rows and labels when it has them."""
     from flight_delay.core.drift import column_drift
 
     features = {}
@@ -197,8 +191,8 @@ def compare(
             "drifted": found.drifted(monitor.psi_threshold, monitor.p_value),
         }  # fmt: skip
     drifted = sorted(c for c, f in features.items() if f["drifted"])
-    predictions_held_out = baseline.held_out if isinstance(baseline, Reference) else None
-    held_out = reference[PROBABILITY] if predictions_held_out is None else predictions_held_out
+    held_out = baseline.held_out if baseline and baseline.held_out is not None else None
+    held_out = reference[PROBABILITY] if held_out is None else held_out
     prediction = column_drift(held_out, current[PROBABILITY], True, monitor.bins)
     predictions = {
         "psi": _r(prediction.psi), "ks_statistic": _r(prediction.statistic),

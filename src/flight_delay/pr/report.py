@@ -17,10 +17,9 @@ import sys
 from pathlib import Path
 
 from flight_delay.core.compare import as_number, lookup
-from flight_delay.core.intervals import DeltaInterval
 from flight_delay.datasets import dataset_named_in
 from flight_delay.datasets.spec import DatasetSpec
-from flight_delay.infra.config import ConfigError, TrackingConfig
+from flight_delay.infra.config import ConfigError, GateConfig, TrackingConfig
 from flight_delay.infra.dvc_lock import recorded_md5s
 from flight_delay.infra.io import write_text
 from flight_delay.infra.paths import DATASET_CARD_MD, IMAGES_DIR, MODEL_FILE, PR_REPORT
@@ -146,11 +145,11 @@ def mlflow_link(new: RecordedOutputs) -> str | None:
 
 
 def intervals_of(
-    base: RecordedOutputs | None, new: RecordedOutputs, base_commit: str | None, root: Path,
-    label: str,
+    gate: GateConfig | None, base: RecordedOutputs | None, new: RecordedOutputs,
+    base_commit: str | None, root: Path, label: str,
 ) -> tuple[dict | str, dict | None]:  # fmt: skip
-    """The metrics' intervals (or why none) and the slices' (or None)."""
-    gate = thresholds(base, new)
+    """The metrics' intervals (or why none) and the slices' (or None), with the thresholds
+    that judge the PR (its resamples and confidence)."""
     if gate is None:
         return "invalid gate thresholds", None
     if base is None or not base.metrics or base_commit is None:
@@ -164,17 +163,6 @@ def intervals_of(
     return (found, None) if isinstance(found, str) else found
 
 
-def gate_interval(
-    base: RecordedOutputs | None, new: RecordedOutputs, intervals: dict | str
-) -> DeltaInterval | None:
-    """The report's interval of the gate's own metric and split, for the gate to reuse."""
-    gate = thresholds(base, new)
-    if gate is None or isinstance(intervals, str):
-        return None
-    found = intervals.get(gate.split, {}).get(gate.metric)
-    return found if isinstance(found, DeltaInterval) else None
-
-
 def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
     base, base_commit, new = read_pair(base_ref, root)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -182,24 +170,19 @@ def make_report(base_ref: str, root: Path, out_dir: Path) -> Path:
         stale.unlink()
     dataset = dataset_named_in(new.params)
     images = draw_images(base, new, out_dir, dataset, root)
+    chosen = thresholds(base, new)
     intervals, slice_intervals = guarded(
-        lambda: intervals_of(base, new, base_commit, root, dataset.label),
+        lambda: intervals_of(chosen, base, new, base_commit, root, dataset.label),
         lambda why: (f"the intervals failed ({why})", None),
     )  # fmt: skip
+    # the gate reuses the report's interval of its own metric and split: same rows, draws
+    known = intervals.get(chosen.split, {}).get(chosen.metric) if (
+        chosen and isinstance(intervals, dict)) else None  # fmt: skip
     gate, notes = (
-        judge_pull_request(
-            base,
-            new,
-            base_ref,
-            dataset.label,
-            base_commit,
-            root,
-            gate_interval(base, new, intervals),
-        )  # fmt: skip
+        judge_pull_request(base, new, base_ref, dataset.label, base_commit, root, known)
         if new.metrics
         else (None, [])
     )
-    chosen = thresholds(base, new)
     context = Context(
         intervals=intervals,
         slice_intervals=slice_intervals,
