@@ -8,6 +8,7 @@ flights. Nothing but the choice of dataset changes.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -110,6 +111,11 @@ def test_report_gate_and_promotion_speak_of_the_datasets_classes(lifecycle):
     report = (repo / "reports/pr/report.md").read_text()
     assert "malignant" in report and "delay" not in report.lower()
     assert "gate: PASS" in lifecycle["gate"].stdout
+    # a dataset of another shape gets the intervals too, and says it has no slices
+    assert "Both models scored on this PR's rows of each split" in report
+    interval = r"\[[+-][\d.]+, [+-][\d.]+\]"
+    assert re.search(r"\| roc_auc \| [\d.]+ \| [\d.]+ \| [+-][\d.]+ \| " + interval, report)
+    assert "No slices to compare: no `evaluate.slice_columns` in the test features." in report
     card = (repo / f"reports/promotion/{ARTIFACT}_prod_1/model-card.md").read_text()
     assert "not a diagnostic device" in card  # the spec's intended use
 
